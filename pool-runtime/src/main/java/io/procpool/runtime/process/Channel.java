@@ -1,0 +1,469 @@
+package io.procpool.runtime.process;
+
+import static io.procpool.runtime.process.Native.C;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.procpool.MessageTooLargeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The manager's end of a child's message channel: a CLOEXEC AF_UNIX stream socket carrying whole messages,
+ * each a 4-byte big-endian length and that many bytes.
+ *
+ * <p>Reads happen on the I/O thread only: frames are cut out of one direct buffer and handed to the
+ * {@link MessageHandler} in place, or copied into the inbox for {@code pop}. When the inbox is full, reading
+ * pauses until {@code pop} has taken half of it (the child then blocks on its own writes: back-pressure).
+ * Writes come from any thread: the frame is appended to a direct buffer and sent at once with
+ * {@code MSG_DONTWAIT}; what the socket does not take is sent by the I/O thread when it becomes writable,
+ * and a pusher waits while more than {@link #HIGH_WATER} bytes are pending. Several frames pending go out in
+ * one {@code send}.
+ */
+final class Channel implements EventLoop.Handler {
+
+    static final int HIGH_WATER = 1 << 20;
+    private static final int SHUT_WR = 1;
+    private static final int INITIAL = 64 << 10;
+    private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
+
+    /** What {@link #take} returns when the channel has ended and nothing is left. */
+    static final Object END = new Object();
+
+    private final ChildProcess owner;
+    private final EventLoop loop;
+    private final int maxMessage;
+    private final int inboxCapacity;
+    private final MessageHandler handler;
+    private final int fd;
+
+    // loop-confined inbound state
+    private DirectBuffer in = new DirectBuffer(INITIAL);
+    private ByteBuffer view = in.buffer().duplicate();
+    private int inLength;
+    private long skipRemaining;
+    private int token = -1;
+    private boolean registered;
+    private boolean hangup;
+    private boolean draining;
+    private int interest;
+
+    // shared state, under lock
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Object> inbox = new ArrayDeque<>();
+    private volatile boolean readPaused;
+    private volatile boolean inClosed;
+    private DirectBuffer out = new DirectBuffer(INITIAL);
+    private int outLength;
+    private int outSent;
+    private boolean writeArmed;
+    private String outClosedWhy;
+    private boolean shutdownPending;
+    private boolean released;
+
+    Channel(ChildProcess owner, EventLoop loop, int fd, ProcessSpec spec) {
+        this.owner = owner;
+        this.loop = loop;
+        this.fd = fd;
+        this.maxMessage = spec.maxMessageSize();
+        this.inboxCapacity = spec.inboxCapacity();
+        this.handler = spec.messageHandler();
+    }
+
+    int maxMessage() {
+        return maxMessage;
+    }
+
+    boolean hasHandler() {
+        return handler != null;
+    }
+
+    // ---------------------------------------------------------------- writing (any thread)
+
+    /**
+     * Appends one message and sends what the socket takes now.
+     *
+     * @return null when queued or sent, else why the channel cannot take it (the child closed its end)
+     */
+    String push(byte[] message, int offset, int length) throws InterruptedException {
+        if (length > maxMessage) {
+            throw new MessageTooLargeException(owner + " - message of " + length + " bytes refused: the channel's"
+                    + " maxMessageSize is " + maxMessage + " (ProcessSpec.Builder.maxMessageSize)", length, maxMessage);
+        }
+        boolean onLoop = loop.inLoop();
+        lock.lockInterruptibly();
+        try {
+            while (outClosedWhy == null && !onLoop
+                    && outLength - outSent > 0 && outLength - outSent + 4 + length > HIGH_WATER) {
+                changed.await();
+            }
+            if (outClosedWhy != null) {
+                return outClosedWhy;
+            }
+            if (shutdownPending) {
+                return "the manager shut the channel down";
+            }
+            ensureOutRoom(4 + length);
+            ByteBuffer b = out.buffer();
+            b.putInt(outLength, length);
+            b.put(outLength + 4, message, offset, length);
+            outLength += 4 + length;
+            if (!writeArmed) {
+                flushLocked();
+            }
+            return outClosedWhy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void ensureOutRoom(int bytes) {
+        if (outSent > 0) {
+            int pending = outLength - outSent;
+            ByteBuffer b = out.buffer();
+            b.put(0, b, outSent, pending);
+            outLength = pending;
+            outSent = 0;
+        }
+        if (outLength + bytes > out.capacity()) {
+            int cap = out.capacity();
+            while (cap < outLength + bytes) {
+                cap = cap * 2 < 0 ? Integer.MAX_VALUE - 8 : cap * 2;
+            }
+            DirectBuffer bigger = new DirectBuffer(cap);
+            bigger.buffer().put(0, out.buffer(), 0, outLength);
+            out = bigger;
+        }
+    }
+
+    /** Under lock: sends pending bytes until done or the socket is full (then arms EPOLLOUT). */
+    private void flushLocked() {
+        while (outSent < outLength) {
+            long n = C.send(fd, out.address() + outSent, outLength - outSent, Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL);
+            if (n > 0) {
+                outSent += (int) n;
+                continue;
+            }
+            int e = Native.errno();
+            if (n < 0 && e == Native.EINTR) {
+                continue;
+            }
+            if (n < 0 && e == Native.EAGAIN) {
+                if (!writeArmed) {
+                    writeArmed = true;
+                    loop.execute(this::updateInterest);
+                }
+                return;
+            }
+            closeOutLocked(e == Native.EPIPE || e == Native.ECONNRESET
+                    ? "the child closed its end of the channel" : "send failed: " + Native.strerror(e));
+            return;
+        }
+        outLength = 0;
+        outSent = 0;
+        if (shutdownPending) {
+            shutdownPending = false;
+            C.shutdown(fd, SHUT_WR);
+            outClosedWhy = "the manager shut the channel down";
+        }
+        if (out.capacity() > 4 * HIGH_WATER) {
+            out = new DirectBuffer(INITIAL);
+        }
+        if (writeArmed) {
+            writeArmed = false;
+            loop.execute(this::updateInterest);
+        }
+        changed.signalAll();
+    }
+
+    private void closeOutLocked(String why) {
+        if (outClosedWhy == null) {
+            outClosedWhy = why;
+        }
+        outLength = 0;
+        outSent = 0;
+        changed.signalAll();
+    }
+
+    /** Ends the manager's output once what is pending has been sent: the child reads end-of-stream. */
+    void shutdownOutput() {
+        lock.lock();
+        try {
+            if (outClosedWhy == null && !shutdownPending) {
+                shutdownPending = true;
+                flushLocked();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- reading (pop side, any thread)
+
+    /**
+     * Takes the next message (a byte[] or a {@link MessageTooLargeException} to throw), {@link #END} when the
+     * channel has ended and is empty, or null when the timeout passed first ({@code timeoutNanos < 0}: no timeout).
+     */
+    Object take(long timeoutNanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            long nanos = timeoutNanos;
+            while (inbox.isEmpty()) {
+                if (inClosed) {
+                    return END;
+                }
+                if (timeoutNanos < 0) {
+                    changed.await();
+                } else if (nanos <= 0) {
+                    return null;
+                } else {
+                    nanos = changed.awaitNanos(nanos);
+                }
+            }
+            Object m = inbox.pollFirst();
+            if (readPaused && inbox.size() <= inboxCapacity / 2) {
+                readPaused = false;
+                loop.execute(this::updateInterest);
+            }
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits, at most the given time, until the channel has ended (EOF or exit). */
+    boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        lock.lockInterruptibly();
+        try {
+            while (!inClosed) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = changed.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- I/O thread
+
+    void start() {
+        interest = Native.EPOLLIN;
+        token = loop.register(fd, interest, this);
+        registered = true;
+    }
+
+    private void updateInterest() {
+        if (!registered) {
+            if (hangup && !readPaused) {
+                readAvailable();
+            }
+            return;
+        }
+        int want;
+        lock.lock();
+        try {
+            want = (readPaused || inClosed ? 0 : Native.EPOLLIN) | (writeArmed && outClosedWhy == null ? Native.EPOLLOUT : 0);
+        } finally {
+            lock.unlock();
+        }
+        if (want != interest) {
+            interest = want;
+            loop.modify(fd, want, token);
+        }
+    }
+
+    @Override
+    public void onEvents(int events) {
+        if ((events & Native.EPOLLOUT) != 0) {
+            lock.lock();
+            try {
+                flushLocked();
+            } finally {
+                lock.unlock();
+            }
+        }
+        if ((events & (Native.EPOLLHUP | Native.EPOLLERR)) != 0 && readPaused) {
+            // the peer is gone but we may not read yet: epoll would report the hang-up in a busy loop
+            hangup = true;
+            loop.deregister(fd, token);
+            registered = false;
+            return;
+        }
+        if ((events & (Native.EPOLLIN | Native.EPOLLHUP | Native.EPOLLERR)) != 0) {
+            readAvailable();
+        }
+    }
+
+    /** Loop thread: reads what the socket holds (all of it when the child has exited). */
+    void readAvailable() {
+        for (int rounds = 0; rounds < 64 && !inClosed; rounds++) {
+            if (readPaused && !draining) {
+                updateInterest();
+                return;
+            }
+            long n = C.recv(fd, in.address() + inLength, in.capacity() - inLength, Native.MSG_DONTWAIT);
+            if (n > 0) {
+                inLength += (int) n;
+                parse();
+                continue;
+            }
+            if (n < 0) {
+                int e = Native.errno();
+                if (e == Native.EINTR) {
+                    continue;
+                }
+                if (e == Native.EAGAIN) {
+                    return;
+                }
+                if (e != Native.ECONNRESET) {
+                    LOG.warn("{} - channel read failed, treating it as closed: {}", owner, Native.strerror(e));
+                }
+            }
+            end();
+            return;
+        }
+        if (hangup && !inClosed && !readPaused) {
+            loop.execute(this::readAvailable);  // no epoll registration is left to call us again
+        }
+    }
+
+    private void parse() {
+        ByteBuffer b = in.buffer();
+        int pos = 0;
+        while (true) {
+            if (skipRemaining > 0) {
+                int k = (int) Math.min(skipRemaining, inLength - pos);
+                pos += k;
+                skipRemaining -= k;
+                if (skipRemaining > 0) {
+                    break;
+                }
+                continue;
+            }
+            if (inLength - pos < 4) {
+                break;
+            }
+            long len = Integer.toUnsignedLong(b.getInt(pos));
+            if (len > maxMessage) {
+                pos += 4;
+                skipRemaining = len;
+                refuse(len);
+                continue;
+            }
+            if (inLength - pos - 4 < len) {
+                break;
+            }
+            deliver(pos + 4, (int) len);
+            pos += 4 + (int) len;
+        }
+        if (pos > 0) {
+            b.put(0, b, pos, inLength - pos);
+            inLength -= pos;
+        }
+        if (inLength >= 4 && skipRemaining == 0) {
+            int need = 4 + b.getInt(0);
+            if (need > in.capacity()) {
+                DirectBuffer bigger = new DirectBuffer(Math.max(need, in.capacity() * 2));
+                bigger.buffer().put(0, b, 0, inLength);
+                in = bigger;
+                view = in.buffer().duplicate();
+            }
+        }
+    }
+
+    private void deliver(int start, int length) {
+        if (handler != null) {
+            view.limit(start + length).position(start);
+            try {
+                handler.onMessage(owner, view);
+            } catch (RuntimeException | Error t) {
+                LOG.error("{} - message handler failed; the next message is still delivered", owner, t);
+            }
+            return;
+        }
+        byte[] copy = new byte[length];
+        in.buffer().get(start, copy);
+        enqueue(copy);
+    }
+
+    private void refuse(long size) {
+        String msg = owner + " - the child sent a message of " + size + " bytes, over the channel's maxMessageSize of "
+                + maxMessage + "; it was skipped";
+        if (handler != null) {
+            LOG.warn(msg);
+        } else {
+            enqueue(new MessageTooLargeException(msg, size, maxMessage));
+        }
+    }
+
+    private void enqueue(Object item) {
+        lock.lock();
+        try {
+            inbox.addLast(item);
+            if (inbox.size() >= inboxCapacity) {
+                readPaused = true;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Loop thread: no more input will come (EOF, error, or the child was reaped). */
+    void end() {
+        lock.lock();
+        try {
+            if (inClosed) {
+                return;
+            }
+            inClosed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        updateInterest();
+    }
+
+    /** Loop thread: the child was reaped; deliver what it sent, then end both directions. */
+    void onChildExit(String why) {
+        draining = true;  // a dead child's last words are read whatever the inbox holds
+        readAvailable();
+        draining = false;
+        end();
+        lock.lock();
+        try {
+            closeOutLocked(why);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Loop thread: forgets the socket and closes it. */
+    void release() {
+        lock.lock();
+        try {
+            if (released) {
+                return;
+            }
+            released = true;
+            inClosed = true;
+            closeOutLocked("the channel was closed by the manager");
+        } finally {
+            lock.unlock();
+        }
+        if (registered) {
+            loop.deregister(fd, token);
+            registered = false;
+        }
+        C.close(fd);
+    }
+}

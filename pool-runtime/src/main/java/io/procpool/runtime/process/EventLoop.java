@@ -1,0 +1,207 @@
+package io.procpool.runtime.process;
+
+import static io.procpool.runtime.process.Native.C;
+
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread, one epoll set: serves every descriptor of every child of a {@link Spawner} (message channels,
+ * relayed output, pidfds). Handlers run on this thread only and must not block. Other threads hand work to
+ * it with {@link #execute}; registration state is confined to the loop thread, so it needs no locks.
+ */
+final class EventLoop implements AutoCloseable {
+
+    /** Called on the loop thread with the epoll event bits of a ready descriptor. */
+    interface Handler {
+        void onEvents(int events);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+    private static final int MAX_EVENTS = 256;
+
+    private final int epfd;
+    private final int wakeFd;
+    private final Pointer events = Native.allocate(MAX_EVENTS * Native.EPOLL_EVENT_SIZE);
+    private final Pointer ctlEvent = Native.allocate(16);
+    private final Pointer wakeBuf = Native.allocate(8);
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    // loop-confined: token -> handler; token 0 is the wake-up eventfd
+    private Handler[] handlers = new Handler[64];
+    private int[] freeTokens = new int[64];
+    private int freeCount;
+    private int nextToken = 1;
+
+    EventLoop(String name) {
+        epfd = C.epoll_create1(Native.EPOLL_CLOEXEC);
+        if (epfd < 0) {
+            throw new IllegalStateException("epoll_create1 failed: " + Native.strerror(Native.errno()));
+        }
+        wakeFd = C.eventfd(0, Native.EFD_CLOEXEC | Native.EFD_NONBLOCK);
+        if (wakeFd < 0) {
+            int e = Native.errno();
+            C.close(epfd);
+            throw new IllegalStateException("eventfd failed: " + Native.strerror(e));
+        }
+        ctl(Native.EPOLL_CTL_ADD, wakeFd, Native.EPOLLIN, 0);
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs the task on the loop thread, soon; from the loop thread itself it runs after the current batch. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        if (!inLoop() && wakePending.compareAndSet(false, true)) {
+            wakeBuf.putLong(0, 1L);
+            C.write(wakeFd, wakeBuf.address(), 8);
+        }
+    }
+
+    /** Runs the task on the loop thread and waits for it (runs it at once when already on the loop thread). */
+    void executeAndWait(Runnable task) {
+        if (inLoop() || !running) {
+            task.run();
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        execute(() -> {
+            try {
+                task.run();
+            } finally {
+                done.countDown();
+            }
+        });
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- loop thread only ----
+
+    int register(int fd, int interest, Handler handler) {
+        int token = freeCount > 0 ? freeTokens[--freeCount] : nextToken++;
+        if (token >= handlers.length) {
+            handlers = Arrays.copyOf(handlers, handlers.length * 2);
+        }
+        handlers[token] = handler;
+        ctl(Native.EPOLL_CTL_ADD, fd, interest, token);
+        return token;
+    }
+
+    void modify(int fd, int interest, int token) {
+        ctl(Native.EPOLL_CTL_MOD, fd, interest, token);
+    }
+
+    /** Forgets the descriptor; call before closing it. */
+    void deregister(int fd, int token) {
+        C.epoll_ctl(epfd, Native.EPOLL_CTL_DEL, fd, ctlEvent);
+        handlers[token] = null;
+        if (freeCount == freeTokens.length) {
+            freeTokens = Arrays.copyOf(freeTokens, freeTokens.length * 2);
+        }
+        freeTokens[freeCount++] = token;
+    }
+
+    private void ctl(int op, int fd, int interest, int token) {
+        ctlEvent.putInt(0, interest);
+        ctlEvent.putLong(Native.EPOLL_DATA_OFFSET, token);
+        if (C.epoll_ctl(epfd, op, fd, ctlEvent) != 0) {
+            throw new IllegalStateException("epoll_ctl(" + op + ", fd " + fd + ") failed: "
+                    + Native.strerror(Native.errno()));
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                runTasks();
+                if (!running) {
+                    break;
+                }
+                int n = C.epoll_wait(epfd, events, MAX_EVENTS, tasks.isEmpty() ? -1 : 0);
+                if (n < 0) {
+                    int e = Native.errno();
+                    if (e != Native.EINTR) {
+                        LOG.error("epoll_wait failed, the process I/O thread stops: {}", Native.strerror(e));
+                        return;
+                    }
+                    continue;
+                }
+                for (int i = 0; i < n; i++) {
+                    long base = (long) i * Native.EPOLL_EVENT_SIZE;
+                    int ev = events.getInt(base);
+                    int token = (int) events.getLong(base + Native.EPOLL_DATA_OFFSET);
+                    if (token == 0) {
+                        wakePending.set(false);
+                        C.read(wakeFd, wakeBuf.address(), 8);
+                        continue;
+                    }
+                    Handler h = token < handlers.length ? handlers[token] : null;
+                    if (h != null) {
+                        try {
+                            h.onEvents(ev);
+                        } catch (RuntimeException | Error t) {
+                            LOG.error("process I/O handler failed; it goes on with the next event", t);
+                        }
+                    }
+                }
+            }
+            runTasks();
+        } finally {
+            C.close(wakeFd);
+            C.close(epfd);
+            stopped.countDown();
+        }
+    }
+
+    private void runTasks() {
+        Runnable r;
+        while ((r = tasks.poll()) != null) {
+            try {
+                r.run();
+            } catch (RuntimeException | Error t) {
+                LOG.error("process I/O task failed; the loop goes on", t);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        execute(() -> running = false);
+        if (!inLoop()) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

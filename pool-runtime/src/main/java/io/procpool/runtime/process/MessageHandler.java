@@ -1,0 +1,13 @@
+package io.procpool.runtime.process;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Receives a child's messages on the I/O thread, in the order the child pushed them. The buffer holds exactly
+ * one message between its position and limit and is valid only during the call: copy what you keep. The
+ * handler must not block; a handler that throws is logged and the next message still arrives.
+ */
+@FunctionalInterface
+public interface MessageHandler {
+    void onMessage(ChildProcess child, ByteBuffer message);
+}

@@ -1,0 +1,157 @@
+package io.procpool.runtime.process;
+
+import static io.procpool.runtime.process.Native.C;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+
+import org.slf4j.Logger;
+
+/**
+ * Reads one of a child's output pipes on the I/O thread and relays it line by line to SLF4J, keeping the last
+ * lines in a shared {@link Tail}. Lines longer than 8 KiB are cut into pieces; a last line without a newline is
+ * relayed at end of stream.
+ */
+final class OutputRelay implements EventLoop.Handler {
+
+    private static final int MAX_LINE = 8192;
+    // one read buffer for all relays: they all run on the I/O thread
+    private static final ThreadLocal<DirectBuffer> READ_BUF = ThreadLocal.withInitial(() -> new DirectBuffer(16384));
+
+    /** The last lines of a child's relayed streams. */
+    static final class Tail {
+        private final int capacity;
+        private final ArrayDeque<String> lines;
+
+        Tail(int capacity) {
+            this.capacity = capacity;
+            this.lines = new ArrayDeque<>(Math.max(1, capacity));
+        }
+
+        synchronized void add(String line) {
+            if (capacity == 0) {
+                return;
+            }
+            if (lines.size() == capacity) {
+                lines.removeFirst();
+            }
+            lines.addLast(line);
+        }
+
+        synchronized List<String> snapshot() {
+            return List.copyOf(lines);
+        }
+    }
+
+    private final EventLoop loop;
+    private final Logger log;
+    private final String prefix;
+    private final Tail tail;
+    private final byte[] line = new byte[MAX_LINE];
+    private int lineLength;
+    private int fd;
+    private int token;
+    private Runnable onEnd;
+
+    OutputRelay(EventLoop loop, int fd, Logger log, String prefix, Tail tail) {
+        this.loop = loop;
+        this.fd = fd;
+        this.log = log;
+        this.prefix = prefix;
+        this.tail = tail;
+    }
+
+    /** Loop thread: starts reading; {@code onEnd} runs on the loop thread once the stream has ended. */
+    void start(Runnable onEnd) {
+        this.onEnd = onEnd;
+        int fl = C.fcntl(fd, Native.F_GETFL, 0);
+        C.fcntl(fd, Native.F_SETFL, fl | Native.O_NONBLOCK);
+        token = loop.register(fd, Native.EPOLLIN, this);
+    }
+
+    boolean isOpen() {
+        return fd >= 0;
+    }
+
+    @Override
+    public void onEvents(int events) {
+        drain();
+    }
+
+    /** Loop thread: reads all that is there; at end of stream relays the partial line and closes. */
+    void drain() {
+        if (fd < 0) {
+            return;
+        }
+        DirectBuffer direct = READ_BUF.get();
+        ByteBuffer buf = direct.buffer();
+        for (int rounds = 0; rounds < 64; rounds++) {
+            long n = C.read(fd, direct.address(), buf.capacity());
+            if (n > 0) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buf.get(i);
+                    if (b == '\n') {
+                        emit();
+                    } else {
+                        line[lineLength++] = b;
+                        if (lineLength == MAX_LINE) {
+                            emit();
+                        }
+                    }
+                }
+                continue;
+            }
+            if (n < 0) {
+                int e = Native.errno();
+                if (e == Native.EINTR) {
+                    continue;
+                }
+                if (e == Native.EAGAIN) {
+                    return;
+                }
+            }
+            end();  // EOF or a read error
+            return;
+        }
+    }
+
+    private void emit() {
+        int len = lineLength;
+        if (len > 0 && line[len - 1] == '\r') {
+            len--;
+        }
+        String text = new String(line, 0, len, StandardCharsets.UTF_8);
+        lineLength = 0;
+        tail.add(text);
+        log.info("{} {}", prefix, text);
+    }
+
+    private void end() {
+        if (lineLength > 0) {
+            emit();
+        }
+        loop.deregister(fd, token);
+        C.close(fd);
+        fd = -1;
+        if (onEnd != null) {
+            onEnd.run();
+        }
+    }
+
+    /** Loop thread: stops at once (the child is being released). */
+    void stop() {
+        if (fd >= 0) {
+            drain();
+        }
+        if (fd >= 0) {
+            if (lineLength > 0) {
+                emit();
+            }
+            loop.deregister(fd, token);
+            C.close(fd);
+            fd = -1;
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.procpool.runtime.process;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.procpool.ExitStatus;
+import io.procpool.Signal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts child processes with {@code posix_spawnp} (never a fork of the JVM) and serves all of them from one
+ * I/O thread: their messages, their relayed output, and their exits.
+ *
+ * <p>Reaping is event driven: each child has a pidfd in the I/O thread's epoll set; when it becomes readable the
+ * child is reaped with {@code waitpid(pid)} at once. Only our own pids are waited for, never {@code waitpid(-1)},
+ * so the host application's {@code ProcessBuilder} children keep their exit codes. Every reaped child counts once
+ * in {@link #reapedCount()}.
+ *
+ * <pre>{@code
+ * try (Spawner spawner = Spawner.create("demo")) {
+ *     ChildProcess cat = spawner.spawn(ProcessSpec.builder("cat").stdin(Redirect.PIPE).stdout(Redirect.PIPE).build());
+ *     cat.write("hello\n".getBytes());
+ *     ...
+ * }   // every child still running is killed with its process group and reaped
+ * }</pre>
+ */
+public final class Spawner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Spawner.class);
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    private final String name;
+    private final EventLoop loop;
+    private final Set<ChildProcess> children = ConcurrentHashMap.newKeySet();
+    private final AtomicLong spawned = new AtomicLong();
+    private final AtomicLong reaped = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition exits = lock.newCondition();
+    private final Map<ChildProcess, ExitStatus> unwaited = new LinkedHashMap<>();
+    private volatile boolean closed;
+
+    private Spawner(String name) {
+        this.name = name;
+        this.loop = new EventLoop("procpool-io-" + name);
+    }
+
+    /** A spawner with its own I/O thread, named {@code procpool-io-<name>}. */
+    public static Spawner create(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return new Spawner(name);
+    }
+
+    /** A spawner with a generated name. */
+    public static Spawner create() {
+        return create("spawner-" + SEQUENCE.incrementAndGet());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Starts a child.
+     *
+     * @throws io.procpool.SpawnException when it cannot be started (the message names the program and the errno)
+     * @throws IllegalStateException      after {@link #close()}
+     */
+    public ChildProcess spawn(ProcessSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        if (closed) {
+            throw new IllegalStateException("spawner " + name + " is closed");
+        }
+        SpawnCall.Started started = SpawnCall.start(spec);
+        ChildProcess child = new ChildProcess(this, loop, spec, started);
+        children.add(child);
+        spawned.incrementAndGet();
+        loop.execute(child::startIo);
+        LOG.debug("{} started: {}", child, spec.command());
+        return child;
+    }
+
+    /**
+     * The seed's {@code wait}: the status of one child of this spawner that has exited and not been waited for
+     * yet (oldest first). With {@code blocking}, waits while some child still runs; empty when none is left.
+     */
+    public Optional<ExitStatus> waitAny(boolean blocking) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (true) {
+                Iterator<Map.Entry<ChildProcess, ExitStatus>> it = unwaited.entrySet().iterator();
+                if (it.hasNext()) {
+                    ExitStatus st = it.next().getValue();
+                    it.remove();
+                    return Optional.of(st);
+                }
+                if (!blocking || liveCount() == 0) {
+                    return Optional.empty();
+                }
+                exits.await(100, TimeUnit.MILLISECONDS);  // re-counts live children: one may be closed meanwhile
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Like {@code waitAny(true)}, but gives up after {@code timeout}. */
+    public Optional<ExitStatus> waitAny(Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lockInterruptibly();
+        try {
+            while (true) {
+                Iterator<Map.Entry<ChildProcess, ExitStatus>> it = unwaited.entrySet().iterator();
+                if (it.hasNext()) {
+                    ExitStatus st = it.next().getValue();
+                    it.remove();
+                    return Optional.of(st);
+                }
+                if (liveCount() == 0 || nanos <= 0) {
+                    return Optional.empty();
+                }
+                nanos = exits.awaitNanos(Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many children this spawner has reaped since it was created. */
+    public long reapedCount() {
+        return reaped.get();
+    }
+
+    /** How many children this spawner has started. */
+    public long spawnedCount() {
+        return spawned.get();
+    }
+
+    /** How many children have been started and not yet reaped. */
+    public int liveCount() {
+        return (int) (spawned.get() - reaped.get());
+    }
+
+    /** The children not yet closed. */
+    public List<ChildProcess> children() {
+        return List.copyOf(children);
+    }
+
+    // called by ChildProcess on the I/O thread
+    void reaped(ChildProcess child, ExitStatus status) {
+        lock.lock();
+        try {
+            reaped.incrementAndGet();
+            unwaited.put(child, status);
+            exits.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void waited(ChildProcess child) {
+        lock.lock();
+        try {
+            unwaited.remove(child);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void closed(ChildProcess child) {
+        children.remove(child);
+        waited(child);
+    }
+
+    /**
+     * Kills every child that still runs (SIGKILL to its process group), waits until all are reaped, releases
+     * their descriptors and stops the I/O thread. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ChildProcess c : children) {
+            if (c.isAlive()) {
+                c.killGroup(Signal.SIGKILL);
+            }
+        }
+        for (ChildProcess c : List.copyOf(children)) {
+            c.close();
+        }
+        loop.close();
+        LOG.debug("spawner {} closed: {} started, {} reaped", name, spawned.get(), reaped.get());
+    }
+}
