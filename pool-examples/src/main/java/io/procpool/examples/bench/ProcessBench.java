@@ -39,6 +39,7 @@ public final class ProcessBench {
                 row("spawn+reap /bin/true, procpool" + (round == 0 ? "" : " (again)"), spawnReap(spawner, trueSpec));
                 row("spawn+reap /bin/true, ProcessBuilder" + (round == 0 ? "" : " (again)"), processBuilder());
             }
+            row("SIGKILL to reaped status, sleep", killToReaped(spawner));
             if (cChild != null) {
                 row("push/pop round trip, 16 B, C child", roundTrips(spawner, ProcessSpec.builder(cChild).build()));
             }
@@ -56,6 +57,29 @@ public final class ProcessBench {
                 if (i >= 0) {
                     t[i] = System.nanoTime() - t0;
                 }
+            }
+        }
+        return t;
+    }
+
+    private static long[] killToReaped(Spawner spawner) throws InterruptedException {
+        int n = 300;
+        long[] t = new long[n];
+        ProcessSpec sleep = ProcessSpec.builder("sleep", "1000").noChannel().build();
+        for (int i = -50; i < n; i++) {
+            try (ChildProcess c = spawner.spawn(sleep)) {
+                while (!new String(java.nio.file.Files.readAllBytes(Path.of("/proc/" + c.pid() + "/comm")),
+                        java.nio.charset.StandardCharsets.US_ASCII).startsWith("sleep")) {
+                    Thread.onSpinWait();  // until it is past exec
+                }
+                long t0 = System.nanoTime();
+                c.kill(9);
+                c.waitFor();
+                if (i >= 0) {
+                    t[i] = System.nanoTime() - t0;
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
             }
         }
         return t;

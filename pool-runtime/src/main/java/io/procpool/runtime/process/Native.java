@@ -50,6 +50,9 @@ final class Native {
 
     static final int WNOHANG = 1;
 
+    // native scratch memory is malloc'ed and freed only by GC: keep one per thread instead of one per call
+    private static final ThreadLocal<Pointer> POLL_FDS = ThreadLocal.withInitial(() -> allocate(16));
+
     private Native() {
     }
 
@@ -88,7 +91,7 @@ final class Native {
 
     /** Polls one or two descriptors for the given events; returns the revents of each, or null on timeout. */
     static short[] poll(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
-        Pointer fds = allocate(16);
+        Pointer fds = POLL_FDS.get();
         fds.putInt(0, fd1);
         fds.putShort(4, events1);
         fds.putShort(6, (short) 0);

@@ -24,6 +24,9 @@ final class SpawnCall {
                    int stdoutLog, int stderrLog) {
     }
 
+    // posix_spawn_file_actions_t (80 B in glibc 2.36), posix_spawnattr_t (336 B) and two sigset_t (128 B), reused
+    private static final ThreadLocal<Pointer> SCRATCH = ThreadLocal.withInitial(() -> Native.allocate(2304));
+
     private final ProcessSpec spec;
     private final List<Integer> opened = new ArrayList<>();
     private final List<Integer> childEnds = new ArrayList<>();
@@ -44,13 +47,16 @@ final class SpawnCall {
             throw new SpawnException("cannot start " + program + ": its stdin file " + spec.stdin().path()
                     + " does not exist or is not readable", 2);
         }
-        Pointer fa = Native.allocate(1024);
-        Pointer attr = Native.allocate(1024);
+        Pointer scratch = SCRATCH.get();
+        Pointer fa = scratch.slice(0, 1024);
+        Pointer attr = scratch.slice(1024, 1024);
+        Pointer empty = scratch.slice(2048, 128);
+        Pointer all = scratch.slice(2176, 128);
         check(C.posix_spawn_file_actions_init(fa), "posix_spawn_file_actions_init");
         try {
             check(C.posix_spawnattr_init(attr), "posix_spawnattr_init");
             try {
-                return spawn(program, fa, attr);
+                return spawn(program, fa, attr, empty, all);
             } finally {
                 C.posix_spawnattr_destroy(attr);
             }
@@ -64,7 +70,7 @@ final class SpawnCall {
         }
     }
 
-    private Started spawn(String program, Pointer fa, Pointer attr) {
+    private Started spawn(String program, Pointer fa, Pointer attr, Pointer empty, Pointer all) {
         int channelFd = spec.channelFd();
         int highestTarget = Math.max(2, channelFd);
         Redirect[] streams = {spec.stdin(), spec.stdout(), spec.stderr()};
@@ -108,8 +114,6 @@ final class SpawnCall {
         }
         check(C.posix_spawn_file_actions_addclosefrom_np(fa, highestTarget + 1), "addclosefrom_np");
 
-        Pointer empty = Native.allocate(128);
-        Pointer all = Native.allocate(128);
         C.sigemptyset(empty);
         C.sigfillset(all);
         check(C.posix_spawnattr_setsigmask(attr, empty), "setsigmask");
