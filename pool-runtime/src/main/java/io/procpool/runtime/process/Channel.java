@@ -291,14 +291,26 @@ final class Channel implements EventLoop.Handler {
                 lock.unlock();
             }
         }
-        if ((events & (Native.EPOLLHUP | Native.EPOLLERR)) != 0 && readPaused) {
-            // the peer is gone but we may not read yet: epoll would report the hang-up in a busy loop
-            hangup = true;
-            loop.deregister(fd, token);
-            registered = false;
+        if ((events & (Native.EPOLLHUP | Native.EPOLLERR)) != 0) {
+            // the peer is gone; epoll reports a hang-up whatever the interest, so the socket must leave the set
+            if (!readPaused) {
+                readAvailable();
+            }
+            if (readPaused || inClosed) {
+                hangup = true;
+                lock.lock();
+                try {
+                    flushLocked();  // fails with EPIPE and wakes waiting pushers
+                    closeOutLocked("the child closed its end of the channel");
+                } finally {
+                    lock.unlock();
+                }
+                loop.deregister(fd, token);
+                registered = false;
+            }
             return;
         }
-        if ((events & (Native.EPOLLIN | Native.EPOLLHUP | Native.EPOLLERR)) != 0) {
+        if ((events & Native.EPOLLIN) != 0) {
             readAvailable();
         }
     }

@@ -53,7 +53,11 @@ public final class ChildProcess implements AutoCloseable {
     private volatile ExitStatus status;
     private volatile boolean closed;
     private int pidfdToken = -1;
-    private boolean released;
+    private volatile boolean released;
+    // the pidfd is closed only under the write lock, so no signal or poll can reach a recycled descriptor number
+    private final java.util.concurrent.locks.ReentrantReadWriteLock pidfdLock =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean pidfdClosed;
 
     /** One of the caller's pipe ends (stdin to write, stdout or stderr to read), non-blocking. */
     private static final class Pipe {
@@ -344,7 +348,8 @@ public final class ChildProcess implements AutoCloseable {
                     continue;
                 }
                 if (rev[0] != 0) {
-                    byte[] into = offset == 0 ? buffer : new byte[length];
+                    // jnr copies the whole array back: read into one of exactly `length` bytes, keep the rest intact
+                    byte[] into = offset == 0 && length == buffer.length ? buffer : new byte[length];
                     long n = C.read(fd, into, length);
                     if (n > 0) {
                         if (into != buffer) {
@@ -376,10 +381,15 @@ public final class ChildProcess implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        if (closed) {
-            throw new IllegalStateException(this + " is closed");
+        pidfdLock.readLock().lock();
+        try {
+            if (closed || pidfdClosed) {
+                throw new IllegalStateException(this + " is closed");
+            }
+            return Native.poll(fd, events, pidfd, Native.POLLIN, POLL_SLICE_MILLIS);
+        } finally {
+            pidfdLock.readLock().unlock();
         }
-        return Native.poll(fd, events, pidfd, Native.POLLIN, POLL_SLICE_MILLIS);
     }
 
     private int pipeFd(Pipe pipe, Redirect redirect) {
@@ -405,10 +415,15 @@ public final class ChildProcess implements AutoCloseable {
         if (signal < 0 || signal > 64) {
             throw new IllegalArgumentException("signal must be 0..64, was " + signal);
         }
-        if (!isAlive()) {
-            return false;
+        pidfdLock.readLock().lock();
+        try {
+            if (!aliveLocked()) {
+                return false;
+            }
+            return signal == 0 || Native.pidfdSendSignal(pidfd, signal) == 0;
+        } finally {
+            pidfdLock.readLock().unlock();
         }
-        return signal == 0 || Native.pidfdSendSignal(pidfd, signal) == 0;
     }
 
     /** Sends a named signal to the child; see {@link #kill(int)}. */
@@ -426,7 +441,7 @@ public final class ChildProcess implements AutoCloseable {
         if (signal < 0 || signal > 64) {
             throw new IllegalArgumentException("signal must be 0..64, was " + signal);
         }
-        if (released) {
+        if (closed && released) {
             return false;
         }
         return Native.POSIX.kill(-pid, signal) == 0;
@@ -439,10 +454,19 @@ public final class ChildProcess implements AutoCloseable {
 
     /** True while the child runs (a child that exited and awaits reaping is not alive). */
     public boolean isAlive() {
-        if (status != null || released) {
+        pidfdLock.readLock().lock();
+        try {
+            return aliveLocked();
+        } finally {
+            pidfdLock.readLock().unlock();
+        }
+    }
+
+    private boolean aliveLocked() {
+        if (status != null || pidfdClosed) {
             return false;
         }
-        short[] rev = Native.poll(pidfd, Native.POLLIN, -1, (short) 0, 0);
+        short[] rev = Native.poll(pidfd, Native.POLLIN, -1, (short) 0, 0);  // a readable pidfd: it has exited
         return rev == null || rev[0] == 0;
     }
 
@@ -559,9 +583,10 @@ public final class ChildProcess implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (status == null) {
-                killGroup(Signal.SIGKILL.number());
-            }
+            // the group first (the child and what it started), then the child itself in case it left the group;
+            // after the child's exit the group may still hold descendants: they go too
+            killGroup(Signal.SIGKILL.number());
+            kill(Signal.SIGKILL.number());
             boolean interrupted = false;
             while (true) {
                 try {
@@ -572,13 +597,26 @@ public final class ChildProcess implements AutoCloseable {
                 }
             }
             closed = true;
-            // readers and writers see the exit within one poll and leave; then their descriptors can go
-            synchronized (stdin) {
-                synchronized (stdout) {
-                    synchronized (stderr) {
-                        loop.executeAndWait(this::release);
-                    }
+            // readers and writers see the exit within one poll and leave; take each pipe from them in turn
+            // (never holding one while waiting for the I/O thread, whose handlers may want it)
+            int[] pipeFds = new int[3];
+            Pipe[] pipes = {stdin, stdout, stderr};
+            for (int i = 0; i < 3; i++) {
+                synchronized (pipes[i]) {
+                    pipeFds[i] = pipes[i].fd;
+                    pipes[i].fd = -1;
                 }
+            }
+            loop.executeAndWait(this::release);
+            for (int fd : pipeFds) {
+                Native.closeQuietly(fd);
+            }
+            pidfdLock.writeLock().lock();
+            try {
+                pidfdClosed = true;
+                C.close(pidfd);
+            } finally {
+                pidfdLock.writeLock().unlock();
             }
             spawner.closed(this);
             if (interrupted) {
@@ -587,7 +625,7 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
-    /** Loop thread: forgets and closes every descriptor of this child. */
+    /** Loop thread: forgets the child's descriptors and closes those the loop owns (channel, relays). */
     private void release() {
         if (released) {
             return;
@@ -602,11 +640,5 @@ public final class ChildProcess implements AutoCloseable {
         for (OutputRelay r : relays) {
             r.stop();
         }
-        for (Pipe p : new Pipe[] {stdin, stdout, stderr}) {
-            int fd = p.fd;
-            p.fd = -1;
-            Native.closeQuietly(fd);
-        }
-        C.close(pidfd);
     }
 }

@@ -33,9 +33,11 @@ final class EventLoop implements AutoCloseable {
     private final Pointer wakeBuf = Native.allocate(8);
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile boolean stopped;  // set under this monitor; then no task is queued and the fds close
+    private volatile long wakeups;
 
     // loop-confined: token -> handler; token 0 is the wake-up eventfd
     private Handler[] handlers = new Handler[64];
@@ -66,16 +68,27 @@ final class EventLoop implements AutoCloseable {
 
     /** Runs the task on the loop thread, soon; from the loop thread itself it runs after the current batch. */
     void execute(Runnable task) {
-        tasks.add(task);
-        if (!inLoop() && wakePending.compareAndSet(false, true)) {
-            wakeBuf.putLong(0, 1L);
-            C.write(wakeFd, wakeBuf.address(), 8);
+        if (inLoop()) {
+            tasks.add(task);
+            return;
+        }
+        synchronized (this) {
+            if (stopped) {
+                // the loop is gone: nothing it served is registered any more, so run it here
+                task.run();
+                return;
+            }
+            tasks.add(task);
+            if (wakePending.compareAndSet(false, true)) {
+                wakeBuf.putLong(0, 1L);
+                C.write(wakeFd, wakeBuf.address(), 8);
+            }
         }
     }
 
     /** Runs the task on the loop thread and waits for it (runs it at once when already on the loop thread). */
     void executeAndWait(Runnable task) {
-        if (inLoop() || !running) {
+        if (inLoop() || stopped) {
             task.run();
             return;
         }
@@ -119,6 +132,9 @@ final class EventLoop implements AutoCloseable {
 
     /** Forgets the descriptor; call before closing it. */
     void deregister(int fd, int token) {
+        if (stopped) {
+            return;
+        }
         C.epoll_ctl(epfd, Native.EPOLL_CTL_DEL, fd, ctlEvent);
         handlers[token] = null;
         if (freeCount == freeTokens.length) {
@@ -128,6 +144,9 @@ final class EventLoop implements AutoCloseable {
     }
 
     private void ctl(int op, int fd, int interest, int token) {
+        if (stopped) {
+            return;
+        }
         ctlEvent.putInt(0, interest);
         ctlEvent.putLong(Native.EPOLL_DATA_OFFSET, token);
         if (C.epoll_ctl(epfd, op, fd, ctlEvent) != 0) {
@@ -148,10 +167,12 @@ final class EventLoop implements AutoCloseable {
                     int e = Native.errno();
                     if (e != Native.EINTR) {
                         LOG.error("epoll_wait failed, the process I/O thread stops: {}", Native.strerror(e));
-                        return;
+                        running = false;
+                        break;
                     }
                     continue;
                 }
+                wakeups++;
                 for (int i = 0; i < n; i++) {
                     long base = (long) i * Native.EPOLL_EVENT_SIZE;
                     int ev = events.getInt(base);
@@ -171,11 +192,14 @@ final class EventLoop implements AutoCloseable {
                     }
                 }
             }
-            runTasks();
         } finally {
+            synchronized (this) {
+                stopped = true;
+            }
+            runTasks();
             C.close(wakeFd);
             C.close(epfd);
-            stopped.countDown();
+            stoppedLatch.countDown();
         }
     }
 
@@ -190,6 +214,11 @@ final class EventLoop implements AutoCloseable {
         }
     }
 
+    /** Loop thread or tests: how many times epoll_wait returned with events (a busy loop shows here). */
+    long wakeups() {
+        return wakeups;
+    }
+
     @Override
     public void close() {
         if (!running) {
@@ -198,7 +227,7 @@ final class EventLoop implements AutoCloseable {
         execute(() -> running = false);
         if (!inLoop()) {
             try {
-                stopped.await();
+                stoppedLatch.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

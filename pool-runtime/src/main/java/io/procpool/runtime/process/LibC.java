@@ -22,6 +22,7 @@ public interface LibC {
     @SaveError int posix_spawn_file_actions_destroy(Pointer fa);
     @SaveError int posix_spawn_file_actions_adddup2(Pointer fa, int fd, int newfd);
     @SaveError int posix_spawn_file_actions_addopen(Pointer fa, int fd, @In CharSequence path, int oflag, int mode);
+    @SaveError int posix_spawn_file_actions_addclose(Pointer fa, int fd);
     @SaveError int posix_spawn_file_actions_addclosefrom_np(Pointer fa, int from);
     @SaveError int posix_spawn_file_actions_addchdir_np(Pointer fa, @In CharSequence path);
     @SaveError int posix_spawnattr_init(Pointer attr);

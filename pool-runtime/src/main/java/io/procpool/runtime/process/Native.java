@@ -106,7 +106,7 @@ final class Native {
         if (r < 0) {
             int e = errno();
             if (e == EINTR) {
-                return new short[n];
+                return null;  // callers poll again
             }
             throw new IllegalStateException("poll failed: " + strerror(e));
         }

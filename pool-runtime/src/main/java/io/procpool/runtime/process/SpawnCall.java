@@ -112,6 +112,10 @@ final class SpawnCall {
         if (spec.directory() != null) {
             check(C.posix_spawn_file_actions_addchdir_np(fa, spec.directory().toString()), "addchdir_np");
         }
+        for (int gap = 3; gap < channelFd; gap++) {
+            // below the channel and above stdio: closefrom does not reach these (glibc ignores EBADF here)
+            check(C.posix_spawn_file_actions_addclose(fa, gap), "addclose");
+        }
         check(C.posix_spawn_file_actions_addclosefrom_np(fa, highestTarget + 1), "addclosefrom_np");
 
         C.sigemptyset(empty);

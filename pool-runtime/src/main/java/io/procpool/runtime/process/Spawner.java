@@ -51,6 +51,9 @@ public final class Spawner implements AutoCloseable {
     private final Condition exits = lock.newCondition();
     private final Map<ChildProcess, ExitStatus> unwaited = new LinkedHashMap<>();
     private volatile boolean closed;
+    // spawns hold the read side from their check to the hand-off to the I/O thread; close takes the write side
+    private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     private Spawner(String name) {
         this.name = name;
@@ -83,16 +86,21 @@ public final class Spawner implements AutoCloseable {
      */
     public ChildProcess spawn(ProcessSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        if (closed) {
-            throw new IllegalStateException("spawner " + name + " is closed");
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("spawner " + name + " is closed");
+            }
+            SpawnCall.Started started = SpawnCall.start(spec);
+            ChildProcess child = new ChildProcess(this, loop, spec, started);
+            children.add(child);
+            spawned.incrementAndGet();
+            loop.execute(child::startIo);
+            LOG.debug("{} started: {}", child, spec.command());
+            return child;
+        } finally {
+            lifecycle.readLock().unlock();
         }
-        SpawnCall.Started started = SpawnCall.start(spec);
-        ChildProcess child = new ChildProcess(this, loop, spec, started);
-        children.add(child);
-        spawned.incrementAndGet();
-        loop.execute(child::startIo);
-        LOG.debug("{} started: {}", child, spec.command());
-        return child;
     }
 
     /**
@@ -193,14 +201,23 @@ public final class Spawner implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        if (loop.inLoop()) {
+            // closing waits for the I/O thread to reap: it cannot be the I/O thread itself
+            java.util.concurrent.CompletableFuture.runAsync(this::close);
             return;
         }
-        closed = true;
-        for (ChildProcess c : children) {
-            if (c.isAlive()) {
-                c.killGroup(Signal.SIGKILL);
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
             }
+            closed = true;
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+        for (ChildProcess c : children) {
+            c.killGroup(Signal.SIGKILL);
+            c.kill(Signal.SIGKILL);
         }
         for (ChildProcess c : List.copyOf(children)) {
             c.close();
