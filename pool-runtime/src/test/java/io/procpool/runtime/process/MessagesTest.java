@@ -141,6 +141,7 @@ class MessagesTest {
                 });
                 t.start();
                 popping.await();
+                org.awaitility.Awaitility.await().until(() -> t.getState() == Thread.State.WAITING);  // inside pop
                 child.kill(9);
                 t.join();
                 assertThat(thrown).singleElement().isInstanceOf(ProcessExitedException.class)
