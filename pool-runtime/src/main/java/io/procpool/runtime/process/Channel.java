@@ -122,6 +122,53 @@ final class Channel implements EventLoop.Handler {
         }
     }
 
+    /**
+     * Appends one message made of {@code head} and {@code body}; sends only when {@code flush} (or when the buffer
+     * passes the high-water mark). Never waits. For batching on the I/O thread.
+     *
+     * @return null when queued or sent, else why the channel cannot take it
+     */
+    String append(byte[] head, int headLength, byte[] body, boolean flush) {
+        int length = headLength + body.length;
+        if (length > maxMessage) {
+            throw new MessageTooLargeException(owner + " - message of " + length + " bytes refused: the channel's"
+                    + " maxMessageSize is " + maxMessage, length, maxMessage);
+        }
+        lock.lock();
+        try {
+            if (outClosedWhy != null) {
+                return outClosedWhy;
+            }
+            if (shutdownPending) {
+                return "the manager shut the channel down";
+            }
+            ensureOutRoom(4 + length);
+            ByteBuffer b = out.buffer();
+            b.putInt(outLength, length);
+            b.put(outLength + 4, head, 0, headLength);
+            b.put(outLength + 4 + headLength, body, 0, body.length);
+            outLength += 4 + length;
+            if (!writeArmed && (flush || outLength - outSent > HIGH_WATER)) {
+                flushLocked();
+            }
+            return outClosedWhy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends what {@link #append} left pending. */
+    void flush() {
+        lock.lock();
+        try {
+            if (!writeArmed && outClosedWhy == null) {
+                flushLocked();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void ensureOutRoom(int bytes) {
         if (outSent > 0) {
             int pending = outLength - outSent;

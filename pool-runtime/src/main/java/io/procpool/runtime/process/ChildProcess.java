@@ -152,6 +152,25 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
+     * Appends one message made of {@code head} (its first {@code headLength} bytes) and {@code body}, and sends it
+     * only when {@code flush} is true: several messages then go out in one write. Never waits. Meant for the I/O
+     * thread's handlers, which batch their replies.
+     *
+     * @throws ProcessExitedException when the child has exited or closed its end
+     */
+    public void pushLater(byte[] head, int headLength, byte[] body, boolean flush) {
+        String why = channel().append(head, headLength, body, flush);
+        if (why != null) {
+            throw exitedException("push", why);
+        }
+    }
+
+    /** Sends the messages {@link #pushLater} left pending. */
+    public void flush() {
+        channel().flush();
+    }
+
+    /**
      * Takes the next message the child sent, waiting as long as it takes while the child lives.
      *
      * @throws ProcessExitedException   once the child has exited (or closed its channel) and every message it sent

@@ -149,6 +149,19 @@ public final class Spawner implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} on the I/O thread that serves this spawner's children, after the events at hand: code that
+     * reacts to messages and exits (a pool's dispatcher) runs there without locks. It must not block.
+     */
+    public void execute(Runnable task) {
+        loop.execute(task);
+    }
+
+    /** True on this spawner's I/O thread. */
+    public boolean inIoThread() {
+        return loop.inLoop();
+    }
+
     /** How many children this spawner has reaped since it was created. */
     public long reapedCount() {
         return reaped.get();

@@ -1,0 +1,361 @@
+package io.procpool.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import io.procpool.PoolStats;
+import io.procpool.QueueFullPolicy;
+import io.procpool.Task;
+import io.procpool.TaskFuture;
+import io.procpool.TaskOptions;
+import io.procpool.runtime.dispatch.PoolConfig;
+import io.procpool.runtime.dispatch.PoolEngine;
+import io.procpool.runtime.wire.Serialization;
+import io.procpool.runtime.worker.WorkerMain;
+
+/**
+ * A pool of worker JVMs that run {@link Task}s: {@code pool.submit(task)} returns a future of the task's result.
+ *
+ * <pre>{@code
+ * try (TaskPool pool = TaskPool.builder().name("thumbs").workers(4).build()) {
+ *     TaskFuture<Integer> words = pool.submit(() -> countWords(path));   // a lambda is a task
+ *     TaskFuture<Report> report = pool.submit(new BuildReport(day));     // so is a record or a class
+ * }
+ * }</pre>
+ *
+ * <p>Each worker is a separate JVM started with {@code posix_spawnp} ({@code java} from this JVM's home, this
+ * JVM's class path by default), speaking the procpool protocol on a Unix socket. Tasks and results travel
+ * Kryo-serialized. Lifecycle as in {@code java.util.concurrent}: {@link #shutdown()} drains, {@link #shutdownNow()}
+ * returns what never started, {@link #close()} shuts down, waits {@code shutdownTimeout}, then stops the rest.
+ * After close no worker process is left, alive or zombie.
+ */
+public final class TaskPool implements AutoCloseable {
+
+    private final PoolConfig config;
+    private final PoolEngine engine;
+
+    private TaskPool(PoolConfig config, PoolEngine engine) {
+        this.config = config;
+        this.engine = engine;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Submits a task with the pool's default timeout and attempts. */
+    public <R> TaskFuture<R> submit(Task<R> task) {
+        return submit(task, TaskOptions.DEFAULTS);
+    }
+
+    /**
+     * Submits a task.
+     *
+     * @throws NullPointerException         for a null task
+     * @throws IllegalArgumentException     when the task cannot be serialized (nothing reached a worker)
+     * @throws io.procpool.TaskRejectedException when the queue is full (REJECT policy) or the pool is shut down
+     * @throws io.procpool.PoolFailedException   when the pool can no longer start workers
+     */
+    public <R> TaskFuture<R> submit(Task<R> task, TaskOptions options) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(options, "options");
+        try {
+            return engine.submit(task, options);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.procpool.TaskRejectedException(config.name() + " - interrupted while waiting for room in the queue");
+        }
+    }
+
+    /** Submits every task; the futures are in the same order. */
+    public <R> List<TaskFuture<R>> invokeAll(Collection<? extends Task<R>> tasks) {
+        List<TaskFuture<R>> out = new ArrayList<>(tasks.size());
+        for (Task<R> t : tasks) {
+            out.add(submit(t));
+        }
+        return out;
+    }
+
+    /** Takes no new task; queued and running ones finish, then the workers exit. Idempotent. */
+    public void shutdown() {
+        engine.shutdown();
+    }
+
+    /** Cancels queued and running tasks, kills the workers; returns the tasks that never started. */
+    public List<Task<?>> shutdownNow() {
+        return engine.shutdownNow();
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return engine.awaitTermination(timeout);
+    }
+
+    public boolean isShutdown() {
+        return engine.isShutdown();
+    }
+
+    public boolean isTerminated() {
+        return engine.isTerminated();
+    }
+
+    public PoolStats stats() {
+        return engine.stats();
+    }
+
+    /** How many worker processes the pool has reaped (each one exactly once). */
+    public long reapedWorkers() {
+        return engine.spawner().reapedCount();
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public PoolConfig config() {
+        return config;
+    }
+
+    /** Shutdown, wait up to {@code shutdownTimeout}, then shutdownNow; returns when every worker is reaped. */
+    @Override
+    public void close() {
+        boolean interrupted = false;
+        shutdown();
+        try {
+            if (!engine.awaitTermination(config.shutdownTimeout())) {
+                shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+            shutdownNow();
+        }
+        while (true) {
+            try {
+                engine.awaitTermination(Duration.ofDays(1));
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TaskPool[" + config.name() + ", " + stats() + "]";
+    }
+
+    /** Configures a {@link TaskPool}; every setter checks its value, {@link #build()} starts the workers. */
+    public static final class Builder {
+        public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
+        public static final int DEFAULT_MAX_ATTEMPTS = 2;
+        public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(2);
+        public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
+        public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+        public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
+                "-Xshare:auto");
+
+        private String name = "pool";
+        private int workers = Runtime.getRuntime().availableProcessors();
+        private int capacity = 1;
+        private int prefetch = 0;
+        private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+        private QueueFullPolicy queueFullPolicy = QueueFullPolicy.WAIT;
+        private Duration taskTimeout;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private Duration cancelGrace = DEFAULT_CANCEL_GRACE;
+        private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private int maxMessageSize = 16 << 20;
+        private String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        private String classpath = System.getProperty("java.class.path");
+        private List<String> jvmOptions = DEFAULT_JVM_OPTIONS;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path directory;
+        private final List<String> allowlist = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The name in logs, messages, thread names and the workers' argv[0] ({@code procpool:<name>:<n>}). */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException("name must be 1..64 of A-Z a-z 0-9 . _ -, was '" + name + "'");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** How many worker JVMs (1..1024; default: the number of processors). */
+        public Builder workers(int workers) {
+            this.workers = range("workers", workers, 1, 1024);
+            return this;
+        }
+
+        /** How many tasks one worker runs at once, on as many threads (1..1024; default 1). */
+        public Builder capacity(int capacity) {
+            this.capacity = range("capacity", capacity, 1, 1024);
+            return this;
+        }
+
+        /**
+         * How many more tasks a worker may hold, waiting, so that it never idles between short tasks (0..1024;
+         * default 0). Raise it for many small tasks; a crash sends the waiting ones back to the queue.
+         */
+        public Builder prefetch(int prefetch) {
+            this.prefetch = range("prefetch", prefetch, 0, 1024);
+            return this;
+        }
+
+        /** How many tasks may wait for a worker (1..10,000,000; default 10,000). */
+        public Builder queueCapacity(int capacity) {
+            this.queueCapacity = range("queueCapacity", capacity, 1, 10_000_000);
+            return this;
+        }
+
+        /** What submit does when the queue is full: WAIT (default) or REJECT. */
+        public Builder queueFullPolicy(QueueFullPolicy policy) {
+            this.queueFullPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Default timeout of every task, counted from when it is sent to a worker (default: none). */
+        public Builder taskTimeout(Duration timeout) {
+            this.taskTimeout = positive("taskTimeout", timeout);
+            return this;
+        }
+
+        /** How many workers may die running one task before it fails (1..100; default 2). */
+        public Builder maxAttempts(int attempts) {
+            this.maxAttempts = range("maxAttempts", attempts, 1, 100);
+            return this;
+        }
+
+        /** How long a cancelled or timed-out task may take to stop before its worker is killed (default 2 s). */
+        public Builder cancelGrace(Duration grace) {
+            this.cancelGrace = positive("cancelGrace", grace);
+            return this;
+        }
+
+        /** How long a worker may take to start and say HELLO (default 60 s). */
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = positive("startupTimeout", timeout);
+            return this;
+        }
+
+        /** How long close() waits for queued and running tasks before it stops them (default 30 s). */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = positive("shutdownTimeout", timeout);
+            return this;
+        }
+
+        /** The largest task, result or event in bytes (1 KiB..1 GiB; default 16 MiB). */
+        public Builder maxMessageSize(int bytes) {
+            this.maxMessageSize = range("maxMessageSize", bytes, 1024, 1 << 30);
+            return this;
+        }
+
+        /** The java executable of the workers (default: this JVM's). */
+        public Builder javaCommand(String java) {
+            this.javaCommand = Objects.requireNonNull(java, "java");
+            return this;
+        }
+
+        /** The workers' class path (default: this JVM's); it must hold procpool and every task class. */
+        public Builder classpath(String classpath) {
+            Objects.requireNonNull(classpath, "classpath");
+            if (classpath.isBlank()) {
+                throw new IllegalArgumentException("classpath must not be blank");
+            }
+            this.classpath = classpath;
+            return this;
+        }
+
+        /** The workers' JVM options, replacing the defaults ({@link #DEFAULT_JVM_OPTIONS}). */
+        public Builder jvmOptions(List<String> options) {
+            this.jvmOptions = List.copyOf(options);
+            return this;
+        }
+
+        /** Sets an environment variable of the workers (over the inherited environment). */
+        public Builder env(String key, String value) {
+            environment.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** The workers' working directory (default: this JVM's). */
+        public Builder directory(Path directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Allows only these classes to travel (Kryo registration required), in this order: a closed set of types.
+         * Lambdas also need their capturing class listed.
+         */
+        public Builder allow(Class<?>... classes) {
+            for (Class<?> c : classes) {
+                allowlist.add(c.getName());
+            }
+            return this;
+        }
+
+        /**
+         * Starts the workers and waits until all are ready.
+         *
+         * @throws IllegalArgumentException      for a combination of settings that cannot work
+         * @throws io.procpool.PoolFailedException when a worker cannot start (the message has its stderr)
+         */
+        public TaskPool build() {
+            List<String> command = new ArrayList<>();
+            command.add(javaCommand);
+            command.add("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");  // serializable lambdas
+            command.addAll(jvmOptions);
+            command.add("-Dprocpool.capacity=" + capacity);
+            command.add("-Dprocpool.maxFrame=" + (maxMessageSize + 12));
+            if (!allowlist.isEmpty()) {
+                command.add("-Dprocpool.allow=" + String.join(",", allowlist));
+            }
+            command.add("-cp");
+            command.add(classpath);
+            command.add(WorkerMain.class.getName());
+            PoolConfig cfg = new PoolConfig(name, workers, capacity, prefetch, queueCapacity, queueFullPolicy,
+                    taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize + 12,
+                    List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist));
+            Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
+                    != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
+            PoolEngine engine = new PoolEngine(cfg, serialization);
+            try {
+                engine.start();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                engine.shutdownNow();
+                throw new io.procpool.PoolFailedException(name + " - interrupted while starting the workers");
+            }
+            return new TaskPool(cfg, engine);
+        }
+
+        private static int range(String field, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(field + " must be " + min + ".." + max + ", was " + value);
+            }
+            return value;
+        }
+
+        private static Duration positive(String field, Duration d) {
+            Objects.requireNonNull(d, field);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(field + " must be positive, was " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.procpool.runtime.dispatch;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.procpool.QueueFullPolicy;
+
+/**
+ * A task pool's configuration, checked and sealed by {@code TaskPool.Builder.build()}.
+ *
+ * @param name            the pool's name, in thread names, logs, messages and the workers' argv[0]
+ * @param workers         how many worker processes
+ * @param capacity        tasks one worker runs at once (its task threads)
+ * @param prefetch        tasks a worker may hold beyond {@code capacity}, so that the next one is there when it
+ *                        finishes (throughput with short tasks; a crash sends them back to the queue)
+ * @param queueCapacity   tasks that may wait for a worker
+ * @param queueFullPolicy what submit does when the queue is full
+ * @param taskTimeout     default timeout of a task, or null for none
+ * @param maxAttempts     default attempts of a task whose worker dies
+ * @param cancelGrace     how long a cancelled or timed-out task may take to stop before its worker is killed
+ * @param startupTimeout  how long a worker may take from spawn to HELLO
+ * @param shutdownTimeout how long {@code close()} waits for queued and running tasks before it stops them
+ * @param maxMessageSize  the largest frame either way
+ * @param command         the worker command, without argv[0]'s name
+ * @param environment     variables for the workers, over the inherited environment
+ * @param directory       the workers' working directory, or null
+ * @param allowlist       classes allowed to travel (registration required), empty for any
+ */
+public record PoolConfig(String name, int workers, int capacity, int prefetch, int queueCapacity,
+                         QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
+                         Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
+                         Map<String, String> environment, Path directory, List<String> allowlist) {
+}

@@ -1,0 +1,699 @@
+package io.procpool.runtime.dispatch;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.procpool.ExitStatus;
+import io.procpool.PoolFailedException;
+import io.procpool.PoolStats;
+import io.procpool.QueueFullPolicy;
+import io.procpool.SpawnException;
+import io.procpool.Task;
+import io.procpool.TaskFailedException;
+import io.procpool.TaskFuture;
+import io.procpool.TaskOptions;
+import io.procpool.TaskRejectedException;
+import io.procpool.TaskTimeoutException;
+import io.procpool.WorkerCrashedException;
+import io.procpool.runtime.process.ChildProcess;
+import io.procpool.runtime.process.ProcessSpec;
+import io.procpool.runtime.process.Redirect;
+import io.procpool.runtime.process.Spawner;
+import io.procpool.runtime.wire.Protocol;
+import io.procpool.runtime.wire.Serialization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's engine. Submitters serialize their task and put it in the bounded queue; everything else runs on
+ * the spawner's I/O thread without locks: dispatch (credits: a worker holds at most capacity + prefetch tasks,
+ * several TASK frames go out in one write), replies (cut out of the read buffer in place), worker exits
+ * (requeue or retry what the dead worker held, start a replacement), timeouts and cancels. Futures are
+ * completed on the {@link Completer} thread, one hand-off per batch of replies.
+ */
+public final class PoolEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PoolEngine.class);
+    private static final int MAX_CONSECUTIVE_START_FAILURES = 5;
+    private static final byte[] EMPTY = new byte[0];
+
+    enum RunState { STARTING, RUNNING, SHUTDOWN, STOP, TERMINATED }
+
+    /** One worker slot's current process. I/O thread only. */
+    static final class Worker {
+        final int slot;
+        final String id;
+        final ArrayDeque<Job> held = new ArrayDeque<>();
+        ChildProcess child;
+        boolean ready;
+        boolean stopping;
+        String killReason;
+
+        Worker(int slot, String id) {
+            this.slot = slot;
+            this.id = id;
+        }
+
+        @Override
+        public String toString() {
+            return id + (child == null ? "" : " (pid " + child.pid() + ")");
+        }
+    }
+
+    private final PoolConfig cfg;
+    private final Serialization serialization;
+    private final Spawner spawner;
+    private final ArrayBlockingQueue<Job> queue;
+    private final Completer completer;
+    private final ScheduledThreadPoolExecutor timer;
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicBoolean dispatchScheduled = new AtomicBoolean();
+    private final CountDownLatch ready;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile RunState state = RunState.STARTING;
+    private volatile String failure;
+
+    // I/O thread only
+    private final Worker[] slots;
+    private final ArrayDeque<Job> front = new ArrayDeque<>();
+    private final HashMap<Long, Job> inFlight = new HashMap<>();
+    private final byte[] head = new byte[Protocol.HEADER + 2];
+    private final List<Worker> touched = new ArrayList<>();
+    private List<Runnable> completions = new ArrayList<>();
+    private int consecutiveStartFailures;
+
+    // statistics: written on the I/O thread (or counted atomically), read anywhere
+    private volatile int starting;
+    private volatile int idle;
+    private volatile int busy;
+    private volatile int inFlightCount;
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final AtomicLong restarts = new AtomicLong();
+
+    public PoolEngine(PoolConfig cfg, Serialization serialization) {
+        this.cfg = cfg;
+        this.serialization = serialization;
+        this.spawner = Spawner.create(cfg.name());
+        this.queue = new ArrayBlockingQueue<>(cfg.queueCapacity());
+        this.completer = new Completer(cfg.name());
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "procpool-timer-" + cfg.name());
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.slots = new Worker[cfg.workers()];
+        this.ready = new CountDownLatch(cfg.workers());
+    }
+
+    // ================================================================================= start
+
+    /**
+     * Starts every worker and waits until all said HELLO.
+     *
+     * @throws PoolFailedException with the reason and the worker's stderr when one cannot start
+     */
+    public void start() throws InterruptedException {
+        for (int i = 0; i < slots.length; i++) {
+            int slot = i;
+            spawner.execute(() -> startWorker(slot));
+        }
+        boolean inTime = ready.await(cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        String why = failure;
+        if (why == null && !inTime) {
+            why = cfg.name() + " - workers did not say HELLO within the startup timeout of " + cfg.startupTimeout()
+                    + "; raise startupTimeout or check the workers' log lines";
+        }
+        if (why != null) {
+            failure = why;
+            shutdownNow();
+            awaitTermination(Duration.ofSeconds(30));
+            throw new PoolFailedException(why);
+        }
+        state = RunState.RUNNING;
+        LOG.info("{} - started {} workers (capacity {}, prefetch {})", cfg.name(), cfg.workers(), cfg.capacity(),
+                cfg.prefetch());
+    }
+
+    private void startWorker(int slot) {
+        Worker w = new Worker(slot, cfg.name() + "-" + (slot + 1));
+        ProcessSpec.Builder b = ProcessSpec.builder(cfg.command());
+        if (cfg.directory() != null) {
+            b.directory(cfg.directory());
+        }
+        ProcessSpec spec = b
+                .argv0("procpool:" + cfg.name() + ":" + (slot + 1))
+                .name(w.id)
+                .channelFd(0)
+                .env(cfg.environment())
+                .env("PROCPOOL_WORKER", w.id)
+                .stdout(Redirect.LOG)
+                .stderr(Redirect.LOG)
+                .maxMessageSize(cfg.maxMessageSize())
+                .onMessage((child, message) -> onMessage(w, message))
+                .onExit(status -> onExit(w, status))
+                .build();
+        try {
+            w.child = spawner.spawn(spec);
+            slots[slot] = w;
+        } catch (SpawnException e) {
+            startFailed(w, e.getMessage());
+        }
+        updateStats();
+    }
+
+    // ================================================================================= submit
+
+    public <R> TaskFuture<R> submit(Task<R> task, TaskOptions options) throws InterruptedException {
+        checkAccepting();
+        byte[] body;
+        try {
+            byte[] bytes = serialization.serialize(task);
+            body = new byte[bytes.length + 2];  // room for the attempt number the frame carries
+            System.arraycopy(bytes, 0, body, 2, bytes.length);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(cfg.name() + " - task of " + task.getClass().getName()
+                    + " cannot be serialized: " + e.getMessage() + ". A task and everything it captures must be"
+                    + " serializable by Kryo: records, classes with fields of such types, collections; a lambda must"
+                    + " target io.procpool.Task and capture only such values", e);
+        }
+        long id = ids.incrementAndGet();
+        Job.JobFuture<R> future = new Job.JobFuture<>(id, this::onCancel);
+        Duration timeout = options.timeout() != null ? options.timeout() : cfg.taskTimeout();
+        int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : cfg.maxAttempts();
+        Job job = new Job(id, task, body, future, timeout, attempts);
+        future.job = job;
+        if (cfg.queueFullPolicy() == QueueFullPolicy.WAIT) {
+            queue.put(job);
+        } else if (!queue.offer(job)) {
+            throw new TaskRejectedException(cfg.name() + " - task queue full (" + describe()
+                    + "); raise queueCapacity, or choose QueueFullPolicy.WAIT to slow submitters down");
+        }
+        if (state != RunState.RUNNING && queue.remove(job)) {
+            checkAccepting();  // shut down meanwhile: it throws
+        }
+        scheduleDispatch();
+        return future;
+    }
+
+    private void checkAccepting() {
+        RunState s = state;
+        if (s == RunState.RUNNING) {
+            return;
+        }
+        if (failure != null) {
+            throw new PoolFailedException(failure);
+        }
+        throw new TaskRejectedException(cfg.name() + " - pool is " + s.name().toLowerCase() + ": it takes no new task");
+    }
+
+    private void scheduleDispatch() {
+        if (dispatchScheduled.compareAndSet(false, true)) {
+            spawner.execute(this::dispatch);
+        }
+    }
+
+    // ================================================================================= I/O thread: dispatch
+
+    private void dispatch() {
+        dispatchScheduled.set(false);
+        RunState s = state;
+        if (s == RunState.STOP || s == RunState.TERMINATED) {
+            return;
+        }
+        int credits = cfg.capacity() + cfg.prefetch();
+        boolean progress = true;
+        outer:
+        while (progress) {
+            progress = false;
+            for (Worker w : slots) {
+                if (w == null || !w.ready || w.stopping || w.held.size() >= credits) {
+                    continue;
+                }
+                Job j = nextJob();
+                if (j == null) {
+                    break outer;
+                }
+                send(w, j);
+                progress = true;
+            }
+        }
+        for (Worker w : touched) {
+            try {
+                w.child.flush();
+            } catch (RuntimeException e) {
+                // the worker is dying: its exit hands back what it held
+            }
+        }
+        touched.clear();
+        updateStats();
+        maybeDrained();
+    }
+
+    private Job nextJob() {
+        while (true) {
+            Job j = front.poll();
+            if (j == null) {
+                j = queue.poll();
+            }
+            if (j == null || !j.future.isDone()) {
+                return j;
+            }
+        }
+    }
+
+    private void send(Worker w, Job j) {
+        j.worker = w;
+        w.held.addLast(j);
+        inFlight.put(j.id, j);
+        j.body[0] = (byte) (j.attempt >>> 8);
+        j.body[1] = (byte) j.attempt;
+        Protocol.putHeader(head, 0, Protocol.TASK, j.id);
+        try {
+            w.child.pushLater(head, Protocol.HEADER, j.body, false);
+        } catch (RuntimeException e) {
+            return;  // it died: onExit gives the job back
+        }
+        if (!touched.contains(w)) {
+            touched.add(w);
+        }
+        if (j.timeout != null) {
+            j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j)), j.timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    // ================================================================================= I/O thread: replies
+
+    private void onMessage(Worker w, ByteBuffer m) {
+        if (m.remaining() < Protocol.HEADER) {
+            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header");
+            return;
+        }
+        int type = Protocol.type(m);
+        long id = Protocol.task(m);
+        switch (type) {
+            case Protocol.HELLO -> onHello(w);
+            case Protocol.RESULT, Protocol.ERROR -> {
+                Job j = inFlight.remove(id);
+                if (j == null || j.worker != w) {
+                    if (j != null) {
+                        inFlight.put(id, j);
+                    }
+                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold");
+                    return;
+                }
+                w.held.remove(j);
+                if (j.timer != null) {
+                    j.timer.cancel(false);
+                }
+                byte[] body = bodyOf(m);
+                complete(type == Protocol.RESULT ? () -> completeResult(j, body) : () -> completeError(j, w.id, body));
+                scheduleDispatch();
+            }
+            case Protocol.EVENT -> {
+                Job j = inFlight.get(id);
+                if (j == null || j.worker != w) {
+                    protocolError(w, "EVENT for task " + id + ", which it does not hold");
+                    return;
+                }
+                byte[] body = bodyOf(m);
+                complete(() -> j.future.fireEvent(serialization.deserialize(body, 0, body.length)));
+            }
+            case Protocol.HEARTBEAT -> { }
+            default -> protocolError(w, Protocol.typeName(type));
+        }
+    }
+
+    private static byte[] bodyOf(ByteBuffer m) {
+        byte[] body = new byte[m.remaining() - Protocol.HEADER];
+        m.get(m.position() + Protocol.HEADER, body);
+        return body;
+    }
+
+    private void onHello(Worker w) {
+        if (w.ready) {
+            protocolError(w, "a second HELLO");
+            return;
+        }
+        w.ready = true;
+        consecutiveStartFailures = 0;
+        if (state == RunState.STARTING) {
+            ready.countDown();
+        }
+        LOG.debug("{} - worker {} ready", cfg.name(), w);
+        scheduleDispatch();
+    }
+
+    private void protocolError(Worker w, String what) {
+        LOG.warn("{} - worker {} broke the protocol: {}; killing it", cfg.name(), w, what);
+        w.killReason = "protocol error: " + what;
+        w.child.killGroup(9);
+    }
+
+    /** Queues a completion for the completer; one hand-off per batch of events on the I/O thread. */
+    private void complete(Runnable r) {
+        completions.add(r);
+        if (completions.size() == 1) {
+            spawner.execute(this::handOff);
+        }
+    }
+
+    private void handOff() {
+        completer.hand(completions);
+        completions = new ArrayList<>();
+    }
+
+    // completer thread
+    private void completeResult(Job j, byte[] body) {
+        Object value;
+        try {
+            value = serialization.deserialize(body, 0, body.length);
+        } catch (RuntimeException e) {
+            finish(j, new TaskFailedException(cfg.name() + " - the result of task " + j.id
+                    + " cannot be deserialized here: " + e.getMessage(), e.getClass().getName(), e.getMessage(), ""));
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        TaskFuture<Object> f = (TaskFuture<Object>) j.future;
+        if (f.complete(value)) {
+            completed.increment();
+        }
+    }
+
+    // completer thread
+    private void completeError(Job j, String workerId, byte[] body) {
+        String[] e = Protocol.readError(ByteBuffer.wrap(body));
+        if (e[0].equals(CancellationException.class.getName())) {
+            finish(j, new CancellationException(e[1]));
+            return;
+        }
+        finish(j, new TaskFailedException(cfg.name() + " - task " + j.id + " failed in worker " + workerId + ": "
+                + e[0] + (e[1].isEmpty() ? "" : ": " + e[1]), e[0], e[1].isEmpty() ? null : e[1], e[2]));
+    }
+
+    // completer thread (or any: completeExceptionally is thread-safe)
+    private void finish(Job j, Throwable t) {
+        if (j.future.completeExceptionally(t)) {
+            failed.increment();
+        }
+    }
+
+    // ================================================================================= I/O thread: exits
+
+    private void onExit(Worker w, ExitStatus status) {
+        if (slots[w.slot] == w) {
+            slots[w.slot] = null;
+        }
+        List<String> tail = w.child.lastLines();
+        w.child.close();
+        if (!w.ready) {
+            startFailed(w, cfg.name() + " - worker " + w + " failed to start: it " + status + tailText(tail));
+        } else if (!w.stopping || w.killReason != null) {
+            LOG.warn("{} - worker {} {}{}{}", cfg.name(), w, status,
+                    w.killReason != null ? " (" + w.killReason + ")" : "", tailText(tail));
+        }
+        int index = 0;
+        List<Job> back = new ArrayList<>();
+        for (Job j : w.held) {
+            boolean ran = index++ < cfg.capacity();
+            inFlight.remove(j.id);
+            if (j.timer != null) {
+                j.timer.cancel(false);
+            }
+            if (j.future.isDone()) {
+                continue;  // cancelled or timed out: already answered
+            }
+            if (!ran) {
+                back.add(j);  // never started: back to the front, no attempt used
+            } else if (j.attempt < j.maxAttempts) {
+                j.attempt++;
+                back.add(j);
+            } else {
+                Job failedJob = j;
+                complete(() -> finish(failedJob, new WorkerCrashedException(cfg.name() + " - task " + failedJob.id
+                        + " failed: its worker " + w + " " + status + " on attempt " + failedJob.attempt + " of "
+                        + failedJob.maxAttempts + tailText(tail), status, failedJob.attempt, tail)));
+            }
+        }
+        w.held.clear();
+        for (int i = back.size() - 1; i >= 0; i--) {
+            front.addFirst(back.get(i));
+        }
+        RunState s = state;
+        boolean workLeft = !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty();
+        if (failure == null && (s == RunState.STARTING || s == RunState.RUNNING
+                || (s == RunState.SHUTDOWN && workLeft))) {
+            if (consecutiveStartFailures >= MAX_CONSECUTIVE_START_FAILURES) {
+                failPool(cfg.name() + " - " + consecutiveStartFailures + " workers in a row failed to start; the last: "
+                        + status + tailText(tail));
+            } else {
+                restarts.incrementAndGet();
+                startWorker(w.slot);
+            }
+        }
+        updateStats();
+        scheduleDispatch();
+        maybeTerminated();
+    }
+
+    private void startFailed(Worker w, String why) {
+        consecutiveStartFailures++;
+        if (state == RunState.STARTING && failure == null) {
+            failure = why;
+            for (long i = ready.getCount(); i > 0; i--) {
+                ready.countDown();
+            }
+        }
+        LOG.warn(why);
+    }
+
+    private static String tailText(List<String> tail) {
+        return tail.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", tail);
+    }
+
+    /** The pool can no longer start workers: fail everything queued and all that comes. */
+    private void failPool(String why) {
+        failure = why;
+        LOG.error(why);
+        state = RunState.STOP;
+        for (Job j : drainQueued()) {
+            complete(() -> finish(j, new PoolFailedException(why)));
+        }
+        killAll("the pool failed");
+    }
+
+    // ================================================================================= timeouts and cancels
+
+    private void onTimeout(Job j) {
+        if (inFlight.get(j.id) != j || j.future.isDone()) {
+            return;
+        }
+        complete(() -> finish(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after "
+                + j.timeout + " in worker " + j.worker.id, j.timeout)));
+        stop(j, "task " + j.id + " timed out");
+    }
+
+    private void onCancel(TaskFuture<?> future, boolean mayInterrupt) {
+        failed.increment();
+        Job j = ((Job.JobFuture<?>) future).job;
+        spawner.execute(() -> {
+            if (front.remove(j) || queue.remove(j)) {
+                return;
+            }
+            if (inFlight.get(j.id) == j && mayInterrupt) {
+                stop(j, "task " + j.id + " was cancelled");
+            }
+        });
+    }
+
+    /** Sends CANCEL; kills the worker if the task has not stopped within the grace period. */
+    private void stop(Job j, String why) {
+        if (j.cancelSent) {
+            return;
+        }
+        j.cancelSent = true;
+        Worker w = j.worker;
+        Protocol.putHeader(head, 0, Protocol.CANCEL, j.id);
+        try {
+            w.child.pushLater(head, Protocol.HEADER, EMPTY, true);
+        } catch (RuntimeException e) {
+            return;  // already gone
+        }
+        timer.schedule(() -> spawner.execute(() -> {
+            if (inFlight.get(j.id) == j && j.worker == w && slots[w.slot] == w) {
+                w.killReason = why + " and did not stop within " + cfg.cancelGrace();
+                w.child.killGroup(9);
+            }
+        }), cfg.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    // ================================================================================= lifecycle
+
+    public void shutdown() {
+        synchronized (this) {
+            if (state == RunState.RUNNING || state == RunState.STARTING) {
+                state = RunState.SHUTDOWN;
+            }
+        }
+        spawner.execute(this::maybeDrained);
+    }
+
+    /** I/O thread: in SHUTDOWN with nothing left, tells the workers to finish. */
+    private void maybeDrained() {
+        if (state != RunState.SHUTDOWN || !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty()) {
+            return;
+        }
+        for (Worker w : slots) {
+            if (w != null && !w.stopping) {
+                w.stopping = true;
+                if (w.ready) {
+                    w.child.shutdownChannel();  // end of stream: finish, then exit
+                } else {
+                    w.child.killGroup(9);
+                }
+            }
+        }
+        maybeTerminated();
+    }
+
+    public List<Task<?>> shutdownNow() {
+        CompletableFuture<List<Task<?>>> result = new CompletableFuture<>();
+        synchronized (this) {
+            if (state.ordinal() < RunState.STOP.ordinal()) {
+                state = RunState.STOP;
+            }
+        }
+        spawner.execute(() -> result.complete(stopNow()));
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** I/O thread (or after it stopped): cancels what waits and what runs, kills every worker. */
+    private List<Task<?>> stopNow() {
+        state = state == RunState.TERMINATED ? state : RunState.STOP;
+        List<Task<?>> neverStarted = new ArrayList<>();
+        for (Job j : drainQueued()) {
+            neverStarted.add(j.task);
+            complete(() -> j.future.cancel(false));
+        }
+        for (Job j : inFlight.values()) {
+            complete(() -> finish(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id)));
+        }
+        killAll("shutdownNow");
+        maybeTerminated();
+        return neverStarted;
+    }
+
+    private List<Job> drainQueued() {
+        List<Job> jobs = new ArrayList<>(front);
+        front.clear();
+        queue.drainTo(jobs);
+        return jobs;
+    }
+
+    private void killAll(String why) {
+        for (Worker w : slots) {
+            if (w != null) {
+                w.stopping = true;
+                w.child.killGroup(9);
+            }
+        }
+    }
+
+    private void maybeTerminated() {
+        if (state.ordinal() < RunState.SHUTDOWN.ordinal() || state == RunState.TERMINATED) {
+            return;
+        }
+        for (Worker w : slots) {
+            if (w != null) {
+                return;
+            }
+        }
+        if (state == RunState.SHUTDOWN && (!front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty())) {
+            return;
+        }
+        state = RunState.TERMINATED;
+        updateStats();
+        if (!completions.isEmpty()) {
+            handOff();
+        }
+        completer.stop();
+        timer.shutdownNow();
+        spawner.close();  // on the I/O thread it finishes on another thread
+        terminated.countDown();
+        LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), completed.sum(), failed.sum(),
+                restarts.get());
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    public boolean isShutdown() {
+        return state.ordinal() >= RunState.SHUTDOWN.ordinal() || failure != null;
+    }
+
+    public boolean isTerminated() {
+        return state == RunState.TERMINATED;
+    }
+
+    // ================================================================================= stats
+
+    private void updateStats() {
+        int s = 0;
+        int i = 0;
+        int b = 0;
+        for (Worker w : slots) {
+            if (w == null) {
+                continue;
+            }
+            if (!w.ready) {
+                s++;
+            } else if (w.held.isEmpty()) {
+                i++;
+            } else {
+                b++;
+            }
+        }
+        starting = s;
+        idle = i;
+        busy = b;
+        inFlightCount = inFlight.size();
+    }
+
+    public PoolStats stats() {
+        return new PoolStats(starting, idle, busy, queue.size(), inFlightCount, completed.sum(), failed.sum(),
+                restarts.get());
+    }
+
+    String describe() {
+        PoolStats s = stats();
+        return "workers=" + cfg.workers() + ", busy=" + s.busy() + ", queued=" + s.queued() + "/" + cfg.queueCapacity();
+    }
+
+    /** The process layer below: its reaped count is the pool's zombies-reaped count. */
+    public Spawner spawner() {
+        return spawner;
+    }
+}
