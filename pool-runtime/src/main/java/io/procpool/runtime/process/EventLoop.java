@@ -178,8 +178,9 @@ final class EventLoop implements AutoCloseable {
                     int ev = events.getInt(base);
                     int token = (int) events.getLong(base + Native.EPOLL_DATA_OFFSET);
                     if (token == 0) {
-                        wakePending.set(false);
+                        // drain first, then re-arm: a wake-up written in between must not be drained unseen
                         C.read(wakeFd, wakeBuf.address(), 8);
+                        wakePending.set(false);
                         continue;
                     }
                     Handler h = token < handlers.length ? handlers[token] : null;

@@ -66,7 +66,6 @@ public final class Serialization {
         if (!allowed.isEmpty()) {
             k.register(Object[].class);
             k.register(Class.class);
-            k.register(java.lang.invoke.SerializedLambda.class);
             for (String name : allowed) {
                 try {
                     k.register(Class.forName(name, false, loader));

@@ -268,7 +268,7 @@ public final class WorkerMain {
             }
             try {
                 body = serialization.serialize(result);
-            } catch (KryoException e) {
+            } catch (RuntimeException e) {
                 throw new IllegalArgumentException("the task's result (" + result.getClass().getName()
                         + ") cannot be serialized: " + e.getMessage(), e);
             }

@@ -172,6 +172,30 @@ class TaskPoolTest {
     }
 
     @Test
+    void aResultThatCannotBeSerializedFailsThatTaskOnly() throws Exception {
+        try (TaskPool pool = pool().workers(1).build()) {
+            TaskFuture<Object> f = pool.submit(() -> new Thread("not serializable"));
+            assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(TaskFailedException.class)
+                    .hasMessageContaining("java.lang.Thread")
+                    .hasMessageContaining("cannot be serialized");
+            assertThat(pool.submit(new Add(3, 4)).get(60, TimeUnit.SECONDS)).isEqualTo(7);
+            assertThat(pool.stats().restarts()).isZero();
+        }
+    }
+
+    @Test
+    void anAllowlistLetsOnlyItsClassesTravel() throws Exception {
+        try (TaskPool pool = pool().workers(1).allow(Add.class, Boom.class).build()) {
+            assertThat(pool.submit(new Add(5, 6)).get(60, TimeUnit.SECONDS)).isEqualTo(11);
+            Greeting g = new Greeting();
+            g.who = "nobody";
+            assertThatThrownBy(() -> pool.submit(g)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("Greeting").hasMessageContaining("not registered");
+        }
+    }
+
+    @Test
     void cancelledFutureReportsCancellation() throws Exception {
         try (TaskPool pool = pool().workers(1).build()) {
             TaskFuture<Integer> f = pool.submit(() -> {

@@ -58,6 +58,32 @@ class RegressionTest {
     }
 
     @Test
+    void noWakeUpOfTheIoThreadIsLost() {
+        // found by the benchmark: a wake-up written between re-arming and draining the eventfd was lost
+        assertTimeoutPreemptively(GUARD, () -> {
+            try (Spawner spawner = Spawner.create("wake")) {
+                Runnable hammer = () -> {
+                    for (int i = 0; i < 50_000; i++) {
+                        CountDownLatch ran = new CountDownLatch(1);
+                        spawner.execute(ran::countDown);
+                        try {
+                            if (!ran.await(10, TimeUnit.SECONDS)) {
+                                throw new AssertionError("task " + i + " never ran: a lost wake-up");
+                            }
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                };
+                CompletableFuture<Void> a = CompletableFuture.runAsync(hammer);
+                CompletableFuture<Void> b = CompletableFuture.runAsync(hammer);
+                a.get();
+                b.get();
+            }
+        });
+    }
+
+    @Test
     void anExitHandlerTouchingTheChildDoesNotDeadlockClose() {
         assertTimeoutPreemptively(GUARD, () -> {
             try (Spawner spawner = Spawner.create("deadlock")) {

@@ -1,0 +1,137 @@
+package io.procpool.examples.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import io.procpool.Task;
+import io.procpool.TaskFuture;
+import io.procpool.runtime.TaskPool;
+
+/**
+ * TaskPool benchmark on 2 workers, the peers' workloads: no-op tasks submitted one by one, a 4 KiB payload
+ * echoed, 400 tasks of 10 ms CPU; then worker start-up (build of a 1-worker pool) and idle worker RSS.
+ *
+ * <pre>
+ * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" io.procpool.examples.bench.PoolBench
+ * </pre>
+ */
+public final class PoolBench {
+
+    private PoolBench() {
+    }
+
+    /** Returns nothing, does nothing. */
+    record Noop() implements Task<Void> {
+        @Override
+        public Void call() {
+            return null;
+        }
+    }
+
+    /** Returns its payload. */
+    record Echo(byte[] data) implements Task<byte[]> {
+        @Override
+        public byte[] call() {
+            return data;
+        }
+    }
+
+    /** Spins on the CPU for the given time. */
+    record Spin(long nanos) implements Task<Long> {
+        @Override
+        public Long call() {
+            long t0 = System.nanoTime();
+            long x = 0;
+            while (System.nanoTime() - t0 < nanos) {
+                x += x * 31 + 7;
+            }
+            return x;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int noops = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        System.out.printf(Locale.ROOT, "%-58s %12s%n", "workload (2 workers)", "result");
+        for (int prefetch : new int[] {0, 16, 64}) {
+            try (TaskPool pool = TaskPool.builder().name("bench").workers(2).prefetch(prefetch)
+                    .queueCapacity(100_000).build()) {
+                throughput(pool, 20_000, i -> new Noop());  // warm-up
+                row("no-op, submit one by one, prefetch " + prefetch, throughput(pool, noops, i -> new Noop()), "tasks/s");
+                byte[] payload = new byte[4096];
+                throughput(pool, 20_000, i -> new Echo(payload));
+                row("4 KiB echo, prefetch " + prefetch, throughput(pool, noops / 2, i -> new Echo(payload)), "tasks/s");
+            }
+        }
+        try (TaskPool pool = TaskPool.builder().name("bench").workers(2).build()) {
+            for (int i = 0; i < 3; i++) {
+                throughput(pool, 200, n -> new Spin(TimeUnit.MILLISECONDS.toNanos(2)));  // warm-up, JIT
+            }
+            long t0 = System.nanoTime();
+            List<TaskFuture<Long>> fs = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                fs.add(pool.submit(new Spin(TimeUnit.MILLISECONDS.toNanos(10))));
+            }
+            for (TaskFuture<Long> f : fs) {
+                f.get();
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            double ideal = 400 * 0.010 / 2;
+            row("400 x 10 ms CPU: wall s (ideal " + ideal + ")", wall, "s");
+            row("400 x 10 ms CPU: over the ideal 2x speed-up", (wall / ideal - 1) * 100, "%");
+            long[] rss = ProcessHandle.current().children().mapToLong(PoolBench::rssKib).toArray();
+            row("idle worker RSS (VmRSS, mean of " + rss.length + ")", Arrays.stream(rss).average().orElse(0) / 1024, "MiB");
+        }
+        long[] starts = new long[11];
+        for (int i = 0; i < starts.length; i++) {
+            long t0 = System.nanoTime();
+            try (TaskPool pool = TaskPool.builder().name("start").workers(1).build()) {
+                starts[i] = System.nanoTime() - t0;
+            }
+        }
+        Arrays.sort(starts);
+        row("worker start: build() of a 1-worker pool, median of 11", starts[5] / 1e6, "ms");
+    }
+
+    interface Maker {
+        Task<?> make(int i);
+    }
+
+    private static double throughput(TaskPool pool, int n, Maker maker) throws Exception {
+        List<TaskFuture<?>> fs = new ArrayList<>(n);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            fs.add(pool.submit(maker.make(i)));
+        }
+        for (TaskFuture<?> f : fs) {
+            f.get(10, TimeUnit.MINUTES);
+        }
+        return n / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static long rssKib(ProcessHandle p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static void row(String name, double value, String unit) {
+        System.out.printf(Locale.ROOT, "%-58s %12.1f %s%n", name, value, unit);
+    }
+
+    static Duration unused() {
+        return Duration.ZERO;
+    }
+}
