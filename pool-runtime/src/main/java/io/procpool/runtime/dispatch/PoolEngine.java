@@ -390,8 +390,9 @@ public final class PoolEngine {
         }
         @SuppressWarnings("unchecked")
         TaskFuture<Object> f = (TaskFuture<Object>) j.future;
-        if (f.complete(value)) {
-            completed.increment();
+        completed.increment();  // before the future completes: whoever sees it done sees it counted
+        if (!f.complete(value)) {
+            completed.decrement();
         }
     }
 
@@ -408,8 +409,9 @@ public final class PoolEngine {
 
     // completer thread (or any: completeExceptionally is thread-safe)
     private void finish(Job j, Throwable t) {
-        if (j.future.completeExceptionally(t)) {
-            failed.increment();
+        failed.increment();  // before the future completes, as in completeResult
+        if (!j.future.completeExceptionally(t)) {
+            failed.decrement();
         }
     }
 
@@ -509,7 +511,7 @@ public final class PoolEngine {
     }
 
     private void onCancel(TaskFuture<?> future, boolean mayInterrupt) {
-        failed.increment();
+        failed.increment();  // the future is already cancelled: counted a moment late
         Job j = ((Job.JobFuture<?>) future).job;
         spawner.execute(() -> {
             if (front.remove(j) || queue.remove(j)) {

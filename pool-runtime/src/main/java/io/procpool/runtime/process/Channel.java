@@ -28,6 +28,7 @@ final class Channel implements EventLoop.Handler {
 
     static final int HIGH_WATER = 1 << 20;
     private static final int SHUT_WR = 1;
+    private static final byte[] EMPTY = new byte[0];
     private static final int INITIAL = 64 << 10;
     private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
 
@@ -91,10 +92,7 @@ final class Channel implements EventLoop.Handler {
      * @return null when queued or sent, else why the channel cannot take it (the child closed its end)
      */
     String push(byte[] message, int offset, int length) throws InterruptedException {
-        if (length > maxMessage) {
-            throw new MessageTooLargeException(owner + " - message of " + length + " bytes refused: the channel's"
-                    + " maxMessageSize is " + maxMessage + " (ProcessSpec.Builder.maxMessageSize)", length, maxMessage);
-        }
+        checkSize(length);
         boolean onLoop = loop.inLoop();
         lock.lockInterruptibly();
         try {
@@ -102,24 +100,39 @@ final class Channel implements EventLoop.Handler {
                     && outLength - outSent > 0 && outLength - outSent + 4 + length > HIGH_WATER) {
                 changed.await();
             }
-            if (outClosedWhy != null) {
-                return outClosedWhy;
-            }
-            if (shutdownPending) {
-                return "the manager shut the channel down";
-            }
-            ensureOutRoom(4 + length);
-            ByteBuffer b = out.buffer();
-            b.putInt(outLength, length);
-            b.put(outLength + 4, message, offset, length);
-            outLength += 4 + length;
-            if (!writeArmed) {
+            String why = appendLocked(message, offset, length, EMPTY);
+            if (why == null && !writeArmed) {
                 flushLocked();
             }
-            return outClosedWhy;
+            return why != null ? why : outClosedWhy;
         } finally {
             lock.unlock();
         }
+    }
+
+    private void checkSize(long length) {
+        if (length > maxMessage) {
+            throw new MessageTooLargeException(owner + " - message of " + length + " bytes refused: the channel's"
+                    + " maxMessageSize is " + maxMessage + " (ProcessSpec.Builder.maxMessageSize)", length, maxMessage);
+        }
+    }
+
+    /** Under lock: appends one frame of {@code head} then {@code body}; why not, when the channel is closed. */
+    private String appendLocked(byte[] head, int headOffset, int headLength, byte[] body) {
+        if (outClosedWhy != null) {
+            return outClosedWhy;
+        }
+        if (shutdownPending) {
+            return "the manager shut the channel down";
+        }
+        int length = headLength + body.length;
+        ensureOutRoom(4 + length);
+        ByteBuffer b = out.buffer();
+        b.putInt(outLength, length);
+        b.put(outLength + 4, head, headOffset, headLength);
+        b.put(outLength + 4 + headLength, body, 0, body.length);
+        outLength += 4 + length;
+        return null;
     }
 
     /**
@@ -129,29 +142,14 @@ final class Channel implements EventLoop.Handler {
      * @return null when queued or sent, else why the channel cannot take it
      */
     String append(byte[] head, int headLength, byte[] body, boolean flush) {
-        int length = headLength + body.length;
-        if (length > maxMessage) {
-            throw new MessageTooLargeException(owner + " - message of " + length + " bytes refused: the channel's"
-                    + " maxMessageSize is " + maxMessage, length, maxMessage);
-        }
+        checkSize((long) headLength + body.length);
         lock.lock();
         try {
-            if (outClosedWhy != null) {
-                return outClosedWhy;
-            }
-            if (shutdownPending) {
-                return "the manager shut the channel down";
-            }
-            ensureOutRoom(4 + length);
-            ByteBuffer b = out.buffer();
-            b.putInt(outLength, length);
-            b.put(outLength + 4, head, 0, headLength);
-            b.put(outLength + 4 + headLength, body, 0, body.length);
-            outLength += 4 + length;
-            if (!writeArmed && (flush || outLength - outSent > HIGH_WATER)) {
+            String why = appendLocked(head, 0, headLength, body);
+            if (why == null && !writeArmed && (flush || outLength - outSent > HIGH_WATER)) {
                 flushLocked();
             }
-            return outClosedWhy;
+            return why != null ? why : outClosedWhy;
         } finally {
             lock.unlock();
         }
