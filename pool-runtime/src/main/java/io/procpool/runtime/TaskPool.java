@@ -14,6 +14,7 @@ import io.procpool.QueueFullPolicy;
 import io.procpool.Task;
 import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
+import io.procpool.runtime.dispatch.ClassDataSharing;
 import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
 import io.procpool.runtime.wire.Serialization;
@@ -180,8 +181,26 @@ public final class TaskPool implements AutoCloseable {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Path directory;
         private final List<String> allowlist = new ArrayList<>();
+        private boolean classDataSharing = true;
+        private Path classDataSharingDirectory = ClassDataSharing.defaultDirectory();
 
         private Builder() {
+        }
+
+        /**
+         * Whether workers share an AppCDS archive of their classes (default true): the first worker records it
+         * when it exits, later ones start faster. Only when the class path is all jars; kept in
+         * {@code ~/.cache/procpool/cds} unless {@link #classDataSharingDirectory} says otherwise.
+         */
+        public Builder classDataSharing(boolean enabled) {
+            this.classDataSharing = enabled;
+            return this;
+        }
+
+        /** Where class-data sharing archives are kept. */
+        public Builder classDataSharingDirectory(Path directory) {
+            this.classDataSharingDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
         }
 
         /** The name in logs, messages, thread names and the workers' argv[0] ({@code procpool:<name>:<n>}). */
@@ -329,7 +348,9 @@ public final class TaskPool implements AutoCloseable {
             command.add(WorkerMain.class.getName());
             PoolConfig cfg = new PoolConfig(name, workers, capacity, prefetch, queueCapacity, queueFullPolicy,
                     taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize + 12,
-                    List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist));
+                    List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
+                    classDataSharing ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions,
+                            classpath) : null);
             Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
                     != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
             PoolEngine engine = new PoolEngine(cfg, serialization);

@@ -2,7 +2,6 @@ package io.procpool.examples.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -131,7 +130,4 @@ public final class PoolBench {
         System.out.printf(Locale.ROOT, "%-58s %12.1f %s%n", name, value, unit);
     }
 
-    static Duration unused() {
-        return Duration.ZERO;
-    }
 }

@@ -61,6 +61,7 @@ public final class PoolEngine {
         boolean ready;
         boolean stopping;
         String killReason;
+        long cdsRecording;
 
         Worker(int slot, String id) {
             this.slot = slot;
@@ -151,7 +152,15 @@ public final class PoolEngine {
 
     private void startWorker(int slot) {
         Worker w = new Worker(slot, cfg.name() + "-" + (slot + 1));
-        ProcessSpec.Builder b = ProcessSpec.builder(cfg.command());
+        List<String> command = cfg.command();
+        long unique = ids.incrementAndGet() ^ System.nanoTime();
+        String cdsOption = cfg.cds() == null ? null : cfg.cds().optionFor(slot, unique);
+        if (cdsOption != null) {
+            command = new ArrayList<>(command);
+            command.add(1, cdsOption);
+            w.cdsRecording = cdsOption.startsWith("-XX:ArchiveClassesAtExit") ? unique : 0;
+        }
+        ProcessSpec.Builder b = ProcessSpec.builder(command);
         if (cfg.directory() != null) {
             b.directory(cfg.directory());
         }
@@ -171,6 +180,9 @@ public final class PoolEngine {
             w.child = spawner.spawn(spec);
             slots[slot] = w;
         } catch (SpawnException e) {
+            if (w.cdsRecording != 0) {
+                cfg.cds().recorded(w.cdsRecording);
+            }
             startFailed(w, e.getMessage());
         }
         updateStats();
@@ -423,6 +435,9 @@ public final class PoolEngine {
         }
         List<String> tail = w.child.lastLines();
         w.child.close();
+        if (w.cdsRecording != 0) {
+            cfg.cds().recorded(w.cdsRecording);
+        }
         if (!w.ready) {
             startFailed(w, cfg.name() + " - worker " + w + " failed to start: it " + status + tailText(tail));
         } else if (!w.stopping || w.killReason != null) {

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.procpool.PoolFailedException;
@@ -233,7 +232,4 @@ class LifecycleTest {
         assertThatThrownBy(() -> TaskOptions.timeout(Duration.ofSeconds(-1))).hasMessageContaining("timeout must be positive");
     }
 
-    static void unused(ExecutionException e) {
-        // keeps the import for readers who extend these tests
-    }
 }

@@ -1,0 +1,107 @@
+package io.procpool.runtime.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import io.procpool.runtime.TaskPool;
+import io.procpool.runtime.testing.Children;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The workers' AppCDS archive: recorded by the first worker when it exits, mapped by the next ones. */
+class ClassDataSharingTest {
+
+    @AfterEach
+    void noChildLeft() {
+        Children.assertNoneLeft();
+    }
+
+    @Test
+    void theFirstWorkerRecordsTheArchiveAndLaterOnesMapIt(@TempDir Path dir) throws Exception {
+        String classpath = jarsOnlyClasspath(dir);
+        Path cds = dir.resolve("cds");
+        try (TaskPool pool = TaskPool.builder().name("cds").workers(1).classpath(classpath)
+                .classDataSharingDirectory(cds).build()) {
+            assertThat(pool.submit(new TaskPoolTest.Add(1, 2)).get(60, TimeUnit.SECONDS)).isEqualTo(3);
+            assertThat(cmdlineOfWorkers()).anyMatch(c -> c.contains("-XX:ArchiveClassesAtExit=" + cds));
+        }
+        List<Path> archives;
+        try (Stream<Path> s = Files.list(cds)) {
+            archives = s.toList();
+        }
+        assertThat(archives).singleElement().satisfies(p -> assertThat(p.toString()).endsWith(".jsa"));
+        try (TaskPool pool = TaskPool.builder().name("cds").workers(1).classpath(classpath)
+                .classDataSharingDirectory(cds).build()) {
+            assertThat(pool.submit(new TaskPoolTest.Add(2, 2)).get(60, TimeUnit.SECONDS)).isEqualTo(4);
+            long worker = ProcessHandle.current().children().findFirst().orElseThrow().pid();
+            assertThat(Files.readString(Path.of("/proc/" + worker + "/maps"))).contains(archives.get(0).toString());
+        }
+    }
+
+    @Test
+    void aClassPathWithDirectoriesGetsNoArchive(@TempDir Path dir) throws Exception {
+        Path cds = dir.resolve("cds");
+        try (TaskPool pool = TaskPool.builder().name("nocds").workers(1).classDataSharingDirectory(cds).build()) {
+            assertThat(pool.submit(new TaskPoolTest.Add(1, 1)).get(60, TimeUnit.SECONDS)).isEqualTo(2);
+            assertThat(cmdlineOfWorkers()).noneMatch(c -> c.contains("Archive"));
+        }
+        assertThat(cds).doesNotExist();
+    }
+
+    private static List<String> cmdlineOfWorkers() {
+        return ProcessHandle.current().children().map(p -> {
+            try {
+                return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+            } catch (IOException e) {
+                return "";
+            }
+        }).toList();
+    }
+
+    /** This module's classes and test classes in one jar, then the dependency jars: CDS takes jars only. */
+    private static String jarsOnlyClasspath(Path dir) throws IOException {
+        List<String> entries = new ArrayList<>();
+        Path jar = dir.resolve("app.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (String root : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                Path r = Path.of(root);
+                if (Files.isDirectory(r)) {
+                    addTree(out, r);
+                } else if (root.endsWith(".jar")) {
+                    entries.add(root);
+                }
+            }
+        }
+        entries.add(0, jar.toString());
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static void addTree(JarOutputStream out, Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                String name = root.relativize(f).toString().replace(File.separatorChar, '/');
+                try {
+                    out.putNextEntry(new JarEntry(name));
+                } catch (java.util.zip.ZipException duplicate) {
+                    continue;
+                }
+                try (var in = Files.newInputStream(f)) {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+    }
+
+}
