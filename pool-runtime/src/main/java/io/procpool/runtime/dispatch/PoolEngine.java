@@ -194,9 +194,7 @@ public final class PoolEngine {
         checkAccepting();
         byte[] body;
         try {
-            byte[] bytes = serialization.serialize(task);
-            body = new byte[bytes.length + 2];  // room for the attempt number the frame carries
-            System.arraycopy(bytes, 0, body, 2, bytes.length);
+            body = serialization.serialize(task, 2);  // room for the attempt number the frame carries
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(cfg.name() + " - task of " + task.getClass().getName()
                     + " cannot be serialized: " + e.getMessage() + ". A task and everything it captures must be"

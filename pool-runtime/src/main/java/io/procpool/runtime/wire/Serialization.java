@@ -8,14 +8,13 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
-import com.esotericsoftware.kryo.util.Pool;
 import com.esotericsoftware.minlog.Log;
 import org.objenesis.strategy.StdInstantiatorStrategy;
 
 /**
  * Kryo for tasks, results and events, configured identically in the manager and every worker: records, POJOs
  * (with or without a no-argument constructor), JDK collections including {@code List.of}, and serializable
- * lambdas. Kryo instances are not thread-safe: they are pooled, and each thread reuses its own output buffer.
+ * lambdas. Kryo instances are not thread-safe: each thread has its own, with its own buffers.
  *
  * <p>With an allowlist ({@code allowed} not empty) registration is required: only those classes (plus what
  * lambdas need) can travel, and the manager and workers register them in the same order.
@@ -26,19 +25,15 @@ public final class Serialization {
 
     private final List<String> allowed;
     private final ClassLoader loader;
-    private final Pool<Kryo> kryos;
+    // one Kryo per thread: a pool would allocate a queue node on every obtain and free
+    private final ThreadLocal<Kryo> kryos = ThreadLocal.withInitial(this::newKryo);
     private final ThreadLocal<Output> outputs = ThreadLocal.withInitial(() -> new Output(4096, MAX_BUFFER));
+    private final ThreadLocal<Input> inputs = ThreadLocal.withInitial(Input::new);
 
     public Serialization(List<String> allowed, ClassLoader loader) {
         this.allowed = List.copyOf(allowed);
         this.loader = loader;
-        this.kryos = new Pool<>(true, false, 64) {
-            @Override
-            protected Kryo create() {
-                return newKryo();
-            }
-        };
-        kryos.free(kryos.obtain());  // fail now, not on the first task, if an allowed class is missing
+        kryos.get();  // fail now, not on the first task, if an allowed class is missing
     }
 
     /** The class names of the allowlist, in registration order. */
@@ -79,24 +74,30 @@ public final class Serialization {
 
     /** Serializes any object (null included) with its class. */
     public byte[] serialize(Object value) {
+        return serialize(value, 0);
+    }
+
+    /** Serializes after {@code reserved} zero bytes that the caller fills in later (a frame's own fields). */
+    public byte[] serialize(Object value, int reserved) {
         Output out = outputs.get();
         out.reset();
-        Kryo k = kryos.obtain();
-        try {
-            k.writeClassAndObject(out, value);
-            return out.toBytes();
-        } finally {
-            kryos.free(k);
+        for (int i = 0; i < reserved; i++) {
+            out.writeByte(0);
         }
+        kryos.get().writeClassAndObject(out, value);
+        return out.toBytes();
     }
 
     /** Reads an object written by {@link #serialize}. */
     public Object deserialize(byte[] bytes, int offset, int length) {
-        Kryo k = kryos.obtain();
+        Input in = inputs.get();
+        in.setBuffer(bytes, offset, length);
         try {
-            return k.readClassAndObject(new Input(bytes, offset, length));
+            return kryos.get().readClassAndObject(in);
         } finally {
-            kryos.free(k);
+            in.setBuffer(EMPTY);
         }
     }
+
+    private static final byte[] EMPTY = new byte[0];
 }
