@@ -21,6 +21,8 @@ final class Job {
     PoolEngine.Worker worker;
     ScheduledFuture<?> timer;
     boolean cancelSent;
+    /** The pool has decided its outcome (timeout, cancel, failure): its future completes soon, if not yet. */
+    boolean settled;
 
     Job(long id, Task<?> task, byte[] body, JobFuture<?> future, Duration timeout, int maxAttempts) {
         this.id = id;

@@ -89,6 +89,7 @@ public final class PoolEngine {
 
     // I/O thread only
     private final Worker[] slots;
+    private final boolean[] slotReadyOnce;
     private final ArrayDeque<Job> front = new ArrayDeque<>();
     private final HashMap<Long, Job> inFlight = new HashMap<>();
     private final byte[] head = new byte[Protocol.HEADER + 2];
@@ -118,6 +119,7 @@ public final class PoolEngine {
         });
         timer.setRemoveOnCancelPolicy(true);
         this.slots = new Worker[cfg.workers()];
+        this.slotReadyOnce = new boolean[cfg.workers()];
         this.ready = new CountDownLatch(cfg.workers());
     }
 
@@ -173,7 +175,17 @@ public final class PoolEngine {
                 .stdout(Redirect.LOG)
                 .stderr(Redirect.LOG)
                 .maxMessageSize(cfg.maxMessageSize())
-                .onMessage((child, message) -> onMessage(w, message))
+                .onMessage(new io.procpool.runtime.process.MessageHandler() {
+                    @Override
+                    public void onMessage(ChildProcess child, ByteBuffer message) {
+                        PoolEngine.this.onMessage(w, message);
+                    }
+
+                    @Override
+                    public void onOversize(ChildProcess child, long size) {
+                        protocolError(w, "a frame of " + size + " bytes, over maxMessageSize " + cfg.maxMessageSize());
+                    }
+                })
                 .onExit(status -> onExit(w, status))
                 .build();
         try {
@@ -184,6 +196,9 @@ public final class PoolEngine {
                 cfg.cds().recorded(w.cdsRecording);
             }
             startFailed(w, e.getMessage());
+            if (state != RunState.STARTING) {
+                replaceLater(slot, e.getMessage());
+            }
         }
         updateStats();
     }
@@ -200,6 +215,12 @@ public final class PoolEngine {
                     + " cannot be serialized: " + e.getMessage() + ". A task and everything it captures must be"
                     + " serializable by Kryo: records, classes with fields of such types, collections; a lambda must"
                     + " target io.procpool.Task and capture only such values", e);
+        }
+        if (body.length + Protocol.HEADER > cfg.maxMessageSize()) {
+            throw new io.procpool.MessageTooLargeException(cfg.name() + " - task of " + task.getClass().getName()
+                    + " is " + body.length + " bytes serialized, over maxMessageSize " + (cfg.maxMessageSize()
+                    - Protocol.HEADER) + "; raise TaskPool.Builder.maxMessageSize or send less",
+                    body.length, cfg.maxMessageSize() - Protocol.HEADER);
         }
         long id = ids.incrementAndGet();
         Job.JobFuture<R> future = new Job.JobFuture<>(id, this::onCancel);
@@ -280,7 +301,7 @@ public final class PoolEngine {
             if (j == null) {
                 j = queue.poll();
             }
-            if (j == null || !j.future.isDone()) {
+            if (j == null || !(j.settled || j.future.isDone())) {
                 return j;
             }
         }
@@ -295,6 +316,11 @@ public final class PoolEngine {
         Protocol.putHeader(head, 0, Protocol.TASK, j.id);
         try {
             w.child.pushLater(head, Protocol.HEADER, j.body, false);
+        } catch (io.procpool.MessageTooLargeException e) {
+            w.held.removeLast();
+            inFlight.remove(j.id);
+            settle(j, new IllegalArgumentException(cfg.name() + " - task " + j.id + ": " + e.getMessage()));
+            return;
         } catch (RuntimeException e) {
             return;  // it died: onExit gives the job back
         }
@@ -302,7 +328,7 @@ public final class PoolEngine {
             touched.add(w);
         }
         if (j.timeout != null) {
-            j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j)), j.timeout.toNanos(),
+            j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j, w)), j.timeout.toNanos(),
                     TimeUnit.NANOSECONDS);
         }
     }
@@ -362,7 +388,8 @@ public final class PoolEngine {
         }
         w.ready = true;
         consecutiveStartFailures = 0;
-        if (state == RunState.STARTING) {
+        if (state == RunState.STARTING && !slotReadyOnce[w.slot]) {
+            slotReadyOnce[w.slot] = true;
             ready.countDown();
         }
         LOG.debug("{} - worker {} ready", cfg.name(), w);
@@ -425,6 +452,15 @@ public final class PoolEngine {
         }
     }
 
+    /** I/O thread: decides the job's outcome now; its future completes on the completer. */
+    private void settle(Job j, Throwable t) {
+        j.settled = true;
+        if (j.timer != null) {
+            j.timer.cancel(false);
+        }
+        complete(() -> finish(j, t));
+    }
+
     // ================================================================================= I/O thread: exits
 
     private void onExit(Worker w, ExitStatus status) {
@@ -450,8 +486,13 @@ public final class PoolEngine {
             if (j.timer != null) {
                 j.timer.cancel(false);
             }
-            if (j.future.isDone()) {
-                continue;  // cancelled or timed out: already answered
+            if (j.settled || j.future.isDone()) {
+                continue;  // cancelled, timed out or failed: already answered
+            }
+            if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
+                settle(j, failure != null ? new PoolFailedException(failure)
+                        : new CancellationException(cfg.name() + " - the pool stopped task " + j.id));
+                continue;
             }
             if (!ran) {
                 back.add(j);  // never started: back to the front, no attempt used
@@ -459,10 +500,9 @@ public final class PoolEngine {
                 j.attempt++;
                 back.add(j);
             } else {
-                Job failedJob = j;
-                complete(() -> finish(failedJob, new WorkerCrashedException(cfg.name() + " - task " + failedJob.id
-                        + " failed: its worker " + w + " " + status + " on attempt " + failedJob.attempt + " of "
-                        + failedJob.maxAttempts + tailText(tail), status, failedJob.attempt, tail)));
+                settle(j, new WorkerCrashedException(cfg.name() + " - task " + j.id + " failed: its worker " + w
+                        + " " + status + " on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail),
+                        status, j.attempt, tail));
             }
         }
         w.held.clear();
@@ -486,6 +526,25 @@ public final class PoolEngine {
         maybeTerminated();
     }
 
+    /** After a failed start outside start-up: try again a little later, or give up after too many in a row. */
+    private void replaceLater(int slot, String why) {
+        if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
+            maybeTerminated();
+            return;
+        }
+        if (consecutiveStartFailures >= MAX_CONSECUTIVE_START_FAILURES) {
+            failPool(cfg.name() + " - " + consecutiveStartFailures + " workers in a row failed to start; the last: "
+                    + why);
+            return;
+        }
+        long delayMillis = 100L << Math.min(consecutiveStartFailures, 5);
+        timer.schedule(() -> spawner.execute(() -> {
+            if (slots[slot] == null && failure == null && state.ordinal() < RunState.STOP.ordinal()) {
+                startWorker(slot);
+            }
+        }), delayMillis, TimeUnit.MILLISECONDS);
+    }
+
     private void startFailed(Worker w, String why) {
         consecutiveStartFailures++;
         if (state == RunState.STARTING && failure == null) {
@@ -507,19 +566,25 @@ public final class PoolEngine {
         LOG.error(why);
         state = RunState.STOP;
         for (Job j : drainQueued()) {
-            complete(() -> finish(j, new PoolFailedException(why)));
+            settle(j, new PoolFailedException(why));
+        }
+        for (Job j : inFlight.values()) {
+            if (!j.settled) {
+                settle(j, new PoolFailedException(why));
+            }
         }
         killAll("the pool failed");
+        maybeTerminated();
     }
 
     // ================================================================================= timeouts and cancels
 
-    private void onTimeout(Job j) {
-        if (inFlight.get(j.id) != j || j.future.isDone()) {
-            return;
+    private void onTimeout(Job j, Worker sentTo) {
+        if (inFlight.get(j.id) != j || j.worker != sentTo || j.settled || j.future.isDone()) {
+            return;  // answered meanwhile, or a timer of an earlier attempt
         }
-        complete(() -> finish(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after "
-                + j.timeout + " in worker " + j.worker.id, j.timeout)));
+        settle(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after " + j.timeout
+                + " in worker " + j.worker.id, j.timeout));
         stop(j, "task " + j.id + " timed out");
     }
 
@@ -527,6 +592,7 @@ public final class PoolEngine {
         failed.increment();  // the future is already cancelled: counted a moment late
         Job j = ((Job.JobFuture<?>) future).job;
         spawner.execute(() -> {
+            j.settled = true;
             if (front.remove(j) || queue.remove(j)) {
                 return;
             }
@@ -609,11 +675,16 @@ public final class PoolEngine {
         state = state == RunState.TERMINATED ? state : RunState.STOP;
         List<Task<?>> neverStarted = new ArrayList<>();
         for (Job j : drainQueued()) {
-            neverStarted.add(j.task);
-            complete(() -> j.future.cancel(false));
+            if (!j.settled) {
+                neverStarted.add(j.task);
+                j.settled = true;
+                complete(() -> j.future.cancel(false));
+            }
         }
         for (Job j : inFlight.values()) {
-            complete(() -> finish(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id)));
+            if (!j.settled) {
+                settle(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id));
+            }
         }
         killAll("shutdownNow");
         maybeTerminated();
@@ -647,6 +718,12 @@ public final class PoolEngine {
         }
         if (state == RunState.SHUTDOWN && (!front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty())) {
             return;
+        }
+        for (Job j : drainQueued()) {  // stopped with work left: nothing may stay pending
+            if (!j.settled) {
+                settle(j, failure != null ? new PoolFailedException(failure)
+                        : new CancellationException(cfg.name() + " - the pool stopped before task " + j.id + " ran"));
+            }
         }
         state = RunState.TERMINATED;
         updateStats();

@@ -456,7 +456,11 @@ final class Channel implements EventLoop.Handler {
         String msg = owner + " - the child sent a message of " + size + " bytes, over the channel's maxMessageSize of "
                 + maxMessage + "; it was skipped";
         if (handler != null) {
-            LOG.warn(msg);
+            try {
+                handler.onOversize(owner, size);
+            } catch (RuntimeException | Error t) {
+                LOG.error("{} - message handler failed", owner, t);
+            }
         } else {
             enqueue(new MessageTooLargeException(msg, size, maxMessage));
         }

@@ -10,4 +10,13 @@ import java.nio.ByteBuffer;
 @FunctionalInterface
 public interface MessageHandler {
     void onMessage(ChildProcess child, ByteBuffer message);
+
+    /**
+     * The child sent a message over the channel's maximum size; it was skipped. By default a WARN is logged; a
+     * handler that treats it as a protocol error overrides this.
+     */
+    default void onOversize(ChildProcess child, long size) {
+        org.slf4j.LoggerFactory.getLogger(MessageHandler.class).warn("{} - the child sent a message of {} bytes,"
+                + " over the channel's maxMessageSize; it was skipped", child, size);
+    }
 }

@@ -221,6 +221,9 @@ public final class WorkerMain {
                     return;
                 }
             }
+            if (cancelledEarly.size() > 1024) {
+                cancelledEarly.clear();  // ids of tasks that had finished before their CANCEL came: stale
+            }
             cancelledEarly.add(id);  // taken off the queue by a task thread that has not registered it yet
         }
     }
@@ -300,6 +303,17 @@ public final class WorkerMain {
     }
 
     private void reply(int type, long id, byte[] body) {
+        if (Protocol.HEADER + body.length > maxFrame) {
+            // the manager would refuse the frame: say why instead
+            String what = Protocol.typeName(type) + " of task " + id + " is " + body.length + " bytes, over the pool's"
+                    + " maxMessageSize of " + (maxFrame - Protocol.HEADER) + "; raise TaskPool.Builder.maxMessageSize";
+            if (type == Protocol.EVENT) {
+                System.err.println("procpool worker " + workerId + ": dropped an event: " + what);
+                return;
+            }
+            type = Protocol.ERROR;
+            body = Protocol.errorBody("io.procpool.MessageTooLargeException", what, "");
+        }
         byte[] frame = new byte[4 + Protocol.HEADER + body.length];
         int len = Protocol.HEADER + body.length;
         frame[0] = (byte) (len >>> 24);
