@@ -195,7 +195,7 @@ public final class PoolEngine {
             if (w.cdsRecording != 0) {
                 cfg.cds().recorded(w.cdsRecording);
             }
-            startFailed(w, e.getMessage());
+            startFailed(w, e.getMessage(), true);
             if (state != RunState.STARTING) {
                 replaceLater(slot, e.getMessage());
             }
@@ -473,7 +473,11 @@ public final class PoolEngine {
             cfg.cds().recorded(w.cdsRecording);
         }
         if (!w.ready) {
-            startFailed(w, cfg.name() + " - worker " + w + " failed to start: it " + status + tailText(tail));
+            // killed from outside while starting (SIGKILL, SIGTERM, SIGINT: an operator, the OOM killer, a test) is
+            // not a broken worker command; exiting or crashing on its own is
+            int sig = status.signal();
+            boolean ownFault = sig != 9 && sig != 15 && sig != 2;
+            startFailed(w, cfg.name() + " - worker " + w + " failed to start: it " + status + tailText(tail), ownFault);
         } else if (!w.stopping || w.killReason != null) {
             LOG.warn("{} - worker {} {}{}{}", cfg.name(), w, status,
                     w.killReason != null ? " (" + w.killReason + ")" : "", tailText(tail));
@@ -513,12 +517,11 @@ public final class PoolEngine {
         boolean workLeft = !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty();
         if (failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                 || (s == RunState.SHUTDOWN && workLeft))) {
-            if (consecutiveStartFailures >= MAX_CONSECUTIVE_START_FAILURES) {
-                failPool(cfg.name() + " - " + consecutiveStartFailures + " workers in a row failed to start; the last: "
-                        + status + tailText(tail));
-            } else {
-                restarts.incrementAndGet();
+            restarts.incrementAndGet();
+            if (w.ready) {
                 startWorker(w.slot);
+            } else {
+                replaceLater(w.slot, status + tailText(tail));  // a failed start: back off, or give up
             }
         }
         updateStats();
@@ -537,7 +540,7 @@ public final class PoolEngine {
                     + why);
             return;
         }
-        long delayMillis = 100L << Math.min(consecutiveStartFailures, 5);
+        long delayMillis = 50L << Math.min(consecutiveStartFailures, 6);
         timer.schedule(() -> spawner.execute(() -> {
             if (slots[slot] == null && failure == null && state.ordinal() < RunState.STOP.ordinal()) {
                 startWorker(slot);
@@ -545,8 +548,10 @@ public final class PoolEngine {
         }), delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void startFailed(Worker w, String why) {
-        consecutiveStartFailures++;
+    private void startFailed(Worker w, String why, boolean countsAgainstThePool) {
+        if (countsAgainstThePool) {
+            consecutiveStartFailures++;
+        }
         if (state == RunState.STARTING && failure == null) {
             failure = why;
             for (long i = ready.getCount(); i > 0; i--) {
