@@ -1,0 +1,42 @@
+package io.procpool.runtime.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.procpool.Task;
+import io.procpool.runtime.TaskPool;
+
+/**
+ * A manager JVM for the manager-death test: starts a pool of 2 workers, gives one a task that runs until the file
+ * {@code args[0]} exists, prints "ready" and the workers' pids, then waits to be killed.
+ */
+public final class ManagerMain {
+
+    /** Runs until the file exists, then leaves a mark beside it. */
+    record UntilFile(String path) implements Task<String> {
+        @Override
+        public String call() throws Exception {
+            Files.writeString(Path.of(path + ".started"), "");
+            while (!Files.exists(Path.of(path))) {
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+            Files.writeString(Path.of(path + ".finished"), "");
+            return "done";
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        TaskPool pool = TaskPool.builder().name("orphans").workers(2).build();
+        pool.submit(new UntilFile(args[0]));
+        while (!Files.exists(Path.of(args[0] + ".started"))) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        StringBuilder line = new StringBuilder("ready");
+        ProcessHandle.current().children().forEach(p -> line.append(' ').append(p.pid()));
+        System.out.println(line);
+        System.out.flush();
+        Thread.currentThread().join();  // until SIGKILL
+    }
+}
