@@ -1,0 +1,51 @@
+package io.procpool.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+import org.junit.jupiter.api.Test;
+
+/** The README's programs run as documented and leave no process behind. */
+class ExamplesTest {
+
+    private static String run(Callable<Void> main) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            main.call();
+        } finally {
+            System.setOut(original);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        original.print(text);
+        return text;
+    }
+
+    @Test
+    void processDemoTalksKillsAndReapsEverything() throws Exception {
+        String out = run(() -> {
+            ProcessDemo.main(new String[0]);
+            return null;
+        });
+        assertThat(out).contains("push spawn  -> pop SPAWN", "write/read -> bytes through a pipe",
+                "alive (kill 0): true", "killed by SIGTERM", "exited 3", "[disk full]",
+                "spawned 4, reaped 4, still running 0", "children of this JVM left, alive or zombie: 0");
+        assertThat(ProcessHandle.current().children().count()).isZero();
+    }
+
+    @Test
+    void quickStartRunsTasksInWorkerJvms() throws Exception {
+        String out = run(() -> {
+            QuickStart.main(new String[0]);
+            return null;
+        });
+        assertThat(out).contains("words: 4", "slow: done", "all: [2, 1]", "completed=5, failed=0");
+        assertThat(out).doesNotContain("ran in worker pid " + ProcessHandle.current().pid() + " ");
+        assertThat(ProcessHandle.current().children().count()).isZero();
+    }
+}
