@@ -11,7 +11,8 @@ package io.procpool;
  * @param completed tasks finished with a result
  * @param failed    tasks finished otherwise (failure, timeout, crash, cancel)
  * @param restarts  workers replaced after a crash, timeout or protocol error
+ * @param recycled  workers retired after maxTasksPerWorker (their successor was ready before they left)
  */
 public record PoolStats(int starting, int idle, int busy, int queued, int inFlight, long completed, long failed,
-                        long restarts) {
+                        long restarts, long recycled) {
 }

@@ -182,6 +182,7 @@ public final class TaskPool implements AutoCloseable {
         private Path directory;
         private final List<String> allowlist = new ArrayList<>();
         private boolean classDataSharing = true;
+        private int maxTasksPerWorker;
         private Path classDataSharingDirectory = ClassDataSharing.defaultDirectory();
 
         private Builder() {
@@ -194,6 +195,15 @@ public final class TaskPool implements AutoCloseable {
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
+            return this;
+        }
+
+        /**
+         * Retires a worker after this many tasks, give or take 10 % so that workers do not all retire together
+         * (0, the default: never). Its successor is started first and takes over once ready: capacity does not dip.
+         */
+        public Builder maxTasksPerWorker(int tasks) {
+            this.maxTasksPerWorker = range("maxTasksPerWorker", tasks, 0, Integer.MAX_VALUE);
             return this;
         }
 
@@ -350,7 +360,7 @@ public final class TaskPool implements AutoCloseable {
                     taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize + 12,
                     List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
                     classDataSharing ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions,
-                            classpath) : null);
+                            classpath) : null, maxTasksPerWorker);
             Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
                     != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
             PoolEngine engine = new PoolEngine(cfg, serialization);

@@ -28,10 +28,11 @@ import io.procpool.QueueFullPolicy;
  * @param directory       the workers' working directory, or null
  * @param allowlist       classes allowed to travel (registration required), empty for any
  * @param cds             the workers' class-data sharing archive, or null
+ * @param maxTasksPerWorker tasks after which a worker is retired (with ±10 % jitter), 0 for no limit
  */
 public record PoolConfig(String name, int workers, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
                          Map<String, String> environment, Path directory, List<String> allowlist,
-                         ClassDataSharing cds) {
+                         ClassDataSharing cds, int maxTasksPerWorker) {
 }

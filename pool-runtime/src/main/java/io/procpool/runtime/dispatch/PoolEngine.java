@@ -62,6 +62,11 @@ public final class PoolEngine {
         boolean stopping;
         String killReason;
         long cdsRecording;
+        int tasksDone;
+        int taskLimit;
+        Worker successor;    // started to take this worker's slot when it reaches its task limit
+        Worker predecessor;  // the worker whose slot this one takes once ready
+        boolean retired;     // handed its slot to a successor: finishes what it holds, then leaves
 
         Worker(int slot, String id) {
             this.slot = slot;
@@ -90,6 +95,7 @@ public final class PoolEngine {
     // I/O thread only
     private final Worker[] slots;
     private final boolean[] slotReadyOnce;
+    private final List<Worker> aside = new ArrayList<>();  // successors starting, retired workers draining
     private final ArrayDeque<Job> front = new ArrayDeque<>();
     private final HashMap<Long, Job> inFlight = new HashMap<>();
     private final byte[] head = new byte[Protocol.HEADER + 2];
@@ -98,13 +104,15 @@ public final class PoolEngine {
     private int consecutiveStartFailures;
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
-    private volatile int starting;
-    private volatile int idle;
-    private volatile int busy;
-    private volatile int inFlightCount;
+    /** Worker and task counts, published as one value so that a reader never sees half an update. */
+    private record Counts(int starting, int idle, int busy, int inFlight) {
+    }
+
+    private volatile Counts counts = new Counts(0, 0, 0, 0);
     private final LongAdder completed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final AtomicLong restarts = new AtomicLong();
+    private final AtomicLong recycled = new AtomicLong();
 
     public PoolEngine(PoolConfig cfg, Serialization serialization) {
         this.cfg = cfg;
@@ -153,7 +161,16 @@ public final class PoolEngine {
     }
 
     private void startWorker(int slot) {
-        Worker w = new Worker(slot, cfg.name() + "-" + (slot + 1));
+        spawnWorker(new Worker(slot, cfg.name() + "-" + (slot + 1)), true);
+    }
+
+    /** Spawns {@code w}; into its slot at once, or (a successor) aside until it is ready. */
+    private void spawnWorker(Worker w, boolean intoSlot) {
+        int slot = w.slot;
+        if (cfg.maxTasksPerWorker() > 0) {
+            double jitter = 0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+            w.taskLimit = Math.max(1, (int) Math.round(cfg.maxTasksPerWorker() * jitter));
+        }
         List<String> command = cfg.command();
         long unique = ids.incrementAndGet() ^ System.nanoTime();
         String cdsOption = cfg.cds() == null ? null : cfg.cds().optionFor(slot, unique);
@@ -190,8 +207,17 @@ public final class PoolEngine {
                 .build();
         try {
             w.child = spawner.spawn(spec);
-            slots[slot] = w;
+            if (intoSlot) {
+                slots[slot] = w;
+            } else {
+                aside.add(w);
+            }
         } catch (SpawnException e) {
+            if (!intoSlot) {
+                w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
+                LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, e.getMessage());
+                return;
+            }
             if (w.cdsRecording != 0) {
                 cfg.cds().recorded(w.cdsRecording);
             }
@@ -357,6 +383,8 @@ public final class PoolEngine {
                 if (j.timer != null) {
                     j.timer.cancel(false);
                 }
+                w.tasksDone++;
+                afterTask(w);
                 byte[] body = bodyOf(m);
                 complete(type == Protocol.RESULT ? () -> completeResult(j, body) : () -> completeError(j, w.id, body));
                 scheduleDispatch();
@@ -388,6 +416,9 @@ public final class PoolEngine {
         }
         w.ready = true;
         consecutiveStartFailures = 0;
+        if (w.predecessor != null) {
+            takeOver(w);
+        }
         if (state == RunState.STARTING && !slotReadyOnce[w.slot]) {
             slotReadyOnce[w.slot] = true;
             ready.countDown();
@@ -452,6 +483,46 @@ public final class PoolEngine {
         }
     }
 
+    /** I/O thread: after each task of {@code w}: start its successor at its limit; let a retired one leave. */
+    private void afterTask(Worker w) {
+        if (w.retired) {
+            if (w.held.isEmpty() && !w.stopping) {
+                w.stopping = true;
+                w.child.shutdownChannel();
+            }
+            return;
+        }
+        if (w.taskLimit > 0 && w.tasksDone >= w.taskLimit && w.successor == null && !w.stopping
+                && state == RunState.RUNNING && slots[w.slot] == w) {
+            Worker next = new Worker(w.slot, w.id);
+            next.predecessor = w;
+            w.successor = next;
+            spawnWorker(next, false);
+        }
+    }
+
+    /** I/O thread: a successor is ready: it takes the slot; its predecessor finishes what it holds and leaves. */
+    private void takeOver(Worker next) {
+        Worker old = next.predecessor;
+        next.predecessor = null;
+        aside.remove(next);
+        if (slots[next.slot] != old || old.stopping) {
+            // the old one died meanwhile (and its slot may have a replacement already): no longer needed
+            next.stopping = true;
+            next.child.shutdownChannel();
+            aside.add(next);
+            return;
+        }
+        slots[next.slot] = next;
+        old.retired = true;
+        old.successor = null;
+        aside.add(old);
+        recycled.incrementAndGet();
+        LOG.debug("{} - worker {} retired after {} tasks; {} took over", cfg.name(), old, old.tasksDone, next);
+        afterTask(old);
+        scheduleDispatch();
+    }
+
     /** I/O thread: decides the job's outcome now; its future completes on the completer. */
     private void settle(Job j, Throwable t) {
         j.settled = true;
@@ -464,8 +535,25 @@ public final class PoolEngine {
     // ================================================================================= I/O thread: exits
 
     private void onExit(Worker w, ExitStatus status) {
-        if (slots[w.slot] == w) {
+        boolean inSlot = slots[w.slot] == w;
+        if (inSlot) {
             slots[w.slot] = null;
+        }
+        aside.remove(w);
+        if (w.predecessor != null) {
+            w.predecessor.successor = null;  // a successor that died starting: the old worker keeps its slot
+        }
+        if (w.successor != null) {
+            // died before its successor took over: the successor takes the slot now (ready or about to be)
+            Worker next = w.successor;
+            w.successor = null;
+            next.predecessor = null;
+            if (inSlot) {
+                aside.remove(next);
+                slots[w.slot] = next;
+                inSlot = false;
+                restarts.incrementAndGet();
+            }
         }
         List<String> tail = w.child.lastLines();
         w.child.close();
@@ -515,7 +603,7 @@ public final class PoolEngine {
         }
         RunState s = state;
         boolean workLeft = !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty();
-        if (failure == null && (s == RunState.STARTING || s == RunState.RUNNING
+        if (inSlot && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                 || (s == RunState.SHUTDOWN && workLeft))) {
             restarts.incrementAndGet();
             if (w.ready) {
@@ -644,7 +732,7 @@ public final class PoolEngine {
         if (state != RunState.SHUTDOWN || !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty()) {
             return;
         }
-        for (Worker w : slots) {
+        for (Worker w : allWorkers()) {
             if (w != null && !w.stopping) {
                 w.stopping = true;
                 if (w.ready) {
@@ -704,7 +792,7 @@ public final class PoolEngine {
     }
 
     private void killAll(String why) {
-        for (Worker w : slots) {
+        for (Worker w : allWorkers()) {
             if (w != null) {
                 w.stopping = true;
                 w.child.killGroup(9);
@@ -716,10 +804,8 @@ public final class PoolEngine {
         if (state.ordinal() < RunState.SHUTDOWN.ordinal() || state == RunState.TERMINATED) {
             return;
         }
-        for (Worker w : slots) {
-            if (w != null) {
-                return;
-            }
+        if (!allWorkers().isEmpty()) {
+            return;
         }
         if (state == RunState.SHUTDOWN && (!front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty())) {
             return;
@@ -757,6 +843,18 @@ public final class PoolEngine {
 
     // ================================================================================= stats
 
+    /** I/O thread: every live worker, in slots and aside. */
+    private List<Worker> allWorkers() {
+        List<Worker> all = new ArrayList<>(slots.length + aside.size());
+        for (Worker w : slots) {
+            if (w != null) {
+                all.add(w);
+            }
+        }
+        all.addAll(aside);
+        return all;
+    }
+
     private void updateStats() {
         int s = 0;
         int i = 0;
@@ -773,15 +871,13 @@ public final class PoolEngine {
                 b++;
             }
         }
-        starting = s;
-        idle = i;
-        busy = b;
-        inFlightCount = inFlight.size();
+        counts = new Counts(s, i, b, inFlight.size());
     }
 
     public PoolStats stats() {
-        return new PoolStats(starting, idle, busy, queue.size(), inFlightCount, completed.sum(), failed.sum(),
-                restarts.get());
+        Counts c = counts;
+        return new PoolStats(c.starting(), c.idle(), c.busy(), queue.size(), c.inFlight(), completed.sum(),
+                failed.sum(), restarts.get(), recycled.get());
     }
 
     String describe() {

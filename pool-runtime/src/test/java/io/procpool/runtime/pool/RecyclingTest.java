@@ -1,0 +1,74 @@
+package io.procpool.runtime.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.procpool.PoolStats;
+import io.procpool.TaskFuture;
+import io.procpool.runtime.TaskPool;
+import io.procpool.runtime.testing.Children;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** maxTasksPerWorker retires workers; each successor is ready before its predecessor leaves. */
+class RecyclingTest {
+
+    @AfterEach
+    void noChildLeft() {
+        Children.assertNoneLeft();
+    }
+
+    @Test
+    void workersRetireAfterTheirTasksWithoutADipInReadyWorkers() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("recycle").workers(2).maxTasksPerWorker(20).build()) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger dips = new AtomicInteger();
+            AtomicInteger samples = new AtomicInteger();
+            Thread watcher = new Thread(() -> {
+                while (running.get()) {
+                    PoolStats s = pool.stats();
+                    samples.incrementAndGet();
+                    if (s.idle() + s.busy() < 2) {
+                        dips.incrementAndGet();
+                    }
+                    Thread.onSpinWait();
+                }
+            }, "watcher");
+            watcher.start();
+            List<TaskFuture<Long>> futures = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                futures.add(pool.submit(() -> {
+                    long t0 = System.nanoTime();
+                    while (System.nanoTime() - t0 < 10_000_000) {  // 10 ms of work, so that successors start meanwhile
+                        Thread.onSpinWait();
+                    }
+                    return ProcessHandle.current().pid();
+                }));
+            }
+            Set<Long> pids = new HashSet<>();
+            for (TaskFuture<Long> f : futures) {
+                pids.add(f.get(120, TimeUnit.SECONDS));
+            }
+            running.set(false);
+            watcher.join();
+            PoolStats s = pool.stats();
+            assertThat(s.completed()).isEqualTo(300);
+            // a worker serves on past its limit until its successor is ready (a JVM start, ~0.2 s here)
+            assertThat(s.recycled()).isGreaterThanOrEqualTo(3);
+            assertThat(pids.size()).isGreaterThanOrEqualTo(5);
+            assertThat(s.restarts()).isZero();
+            assertThat(samples.get()).isPositive();
+            assertThat(dips.get()).as("samples with fewer than 2 ready workers").isZero();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> pool.reapedWorkers() == pool.stats().recycled());
+        }
+    }
+}
