@@ -183,6 +183,8 @@ public final class TaskPool implements AutoCloseable {
         private final List<String> allowlist = new ArrayList<>();
         private boolean classDataSharing = true;
         private int maxTasksPerWorker;
+        private Duration maxWorkerLifetime;
+        private long maxWorkerRss;
         private Path classDataSharingDirectory = ClassDataSharing.defaultDirectory();
 
         private Builder() {
@@ -204,6 +206,25 @@ public final class TaskPool implements AutoCloseable {
          */
         public Builder maxTasksPerWorker(int tasks) {
             this.maxTasksPerWorker = range("maxTasksPerWorker", tasks, 0, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /** Retires a worker once it has lived this long, give or take 10 % (default: never). */
+        public Builder maxWorkerLifetime(Duration lifetime) {
+            this.maxWorkerLifetime = positive("maxWorkerLifetime", lifetime);
+            return this;
+        }
+
+        /**
+         * Retires a worker whose resident memory (VmRSS, read from /proc between tasks, at most every 100 ms) is
+         * above this many bytes (default 0: no limit; at least 1 MiB). For tasks that leak.
+         */
+        public Builder maxWorkerRss(long bytes) {
+            if (bytes != 0 && bytes < (1 << 20)) {
+                throw new IllegalArgumentException("maxWorkerRss must be 0 (no limit) or at least 1048576 bytes, was "
+                        + bytes);
+            }
+            this.maxWorkerRss = bytes;
             return this;
         }
 
@@ -360,7 +381,7 @@ public final class TaskPool implements AutoCloseable {
                     taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize + 12,
                     List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
                     classDataSharing ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions,
-                            classpath) : null, maxTasksPerWorker);
+                            classpath) : null, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss);
             Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
                     != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
             PoolEngine engine = new PoolEngine(cfg, serialization);

@@ -29,10 +29,13 @@ import io.procpool.QueueFullPolicy;
  * @param allowlist       classes allowed to travel (registration required), empty for any
  * @param cds             the workers' class-data sharing archive, or null
  * @param maxTasksPerWorker tasks after which a worker is retired (with ±10 % jitter), 0 for no limit
+ * @param maxWorkerLifetime how long a worker may live before it is retired (±10 %), or null
+ * @param maxWorkerRss    resident memory (bytes) above which a worker is retired after a task, 0 for no limit
  */
 public record PoolConfig(String name, int workers, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
                          Map<String, String> environment, Path directory, List<String> allowlist,
-                         ClassDataSharing cds, int maxTasksPerWorker) {
+                         ClassDataSharing cds, int maxTasksPerWorker, Duration maxWorkerLifetime,
+                         long maxWorkerRss) {
 }

@@ -64,6 +64,7 @@ public final class PoolEngine {
         long cdsRecording;
         int tasksDone;
         int taskLimit;
+        long rssCheckedNanos;
         Worker successor;    // started to take this worker's slot when it reaches its task limit
         Worker predecessor;  // the worker whose slot this one takes once ready
         boolean retired;     // handed its slot to a successor: finishes what it holds, then leaves
@@ -207,6 +208,11 @@ public final class PoolEngine {
                 .build();
         try {
             w.child = spawner.spawn(spec);
+            if (cfg.maxWorkerLifetime() != null) {
+                long life = (long) (cfg.maxWorkerLifetime().toNanos()
+                        * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+                timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), life, TimeUnit.NANOSECONDS);
+            }
             if (intoSlot) {
                 slots[slot] = w;
             } else {
@@ -492,13 +498,53 @@ public final class PoolEngine {
             }
             return;
         }
-        if (w.taskLimit > 0 && w.tasksDone >= w.taskLimit && w.successor == null && !w.stopping
-                && state == RunState.RUNNING && slots[w.slot] == w) {
-            Worker next = new Worker(w.slot, w.id);
-            next.predecessor = w;
-            w.successor = next;
-            spawnWorker(next, false);
+        if (w.taskLimit > 0 && w.tasksDone >= w.taskLimit) {
+            retire(w, "after " + w.tasksDone + " tasks");
+        } else if (cfg.maxWorkerRss() > 0 && System.nanoTime() - w.rssCheckedNanos > 100_000_000L) {
+            w.rssCheckedNanos = System.nanoTime();
+            long rss = rssBytes(w.child.pid());
+            if (rss > cfg.maxWorkerRss()) {
+                retire(w, "at " + (rss >> 20) + " MiB resident, over maxWorkerRss");
+            }
         }
+    }
+
+    /** I/O thread: starts {@code w}'s successor, which takes over once ready. */
+    private void retire(Worker w, String why) {
+        if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || slots[w.slot] != w) {
+            return;
+        }
+        LOG.debug("{} - retiring worker {} {}", cfg.name(), w, why);
+        Worker next = new Worker(w.slot, w.id);
+        next.predecessor = w;
+        w.successor = next;
+        spawnWorker(next, false);
+    }
+
+    /** I/O thread: {@code w} has lived its time; while it or the pool is still starting, ask again shortly. */
+    private void lifetimeOver(Worker w) {
+        if (w.stopping || w.retired || w.child.exitStatus().isPresent()
+                || state.ordinal() >= RunState.SHUTDOWN.ordinal()) {
+            return;
+        }
+        if (w.ready && slots[w.slot] == w && state == RunState.RUNNING) {
+            retire(w, "at the end of its lifetime");
+        } else {
+            timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), 100, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static long rssBytes(int pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException gone) {
+            return 0;
+        }
+        return 0;
     }
 
     /** I/O thread: a successor is ready: it takes the slot; its predecessor finishes what it holds and leaves. */

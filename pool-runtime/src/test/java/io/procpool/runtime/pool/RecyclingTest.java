@@ -29,6 +29,29 @@ class RecyclingTest {
     @Test
     void workersRetireAfterTheirTasksWithoutADipInReadyWorkers() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("recycle").workers(2).maxTasksPerWorker(20).build()) {
+            runWatched(pool);
+        }
+    }
+
+    @Test
+    void workersRetireAtTheEndOfTheirLifetime() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("lifetime").workers(2).maxWorkerLifetime(Duration.ofMillis(300))
+                .build()) {
+            runWatched(pool);
+        }
+    }
+
+    @Test
+    void workersAboveTheirRssLimitRetire() throws Exception {
+        // every JVM is above 1 MiB resident: each worker retires after its first task is checked
+        try (TaskPool pool = TaskPool.builder().name("rss").workers(2).maxWorkerRss(1 << 20).build()) {
+            runWatched(pool);
+        }
+    }
+
+    /** 300 tasks of 10 ms each while a watcher checks that 2 workers are always ready. */
+    private static void runWatched(TaskPool pool) throws Exception {
+        {
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger dips = new AtomicInteger();
             AtomicInteger samples = new AtomicInteger();
