@@ -91,6 +91,8 @@ public final class PoolEngine {
     private final CountDownLatch ready;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile RunState state = RunState.STARTING;
+    /** On a normal exit of the JVM (System.exit, end of main, SIGTERM): stop the workers rather than orphan them. */
+    private final Thread shutdownHook = new Thread(this::onJvmExit);
     private volatile String failure;
 
     // I/O thread only
@@ -157,6 +159,7 @@ public final class PoolEngine {
             throw new PoolFailedException(why);
         }
         state = RunState.RUNNING;
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
         LOG.info("{} - started {} workers (capacity {}, prefetch {})", cfg.name(), cfg.workers(), cfg.capacity(),
                 cfg.prefetch());
     }
@@ -870,9 +873,27 @@ public final class PoolEngine {
         completer.stop();
         timer.shutdownNow();
         spawner.close();  // on the I/O thread it finishes on another thread
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException exiting) {
+            // the JVM is exiting (the hook may be what got us here), or it never was registered
+        }
         terminated.countDown();
         LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), completed.sum(), failed.sum(),
                 restarts.get());
+    }
+
+    private void onJvmExit() {
+        if (isTerminated()) {
+            return;
+        }
+        LOG.info("{} - the JVM is exiting: stopping the workers", cfg.name());
+        shutdownNow();
+        try {
+            awaitTermination(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public boolean awaitTermination(Duration timeout) throws InterruptedException {

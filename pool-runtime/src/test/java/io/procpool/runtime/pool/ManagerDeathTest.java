@@ -55,6 +55,22 @@ class ManagerDeathTest {
         }
     }
 
+    @Test
+    void aNormalExitOfTheManagerStopsItsWorkersAtOnce(@TempDir Path dir) throws Exception {
+        Path go = dir.resolve("go");
+        try (Spawner spawner = Spawner.create("manager")) {
+            ChildProcess manager = spawner.spawn(ProcessSpec.builder(
+                            TestPrograms.java(ManagerMain.class, go.toString(), "exit"))
+                    .noChannel().stdout(Redirect.PIPE).build());
+            String ready = new BufferedReader(new InputStreamReader(manager.stdout(), UTF_8)).readLine();
+            List<Long> workers = Arrays.stream(ready.substring(6).trim().split(" ")).map(Long::parseLong).toList();
+            assertThat(manager.waitFor().exitCode()).isZero();
+            // the shutdown hook killed both, the busy one too: its task never finished
+            assertThat(workers).allMatch(ManagerDeathTest::dead);
+            assertThat(Files.exists(Path.of(go + ".finished"))).isFalse();
+        }
+    }
+
     private static boolean dead(long pid) {
         String s = Children.state(pid);
         return s == null || s.equals("Z") || s.equals("X");

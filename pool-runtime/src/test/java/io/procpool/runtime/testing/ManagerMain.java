@@ -8,7 +8,8 @@ import io.procpool.runtime.TaskPool;
 
 /**
  * A manager JVM for the manager-death test: starts a pool of 2 workers, gives one a task that runs until the file
- * {@code args[0]} exists, prints "ready" and the workers' pids, then waits to be killed.
+ * {@code args[0]} exists, prints "ready" and the workers' pids, then waits to be killed (or, with a second
+ * argument {@code exit}, calls System.exit at once).
  */
 public final class ManagerMain {
 
@@ -37,6 +38,9 @@ public final class ManagerMain {
         ProcessHandle.current().children().forEach(p -> line.append(' ').append(p.pid()));
         System.out.println(line);
         System.out.flush();
+        if (args.length > 1 && args[1].equals("exit")) {
+            System.exit(0);  // a normal exit with a task still running: the shutdown hook stops the workers
+        }
         Thread.currentThread().join();  // until SIGKILL
     }
 }
