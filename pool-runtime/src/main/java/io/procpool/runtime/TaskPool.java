@@ -185,6 +185,7 @@ public final class TaskPool implements AutoCloseable {
         private int maxTasksPerWorker;
         private Duration maxWorkerLifetime;
         private long maxWorkerRss;
+        private Duration heartbeatTimeout;
         private Path classDataSharingDirectory = ClassDataSharing.defaultDirectory();
 
         private Builder() {
@@ -225,6 +226,20 @@ public final class TaskPool implements AutoCloseable {
                         + bytes);
             }
             this.maxWorkerRss = bytes;
+            return this;
+        }
+
+        /**
+         * Detects hung workers: each worker sends a heartbeat every third of this; one silent for longer (frozen,
+         * stopped, swapped out, deadlocked in the JVM) is killed and replaced, and its task retried (default: off).
+         * A task that merely runs long is the business of {@link #taskTimeout}.
+         */
+        public Builder heartbeatTimeout(Duration timeout) {
+            Duration t = positive("heartbeatTimeout", timeout);
+            if (t.toMillis() < 30) {
+                throw new IllegalArgumentException("heartbeatTimeout must be at least 30 ms, was " + t);
+            }
+            this.heartbeatTimeout = t;
             return this;
         }
 
@@ -370,6 +385,9 @@ public final class TaskPool implements AutoCloseable {
             command.add("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");  // serializable lambdas
             command.addAll(jvmOptions);
             command.add("-Dprocpool.capacity=" + capacity);
+            if (heartbeatTimeout != null) {
+                command.add("-Dprocpool.heartbeatMillis=" + Math.max(10, heartbeatTimeout.toMillis() / 3));
+            }
             command.add("-Dprocpool.maxFrame=" + (maxMessageSize + 12));
             if (!allowlist.isEmpty()) {
                 command.add("-Dprocpool.allow=" + String.join(",", allowlist));
@@ -381,7 +399,7 @@ public final class TaskPool implements AutoCloseable {
                     taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize + 12,
                     List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
                     classDataSharing ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions,
-                            classpath) : null, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss);
+                            classpath) : null, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout);
             Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
                     != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
             PoolEngine engine = new PoolEngine(cfg, serialization);

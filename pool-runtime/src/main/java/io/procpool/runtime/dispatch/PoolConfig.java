@@ -31,11 +31,13 @@ import io.procpool.QueueFullPolicy;
  * @param maxTasksPerWorker tasks after which a worker is retired (with ±10 % jitter), 0 for no limit
  * @param maxWorkerLifetime how long a worker may live before it is retired (±10 %), or null
  * @param maxWorkerRss    resident memory (bytes) above which a worker is retired after a task, 0 for no limit
+ * @param heartbeatTimeout how long a ready worker may stay silent (it beats every third of it) before it is
+ *                        taken for hung, killed and replaced; null for no heartbeat
  */
 public record PoolConfig(String name, int workers, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
                          Map<String, String> environment, Path directory, List<String> allowlist,
                          ClassDataSharing cds, int maxTasksPerWorker, Duration maxWorkerLifetime,
-                         long maxWorkerRss) {
+                         long maxWorkerRss, Duration heartbeatTimeout) {
 }

@@ -64,6 +64,7 @@ public final class PoolEngine {
         long cdsRecording;
         int tasksDone;
         int taskLimit;
+        long lastHeardNanos = System.nanoTime();
         long rssCheckedNanos;
         Worker successor;    // started to take this worker's slot when it reaches its task limit
         Worker predecessor;  // the worker whose slot this one takes once ready
@@ -160,6 +161,11 @@ public final class PoolEngine {
         }
         state = RunState.RUNNING;
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (cfg.heartbeatTimeout() != null) {
+            long every = Math.max(10, cfg.heartbeatTimeout().toMillis() / 3);
+            timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkHeartbeats), every, every,
+                    TimeUnit.MILLISECONDS);
+        }
         LOG.info("{} - started {} workers (capacity {}, prefetch {})", cfg.name(), cfg.workers(), cfg.capacity(),
                 cfg.prefetch());
     }
@@ -371,6 +377,7 @@ public final class PoolEngine {
     // ================================================================================= I/O thread: replies
 
     private void onMessage(Worker w, ByteBuffer m) {
+        w.lastHeardNanos = System.nanoTime();
         if (m.remaining() < Protocol.HEADER) {
             protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header");
             return;
@@ -572,6 +579,20 @@ public final class PoolEngine {
         scheduleDispatch();
     }
 
+    /** I/O thread: kills every ready worker that has been silent for longer than the heartbeat timeout. */
+    private void checkHeartbeats() {
+        long limit = cfg.heartbeatTimeout().toNanos();
+        long now = System.nanoTime();
+        for (Worker w : allWorkers()) {
+            if (w.ready && !w.stopping && w.killReason == null && now - w.lastHeardNanos > limit) {
+                w.killReason = "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
+                        + " ms, over heartbeatTimeout " + cfg.heartbeatTimeout();
+                w.child.killGroup(9);
+                w.child.kill(9);
+            }
+        }
+    }
+
     /** I/O thread: decides the job's outcome now; its future completes on the completer. */
     private void settle(Job j, Throwable t) {
         j.settled = true;
@@ -642,7 +663,8 @@ public final class PoolEngine {
                 back.add(j);
             } else {
                 settle(j, new WorkerCrashedException(cfg.name() + " - task " + j.id + " failed: its worker " + w
-                        + " " + status + " on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail),
+                        + " " + status + (w.killReason != null ? " (" + w.killReason + ")" : "") + " on attempt "
+                        + j.attempt + " of " + j.maxAttempts + tailText(tail),
                         status, j.attempt, tail));
             }
         }

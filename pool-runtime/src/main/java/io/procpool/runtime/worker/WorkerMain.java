@@ -151,6 +151,21 @@ public final class WorkerMain {
             threads.add(t);
         }
         reply(Protocol.HELLO, 0, Protocol.helloBody(ProcessHandle.current().pid(), capacity, "java,kryo"));
+        long beat = Long.getLong("procpool.heartbeatMillis", 0);
+        if (beat > 0) {
+            Thread heart = new Thread(() -> {
+                while (true) {
+                    try {
+                        Thread.sleep(beat);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    reply(Protocol.HEARTBEAT, 0, new byte[0]);
+                }
+            }, "procpool-heartbeat");
+            heart.setDaemon(true);
+            heart.start();
+        }
         boolean graceful = readLoop();
         if (!graceful) {
             tasks.clear();  // the manager is gone: nobody is waiting for what did not start
