@@ -12,7 +12,8 @@ package io.procpool;
  * @param failed    tasks finished otherwise (failure, timeout, crash, cancel)
  * @param restarts  workers replaced after a crash, timeout or protocol error
  * @param recycled  workers retired after maxTasksPerWorker (their successor was ready before they left)
+ * @param spares    warm spares ready to take the place of a worker that dies
  */
 public record PoolStats(int starting, int idle, int busy, int queued, int inFlight, long completed, long failed,
-                        long restarts, long recycled) {
+                        long restarts, long recycled, int spares) {
 }

@@ -186,6 +186,7 @@ public final class TaskPool implements AutoCloseable {
         private Duration maxWorkerLifetime;
         private long maxWorkerRss;
         private Duration heartbeatTimeout;
+        private int spares;
         private Path classDataSharingDirectory = ClassDataSharing.defaultDirectory();
 
         private Builder() {
@@ -240,6 +241,15 @@ public final class TaskPool implements AutoCloseable {
                 throw new IllegalArgumentException("heartbeatTimeout must be at least 30 ms, was " + t);
             }
             this.heartbeatTimeout = t;
+            return this;
+        }
+
+        /**
+         * Keeps this many warm spares (0..16; default 0): started, ready workers that run nothing until a worker
+         * dies, then take its place at once — recovery without waiting for a JVM to start.
+         */
+        public Builder spares(int spares) {
+            this.spares = range("spares", spares, 0, 16);
             return this;
         }
 
@@ -399,7 +409,8 @@ public final class TaskPool implements AutoCloseable {
                     taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize + 12,
                     List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
                     classDataSharing ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions,
-                            classpath) : null, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout);
+                            classpath) : null, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout,
+                    spares);
             Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
                     != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
             PoolEngine engine = new PoolEngine(cfg, serialization);

@@ -33,11 +33,12 @@ import io.procpool.QueueFullPolicy;
  * @param maxWorkerRss    resident memory (bytes) above which a worker is retired after a task, 0 for no limit
  * @param heartbeatTimeout how long a ready worker may stay silent (it beats every third of it) before it is
  *                        taken for hung, killed and replaced; null for no heartbeat
+ * @param spares          warm spares: started, ready workers kept out of the slots, promoted when a worker dies
  */
 public record PoolConfig(String name, int workers, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
                          Map<String, String> environment, Path directory, List<String> allowlist,
                          ClassDataSharing cds, int maxTasksPerWorker, Duration maxWorkerLifetime,
-                         long maxWorkerRss, Duration heartbeatTimeout) {
+                         long maxWorkerRss, Duration heartbeatTimeout, int spares) {
 }

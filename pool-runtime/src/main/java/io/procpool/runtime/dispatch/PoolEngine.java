@@ -54,8 +54,8 @@ public final class PoolEngine {
 
     /** One worker slot's current process. I/O thread only. */
     static final class Worker {
-        final int slot;
-        final String id;
+        int slot;      // -1 for a warm spare, until it is promoted
+        String id;
         final ArrayDeque<Job> held = new ArrayDeque<>();
         ChildProcess child;
         boolean ready;
@@ -69,6 +69,7 @@ public final class PoolEngine {
         Worker successor;    // started to take this worker's slot when it reaches its task limit
         Worker predecessor;  // the worker whose slot this one takes once ready
         boolean retired;     // handed its slot to a successor: finishes what it holds, then leaves
+        boolean spare;       // started and ready, but in no slot: takes one at once when a worker dies
 
         Worker(int slot, String id) {
             this.slot = slot;
@@ -109,10 +110,10 @@ public final class PoolEngine {
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
     /** Worker and task counts, published as one value so that a reader never sees half an update. */
-    private record Counts(int starting, int idle, int busy, int inFlight) {
+    private record Counts(int starting, int idle, int busy, int inFlight, int spares) {
     }
 
-    private volatile Counts counts = new Counts(0, 0, 0, 0);
+    private volatile Counts counts = new Counts(0, 0, 0, 0, 0);
     private final LongAdder completed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final AtomicLong restarts = new AtomicLong();
@@ -161,6 +162,9 @@ public final class PoolEngine {
         }
         state = RunState.RUNNING;
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        for (int i = 0; i < cfg.spares(); i++) {
+            startSpareLater(0);
+        }
         if (cfg.heartbeatTimeout() != null) {
             long every = Math.max(10, cfg.heartbeatTimeout().toMillis() / 3);
             timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkHeartbeats), every, every,
@@ -194,7 +198,7 @@ public final class PoolEngine {
             b.directory(cfg.directory());
         }
         ProcessSpec spec = b
-                .argv0("procpool:" + cfg.name() + ":" + (slot + 1))
+                .argv0("procpool:" + cfg.name() + ":" + (slot >= 0 ? Integer.toString(slot + 1) : "spare"))
                 .name(w.id)
                 .channelFd(0)
                 .env(cfg.environment())
@@ -228,6 +232,10 @@ public final class PoolEngine {
                 aside.add(w);
             }
         } catch (SpawnException e) {
+            if (w.spare) {
+                LOG.warn("{} - could not start a warm spare: {}", cfg.name(), e.getMessage());
+                return;
+            }
             if (!intoSlot) {
                 w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
                 LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, e.getMessage());
@@ -435,7 +443,7 @@ public final class PoolEngine {
         if (w.predecessor != null) {
             takeOver(w);
         }
-        if (state == RunState.STARTING && !slotReadyOnce[w.slot]) {
+        if (state == RunState.STARTING && w.slot >= 0 && !slotReadyOnce[w.slot]) {
             slotReadyOnce[w.slot] = true;
             ready.countDown();
         }
@@ -521,7 +529,7 @@ public final class PoolEngine {
 
     /** I/O thread: starts {@code w}'s successor, which takes over once ready. */
     private void retire(Worker w, String why) {
-        if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || slots[w.slot] != w) {
+        if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || !holdsSlot(w)) {
             return;
         }
         LOG.debug("{} - retiring worker {} {}", cfg.name(), w, why);
@@ -537,7 +545,7 @@ public final class PoolEngine {
                 || state.ordinal() >= RunState.SHUTDOWN.ordinal()) {
             return;
         }
-        if (w.ready && slots[w.slot] == w && state == RunState.RUNNING) {
+        if (w.ready && holdsSlot(w) && state == RunState.RUNNING) {
             retire(w, "at the end of its lifetime");
         } else {
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), 100, TimeUnit.MILLISECONDS);
@@ -605,7 +613,7 @@ public final class PoolEngine {
     // ================================================================================= I/O thread: exits
 
     private void onExit(Worker w, ExitStatus status) {
-        boolean inSlot = slots[w.slot] == w;
+        boolean inSlot = holdsSlot(w);
         if (inSlot) {
             slots[w.slot] = null;
         }
@@ -677,11 +685,15 @@ public final class PoolEngine {
         if (inSlot && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                 || (s == RunState.SHUTDOWN && workLeft))) {
             restarts.incrementAndGet();
-            if (w.ready) {
+            if (promoteSpare(w.slot)) {
+                startSpareLater(0);
+            } else if (w.ready) {
                 startWorker(w.slot);
             } else {
                 replaceLater(w.slot, status + tailText(tail));  // a failed start: back off, or give up
             }
+        } else if (w.spare && failure == null && s == RunState.RUNNING) {
+            startSpareLater(w.ready ? 0 : 1000);  // a spare died: another, a little later if it never started
         }
         updateStats();
         scheduleDispatch();
@@ -780,7 +792,7 @@ public final class PoolEngine {
             return;  // already gone
         }
         timer.schedule(() -> spawner.execute(() -> {
-            if (inFlight.get(j.id) == j && j.worker == w && slots[w.slot] == w) {
+            if (inFlight.get(j.id) == j && j.worker == w && holdsSlot(w)) {
                 w.killReason = why + " and did not stop within " + cfg.cancelGrace();
                 w.child.killGroup(9);
             }
@@ -932,6 +944,44 @@ public final class PoolEngine {
 
     // ================================================================================= stats
 
+    /** I/O thread: puts a ready spare into the empty slot; false when there is none. */
+    private boolean promoteSpare(int slot) {
+        for (Worker sp : aside) {
+            if (sp.spare && sp.ready && !sp.stopping) {
+                aside.remove(sp);
+                sp.spare = false;
+                sp.slot = slot;
+                sp.id = cfg.name() + "-" + (slot + 1);
+                slots[slot] = sp;
+                LOG.debug("{} - spare {} took slot {}", cfg.name(), sp, slot + 1);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Starts a warm spare when fewer than configured are alive. */
+    private void startSpareLater(long delayMillis) {
+        Runnable start = () -> {
+            long alive = aside.stream().filter(w -> w.spare).count();
+            if (alive < cfg.spares() && state == RunState.RUNNING && failure == null) {
+                Worker sp = new Worker(-1, cfg.name() + "-spare");
+                sp.spare = true;
+                spawnWorker(sp, false);
+            }
+        };
+        if (delayMillis == 0) {
+            spawner.execute(start);
+        } else {
+            timer.schedule(() -> spawner.execute(start), delayMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** I/O thread: whether {@code w} holds its slot (a spare, a successor or a retired worker does not). */
+    private boolean holdsSlot(Worker w) {
+        return w.slot >= 0 && slots[w.slot] == w;
+    }
+
     /** I/O thread: every live worker, in slots and aside. */
     private List<Worker> allWorkers() {
         List<Worker> all = new ArrayList<>(slots.length + aside.size());
@@ -960,13 +1010,19 @@ public final class PoolEngine {
                 b++;
             }
         }
-        counts = new Counts(s, i, b, inFlight.size());
+        int sp = 0;
+        for (Worker w : aside) {
+            if (w.spare && w.ready) {
+                sp++;
+            }
+        }
+        counts = new Counts(s, i, b, inFlight.size(), sp);
     }
 
     public PoolStats stats() {
         Counts c = counts;
         return new PoolStats(c.starting(), c.idle(), c.busy(), queue.size(), c.inFlight(), completed.sum(),
-                failed.sum(), restarts.get(), recycled.get());
+                failed.sum(), restarts.get(), recycled.get(), c.spares());
     }
 
     String describe() {
