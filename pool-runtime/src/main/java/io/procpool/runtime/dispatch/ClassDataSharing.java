@@ -70,7 +70,7 @@ public final class ClassDataSharing {
      * The JVM option for the next worker: map the archive if it exists; else, for one worker at a time, record it
      * (into a temporary file that {@link #recorded} moves into place). Null: no option.
      */
-    String optionFor(int slot, long unique) {
+    String optionFor(long unique) {
         if (Files.isRegularFile(archive)) {
             return "-XX:SharedArchiveFile=" + archive;
         }

@@ -16,10 +16,9 @@ final class Completer {
     private static final List<Runnable> STOP = List.of();
 
     private final LinkedBlockingQueue<List<Runnable>> batches = new LinkedBlockingQueue<>();
-    private final Thread thread;
 
     Completer(String name) {
-        thread = new Thread(this::run, "procpool-complete-" + name);
+        Thread thread = new Thread(this::run, "procpool-complete-" + name);
         thread.setDaemon(true);
         thread.start();
     }
@@ -31,10 +30,6 @@ final class Completer {
     /** Stops after the batches already handed over. */
     void stop() {
         batches.add(STOP);
-    }
-
-    boolean inCompleter() {
-        return Thread.currentThread() == thread;
     }
 
     private void run() {

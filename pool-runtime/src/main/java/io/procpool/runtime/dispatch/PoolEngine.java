@@ -187,7 +187,7 @@ public final class PoolEngine {
         }
         List<String> command = cfg.command();
         long unique = ids.incrementAndGet() ^ System.nanoTime();
-        String cdsOption = cfg.cds() == null ? null : cfg.cds().optionFor(slot, unique);
+        String cdsOption = cfg.cds() == null ? null : cfg.cds().optionFor(unique);
         if (cdsOption != null) {
             command = new ArrayList<>(command);
             command.add(1, cdsOption);
@@ -749,7 +749,7 @@ public final class PoolEngine {
                 settle(j, new PoolFailedException(why));
             }
         }
-        killAll("the pool failed");
+        killAll();
         maybeTerminated();
     }
 
@@ -862,7 +862,7 @@ public final class PoolEngine {
                 settle(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id));
             }
         }
-        killAll("shutdownNow");
+        killAll();
         maybeTerminated();
         return neverStarted;
     }
@@ -874,7 +874,7 @@ public final class PoolEngine {
         return jobs;
     }
 
-    private void killAll(String why) {
+    private void killAll() {
         for (Worker w : allWorkers()) {
             if (w != null) {
                 w.stopping = true;

@@ -4,7 +4,6 @@ import static io.procpool.runtime.process.Native.C;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -276,23 +275,6 @@ final class Channel implements EventLoop.Handler {
                 loop.execute(this::updateInterest);
             }
             return m;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits, at most the given time, until the channel has ended (EOF or exit). */
-    boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
-        long nanos = unit.toNanos(timeout);
-        lock.lockInterruptibly();
-        try {
-            while (!inClosed) {
-                if (nanos <= 0) {
-                    return false;
-                }
-                nanos = changed.awaitNanos(nanos);
-            }
-            return true;
         } finally {
             lock.unlock();
         }

@@ -103,7 +103,7 @@ public final class ChildProcess implements AutoCloseable {
             channel.start();
         }
         for (OutputRelay r : relays) {
-            r.start(null);
+            r.start();
         }
     }
 

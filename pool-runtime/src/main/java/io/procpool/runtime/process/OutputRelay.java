@@ -53,7 +53,6 @@ final class OutputRelay implements EventLoop.Handler {
     private int lineLength;
     private int fd;
     private int token;
-    private Runnable onEnd;
 
     OutputRelay(EventLoop loop, int fd, Logger log, String prefix, Tail tail) {
         this.loop = loop;
@@ -63,16 +62,11 @@ final class OutputRelay implements EventLoop.Handler {
         this.tail = tail;
     }
 
-    /** Loop thread: starts reading; {@code onEnd} runs on the loop thread once the stream has ended. */
-    void start(Runnable onEnd) {
-        this.onEnd = onEnd;
+    /** Loop thread: starts reading. */
+    void start() {
         int fl = C.fcntl(fd, Native.F_GETFL, 0);
         C.fcntl(fd, Native.F_SETFL, fl | Native.O_NONBLOCK);
         token = loop.register(fd, Native.EPOLLIN, this);
-    }
-
-    boolean isOpen() {
-        return fd >= 0;
     }
 
     @Override
@@ -135,9 +129,6 @@ final class OutputRelay implements EventLoop.Handler {
         loop.deregister(fd, token);
         C.close(fd);
         fd = -1;
-        if (onEnd != null) {
-            onEnd.run();
-        }
     }
 
     /** Loop thread: stops at once (the child is being released). */
