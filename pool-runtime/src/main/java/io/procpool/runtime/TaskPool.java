@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import io.procpool.PoolListener;
 import io.procpool.PoolStats;
 import io.procpool.QueueFullPolicy;
 import io.procpool.Task;
@@ -109,6 +110,24 @@ public final class TaskPool implements AutoCloseable {
         return engine.stats();
     }
 
+    /**
+     * Makes the pool {@code workers} workers strong (1..1024), now: missing workers start, surplus ones finish what
+     * they hold, then exit (idle ones first). Ends dynamic sizing: see {@link #resize(int, int)}.
+     */
+    public void resize(int workers) {
+        resize(workers, workers);
+    }
+
+    /**
+     * Sizes the pool dynamically: {@code min} workers always run (0..max), more are started while tasks wait, up
+     * to {@code max} (1..1024), and those idle for longer than {@code idleTimeout} stop again.
+     *
+     * @throws IllegalArgumentException for bounds out of range
+     */
+    public void resize(int min, int max) {
+        engine.resize(min, max);
+    }
+
     /** How many worker processes the pool has reaped (each one exactly once). */
     public long reapedWorkers() {
         return engine.spawner().reapedCount();
@@ -163,8 +182,22 @@ public final class TaskPool implements AutoCloseable {
         public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-Xshare:auto");
 
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+        public static final Duration DEFAULT_BACKOFF_BASE = Duration.ofMillis(100);
+        public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(10);
+        public static final int DEFAULT_CRASH_LOOP_RESTARTS = 10;
+        public static final Duration DEFAULT_CRASH_LOOP_WINDOW = Duration.ofMinutes(1);
+
         private String name = "pool";
-        private int workers = Runtime.getRuntime().availableProcessors();
+        private int minWorkers = Runtime.getRuntime().availableProcessors();
+        private int maxWorkers = minWorkers;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration backoffBase = DEFAULT_BACKOFF_BASE;
+        private Duration backoffMax = DEFAULT_BACKOFF_MAX;
+        private int crashLoopRestarts = DEFAULT_CRASH_LOOP_RESTARTS;
+        private Duration crashLoopWindow = DEFAULT_CRASH_LOOP_WINDOW;
+        private final List<PoolListener> listeners = new ArrayList<>();
+        private boolean maxWorkersSet;
         private int capacity = 1;
         private int prefetch = 0;
         private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
@@ -269,9 +302,69 @@ public final class TaskPool implements AutoCloseable {
             return this;
         }
 
-        /** How many worker JVMs (1..1024; default: the number of processors). */
+        /** How many worker JVMs (1..1024; default: the number of processors): a fixed-size pool. */
         public Builder workers(int workers) {
-            this.workers = range("workers", workers, 1, 1024);
+            this.minWorkers = range("workers", workers, 1, 1024);
+            this.maxWorkers = workers;
+            return this;
+        }
+
+        /**
+         * The fewest workers of a dynamically sized pool (0..1024): they run however idle. With 0 the pool still
+         * starts one, to prove the worker command works, and lets it go when idle. See {@link #maxWorkers}.
+         */
+        public Builder minWorkers(int workers) {
+            this.minWorkers = range("minWorkers", workers, 0, 1024);
+            return this;
+        }
+
+        /**
+         * The most workers of a dynamically sized pool (1..1024): more are started while tasks wait and every
+         * worker is full; those idle for longer than {@link #idleTimeout} stop again, down to {@link #minWorkers}.
+         */
+        public Builder maxWorkers(int workers) {
+            this.maxWorkers = range("maxWorkers", workers, 1, 1024);
+            maxWorkersSet = true;
+            return this;
+        }
+
+        /** How long a worker above minWorkers may stay idle before it stops (default 60 s). */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive("idleTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * The back-off before a worker slot is restarted after a worker died without doing any work (a failed start,
+         * or dead before its first task): {@code base}, doubling with each such death in a row, at most {@code max},
+         * each time times a random 0.5..1 (defaults 100 ms and 10 s). A worker that did a task, or lived 10 s,
+         * resets it; its death is followed by a restart at once.
+         */
+        public Builder restartBackoff(Duration base, Duration max) {
+            this.backoffBase = positive("restartBackoff base", base);
+            this.backoffMax = positive("restartBackoff max", max);
+            if (max.compareTo(base) < 0) {
+                throw new IllegalArgumentException("restartBackoff max must be at least base, was base " + base
+                        + ", max " + max);
+            }
+            return this;
+        }
+
+        /**
+         * The crash-loop breaker: when more than {@code restarts} workers die without doing any work within
+         * {@code window} (defaults 10 in 1 minute), the pool fails: queued and new tasks fail at once with a
+         * {@link io.procpool.PoolFailedException} naming the last crash, listeners hear {@code poolFailed}. Workers
+         * that die after doing work never count: a steady rate of crashing tasks does not trip it.
+         */
+        public Builder crashLoopLimit(int restarts, Duration window) {
+            this.crashLoopRestarts = range("crashLoopLimit restarts", restarts, 1, Integer.MAX_VALUE);
+            this.crashLoopWindow = positive("crashLoopLimit window", window);
+            return this;
+        }
+
+        /** Adds a listener of the pool's events (worker lifecycle, restarts, task start and end). */
+        public Builder listener(PoolListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
@@ -390,6 +483,11 @@ public final class TaskPool implements AutoCloseable {
          * @throws io.procpool.PoolFailedException when a worker cannot start (the message has its stderr)
          */
         public TaskPool build() {
+            if (minWorkers > maxWorkers) {
+                throw new IllegalArgumentException("minWorkers (" + minWorkers + ") must not be above maxWorkers ("
+                        + maxWorkers + "); " + (maxWorkersSet ? "lower minWorkers or raise maxWorkers"
+                        : "set maxWorkers too"));
+            }
             List<String> command = new ArrayList<>();
             command.add(javaCommand);
             command.add("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");  // serializable lambdas
@@ -405,12 +503,12 @@ public final class TaskPool implements AutoCloseable {
             command.add("-cp");
             command.add(classpath);
             command.add(WorkerMain.class.getName());
-            PoolConfig cfg = new PoolConfig(name, workers, capacity, prefetch, queueCapacity, queueFullPolicy,
+            PoolConfig cfg = new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity, queueFullPolicy,
                     taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize + 12,
                     List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
                     classDataSharing ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions,
                             classpath) : null, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout,
-                    spares);
+                    spares, backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(listeners));
             Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
                     != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
             PoolEngine engine = new PoolEngine(cfg, serialization);

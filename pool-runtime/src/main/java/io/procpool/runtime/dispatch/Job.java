@@ -15,14 +15,23 @@ final class Job {
     final JobFuture<?> future;
     final Duration timeout;
     final int maxAttempts;
-    final long submittedNanos = System.nanoTime();
     int attempt = 1;
-    // I/O thread only
+    // I/O thread only (the completer reads them after the hand-off)
+    /** When it entered the queue, or went back to it. */
+    long queuedNanos = System.nanoTime();
+    /** When it was last sent to a worker; 0 if never. */
+    long sentNanos;
+    /** When its answer came (or the pool decided its outcome). */
+    long endNanos;
     PoolEngine.Worker worker;
     ScheduledFuture<?> timer;
     boolean cancelSent;
     /** The pool has decided its outcome (timeout, cancel, failure): its future completes soon, if not yet. */
     boolean settled;
+    /** 1 once its end was reported to the listeners: exactly once, whichever of completer and cancel comes first. */
+    private volatile int ended;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Job> ENDED =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Job.class, "ended");
 
     Job(long id, Task<?> task, byte[] body, JobFuture<?> future, Duration timeout, int maxAttempts) {
         this.id = id;
@@ -31,6 +40,11 @@ final class Job {
         this.future = future;
         this.timeout = timeout;
         this.maxAttempts = maxAttempts;
+    }
+
+    /** Whether the caller is the one to report this job's end (true once). */
+    boolean claimEnd() {
+        return ENDED.compareAndSet(this, 0, 1);
     }
 
     /** The pool's future of a job: knows its job, so that a cancel finds it. */

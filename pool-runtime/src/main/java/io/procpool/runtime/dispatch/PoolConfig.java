@@ -11,7 +11,9 @@ import io.procpool.QueueFullPolicy;
  * A task pool's configuration, checked and sealed by {@code TaskPool.Builder.build()}.
  *
  * @param name            the pool's name, in thread names, logs, messages and the workers' argv[0]
- * @param workers         how many worker processes
+ * @param minWorkers      workers kept running however idle (the pool starts with at least one)
+ * @param maxWorkers      workers started at most while tasks wait; equal to minWorkers for a fixed-size pool
+ * @param idleTimeout     how long a worker above minWorkers may stay idle before it is stopped
  * @param capacity        tasks one worker runs at once (its task threads)
  * @param prefetch        tasks a worker may hold beyond {@code capacity}, so that the next one is there when it
  *                        finishes (throughput with short tasks; a crash sends them back to the queue)
@@ -34,11 +36,18 @@ import io.procpool.QueueFullPolicy;
  * @param heartbeatTimeout how long a ready worker may stay silent (it beats every third of it) before it is
  *                        taken for hung, killed and replaced; null for no heartbeat
  * @param spares          warm spares: started, ready workers kept out of the slots, promoted when a worker dies
+ * @param backoffBase     the first back-off before a slot whose worker died early is restarted (doubling after)
+ * @param backoffMax      the longest back-off
+ * @param crashLoopRestarts more early deaths than this within {@code crashLoopWindow} fail the pool
+ * @param crashLoopWindow the crash-loop breaker's window
+ * @param listeners       who hears the pool's events
  */
-public record PoolConfig(String name, int workers, int capacity, int prefetch, int queueCapacity,
+public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration idleTimeout, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
                          Map<String, String> environment, Path directory, List<String> allowlist,
                          ClassDataSharing cds, int maxTasksPerWorker, Duration maxWorkerLifetime,
-                         long maxWorkerRss, Duration heartbeatTimeout, int spares) {
+                         long maxWorkerRss, Duration heartbeatTimeout, int spares,
+                         Duration backoffBase, Duration backoffMax, int crashLoopRestarts,
+                         Duration crashLoopWindow, List<io.procpool.PoolListener> listeners) {
 }

@@ -16,18 +16,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.procpool.ExitReason;
 import io.procpool.ExitStatus;
 import io.procpool.PoolFailedException;
 import io.procpool.PoolStats;
 import io.procpool.QueueFullPolicy;
+import io.procpool.RejectReason;
 import io.procpool.SpawnException;
 import io.procpool.Task;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
+import io.procpool.TaskOutcome;
 import io.procpool.TaskRejectedException;
 import io.procpool.TaskTimeoutException;
 import io.procpool.WorkerCrashedException;
+import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
 import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Redirect;
@@ -47,7 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class PoolEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(PoolEngine.class);
-    private static final int MAX_CONSECUTIVE_START_FAILURES = 5;
+    /** A worker that did a task, or lived this long after HELLO, was healthy: its death resets the back-off. */
+    private static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] EMPTY = new byte[0];
 
     enum RunState { STARTING, RUNNING, SHUTDOWN, STOP, TERMINATED }
@@ -70,6 +75,15 @@ public final class PoolEngine {
         Worker predecessor;  // the worker whose slot this one takes once ready
         boolean retired;     // handed its slot to a successor: finishes what it holds, then leaves
         boolean spare;       // started and ready, but in no slot: takes one at once when a worker dies
+        long spawnNanos;
+        long readyNanos;
+        long idleSinceNanos;
+        ExitReason retireReason;  // why it is being recycled (its successor is starting)
+        ExitReason exitReason;    // why the pool killed or stopped it; null: it died on its own
+
+        WorkerInfo info() {
+            return new WorkerInfo(id, child == null ? 0 : child.pid());
+        }
 
         Worker(int slot, String id) {
             this.slot = slot;
@@ -97,8 +111,15 @@ public final class PoolEngine {
     private final Thread shutdownHook = new Thread(this::onJvmExit);
     private volatile String failure;
 
+    private final Listeners listeners;
+    private volatile int minWorkers;
+    private volatile int maxWorkers;
+
     // I/O thread only
-    private final Worker[] slots;
+    private Worker[] slots;             // maxWorkers long (or longer after a resize down)
+    private boolean[] slotPending;      // a restart of the slot is scheduled (back-off)
+    private int[] slotStreak;           // early deaths in a row in the slot: the back-off's exponent
+    private final ArrayDeque<Long> earlyDeaths = new ArrayDeque<>();  // the crash-loop breaker's window
     private final boolean[] slotReadyOnce;
     private final List<Worker> aside = new ArrayList<>();  // successors starting, retired workers draining
     private final ArrayDeque<Job> front = new ArrayDeque<>();
@@ -106,7 +127,6 @@ public final class PoolEngine {
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
     private List<Runnable> completions = new ArrayList<>();
-    private int consecutiveStartFailures;
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
     /** Worker and task counts, published as one value so that a reader never sees half an update. */
@@ -131,9 +151,19 @@ public final class PoolEngine {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
-        this.slots = new Worker[cfg.workers()];
-        this.slotReadyOnce = new boolean[cfg.workers()];
-        this.ready = new CountDownLatch(cfg.workers());
+        this.listeners = new Listeners(cfg.name(), cfg.listeners());
+        this.minWorkers = cfg.minWorkers();
+        this.maxWorkers = cfg.maxWorkers();
+        this.slots = new Worker[cfg.maxWorkers()];
+        this.slotPending = new boolean[cfg.maxWorkers()];
+        this.slotStreak = new int[cfg.maxWorkers()];
+        this.slotReadyOnce = new boolean[initialWorkers()];
+        this.ready = new CountDownLatch(initialWorkers());
+    }
+
+    /** The pool starts minWorkers, but at least one: build() proves that the worker command works. */
+    private int initialWorkers() {
+        return Math.max(1, cfg.minWorkers());
     }
 
     // ================================================================================= start
@@ -144,7 +174,7 @@ public final class PoolEngine {
      * @throws PoolFailedException with the reason and the worker's stderr when one cannot start
      */
     public void start() throws InterruptedException {
-        for (int i = 0; i < slots.length; i++) {
+        for (int i = 0; i < initialWorkers(); i++) {
             int slot = i;
             spawner.execute(() -> startWorker(slot));
         }
@@ -170,8 +200,11 @@ public final class PoolEngine {
             timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkHeartbeats), every, every,
                     TimeUnit.MILLISECONDS);
         }
-        LOG.info("{} - started {} workers (capacity {}, prefetch {})", cfg.name(), cfg.workers(), cfg.capacity(),
-                cfg.prefetch());
+        long idleCheck = Math.max(50, cfg.idleTimeout().toMillis() / 4);
+        timer.scheduleWithFixedDelay(() -> spawner.execute(this::stopIdleWorkers), idleCheck, idleCheck,
+                TimeUnit.MILLISECONDS);
+        LOG.info("{} - started {} workers (max {}, capacity {}, prefetch {})", cfg.name(), initialWorkers(),
+                maxWorkers, cfg.capacity(), cfg.prefetch());
     }
 
     private void startWorker(int slot) {
@@ -220,7 +253,9 @@ public final class PoolEngine {
                 .onExit(status -> onExit(w, status))
                 .build();
         try {
+            w.spawnNanos = System.nanoTime();
             w.child = spawner.spawn(spec);
+            listeners.workerStarted(w.info());
             if (cfg.maxWorkerLifetime() != null) {
                 long life = (long) (cfg.maxWorkerLifetime().toNanos()
                         * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
@@ -236,17 +271,21 @@ public final class PoolEngine {
                 LOG.warn("{} - could not start a warm spare: {}", cfg.name(), e.getMessage());
                 return;
             }
-            if (!intoSlot) {
-                w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
-                LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, e.getMessage());
-                return;
-            }
             if (w.cdsRecording != 0) {
                 cfg.cds().recorded(w.cdsRecording);
             }
-            startFailed(w, e.getMessage(), true);
+            if (!intoSlot) {
+                w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
+                LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, e.getMessage());
+                countEarlyDeath(e.getMessage());
+                return;
+            }
+            startFailed(e.getMessage());
             if (state != RunState.STARTING) {
-                replaceLater(slot, e.getMessage());
+                slotStreak[slot]++;
+                if (!countEarlyDeath(e.getMessage())) {
+                    restartSlot(slot);
+                }
             }
         }
         updateStats();
@@ -260,12 +299,14 @@ public final class PoolEngine {
         try {
             body = serialization.serialize(task, 2);  // room for the attempt number the frame carries
         } catch (RuntimeException e) {
+            listeners.taskRejected(RejectReason.INVALID);
             throw new IllegalArgumentException(cfg.name() + " - task of " + task.getClass().getName()
                     + " cannot be serialized: " + e.getMessage() + ". A task and everything it captures must be"
                     + " serializable by Kryo: records, classes with fields of such types, collections; a lambda must"
                     + " target io.procpool.Task and capture only such values", e);
         }
         if (body.length + Protocol.HEADER > cfg.maxMessageSize()) {
+            listeners.taskRejected(RejectReason.INVALID);
             throw new io.procpool.MessageTooLargeException(cfg.name() + " - task of " + task.getClass().getName()
                     + " is " + body.length + " bytes serialized, over maxMessageSize " + (cfg.maxMessageSize()
                     - Protocol.HEADER) + "; raise TaskPool.Builder.maxMessageSize or send less",
@@ -278,13 +319,22 @@ public final class PoolEngine {
         Job job = new Job(id, task, body, future, timeout, attempts);
         future.job = job;
         if (cfg.queueFullPolicy() == QueueFullPolicy.WAIT) {
-            queue.put(job);
+            try {
+                queue.put(job);
+            } catch (InterruptedException e) {
+                listeners.taskRejected(RejectReason.QUEUE_FULL);
+                throw e;
+            }
         } else if (!queue.offer(job)) {
+            listeners.taskRejected(RejectReason.QUEUE_FULL);
             throw new TaskRejectedException(cfg.name() + " - task queue full (" + describe()
                     + "); raise queueCapacity, or choose QueueFullPolicy.WAIT to slow submitters down");
         }
         if (state != RunState.RUNNING && queue.remove(job)) {
             checkAccepting();  // shut down meanwhile: it throws
+        }
+        if (listeners.active) {
+            listeners.taskSubmitted(id);
         }
         scheduleDispatch();
         return future;
@@ -296,8 +346,10 @@ public final class PoolEngine {
             return;
         }
         if (failure != null) {
+            listeners.taskRejected(RejectReason.POOL_FAILED);
             throw new PoolFailedException(failure);
         }
+        listeners.taskRejected(RejectReason.SHUTDOWN);
         throw new TaskRejectedException(cfg.name() + " - pool is " + s.name().toLowerCase() + ": it takes no new task");
     }
 
@@ -340,6 +392,9 @@ public final class PoolEngine {
             }
         }
         touched.clear();
+        if (!front.isEmpty() || !queue.isEmpty()) {
+            scaleUp();
+        }
         updateStats();
         maybeDrained();
     }
@@ -376,6 +431,10 @@ public final class PoolEngine {
         if (!touched.contains(w)) {
             touched.add(w);
         }
+        j.sentNanos = System.nanoTime();
+        if (listeners.active) {
+            listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
+        }
         if (j.timeout != null) {
             j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j, w)), j.timeout.toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -406,6 +465,10 @@ public final class PoolEngine {
                 w.held.remove(j);
                 if (j.timer != null) {
                     j.timer.cancel(false);
+                }
+                j.endNanos = w.lastHeardNanos;
+                if (w.held.isEmpty()) {
+                    w.idleSinceNanos = j.endNanos;
                 }
                 w.tasksDone++;
                 afterTask(w);
@@ -439,10 +502,13 @@ public final class PoolEngine {
             return;
         }
         w.ready = true;
-        consecutiveStartFailures = 0;
+        w.readyNanos = System.nanoTime();
+        w.idleSinceNanos = w.readyNanos;
+        listeners.workerReady(w.info(), Duration.ofNanos(w.readyNanos - w.spawnNanos));
         if (w.predecessor != null) {
             takeOver(w);
         }
+        updateStats();  // before build() returns: stats() right after it counts this worker
         if (state == RunState.STARTING && w.slot >= 0 && !slotReadyOnce[w.slot]) {
             slotReadyOnce[w.slot] = true;
             ready.countDown();
@@ -454,6 +520,7 @@ public final class PoolEngine {
     private void protocolError(Worker w, String what) {
         LOG.warn("{} - worker {} broke the protocol: {}; killing it", cfg.name(), w, what);
         w.killReason = "protocol error: " + what;
+        w.exitReason = ExitReason.PROTOCOL_ERROR;
         w.child.killGroup(9);
     }
 
@@ -483,8 +550,11 @@ public final class PoolEngine {
         @SuppressWarnings("unchecked")
         TaskFuture<Object> f = (TaskFuture<Object>) j.future;
         completed.increment();  // before the future completes: whoever sees it done sees it counted
+        if (listeners.active && j.claimEnd()) {
+            listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.endNanos - j.sentNanos));
+        }
         if (!f.complete(value)) {
-            completed.decrement();
+            completed.decrement();  // cancelled meanwhile: the cancel reported its end
         }
     }
 
@@ -502,6 +572,14 @@ public final class PoolEngine {
     // completer thread (or any: completeExceptionally is thread-safe)
     private void finish(Job j, Throwable t) {
         failed.increment();  // before the future completes, as in completeResult
+        if (j.future.isDone()) {
+            failed.decrement();
+            return;
+        }
+        if (listeners.active && j.claimEnd()) {
+            listeners.taskEnded(j.id, TaskOutcome.of(t), j.sentNanos == 0 ? Duration.ZERO
+                    : Duration.ofNanos(Math.max(0, j.endNanos - j.sentNanos)));
+        }
         if (!j.future.completeExceptionally(t)) {
             failed.decrement();
         }
@@ -517,22 +595,33 @@ public final class PoolEngine {
             return;
         }
         if (w.taskLimit > 0 && w.tasksDone >= w.taskLimit) {
-            retire(w, "after " + w.tasksDone + " tasks");
+            retire(w, ExitReason.MAX_TASKS, "after " + w.tasksDone + " tasks");
         } else if (cfg.maxWorkerRss() > 0 && System.nanoTime() - w.rssCheckedNanos > 100_000_000L) {
             w.rssCheckedNanos = System.nanoTime();
             long rss = rssBytes(w.child.pid());
             if (rss > cfg.maxWorkerRss()) {
-                retire(w, "at " + (rss >> 20) + " MiB resident, over maxWorkerRss");
+                retire(w, ExitReason.MAX_RSS, "at " + (rss >> 20) + " MiB resident, over maxWorkerRss");
             }
         }
     }
 
-    /** I/O thread: starts {@code w}'s successor, which takes over once ready. */
-    private void retire(Worker w, String why) {
+    /** I/O thread: starts {@code w}'s successor (or takes a ready spare), which takes over once ready. */
+    private void retire(Worker w, ExitReason reason, String why) {
         if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || !holdsSlot(w)) {
             return;
         }
         LOG.debug("{} - retiring worker {} {}", cfg.name(), w, why);
+        w.retireReason = reason;
+        Worker spare = takeSpare();
+        if (spare != null) {
+            spare.slot = w.slot;
+            spare.id = w.id;
+            spare.predecessor = w;
+            w.successor = spare;
+            takeOver(spare);
+            startSpareLater(0);
+            return;
+        }
         Worker next = new Worker(w.slot, w.id);
         next.predecessor = w;
         w.successor = next;
@@ -546,7 +635,7 @@ public final class PoolEngine {
             return;
         }
         if (w.ready && holdsSlot(w) && state == RunState.RUNNING) {
-            retire(w, "at the end of its lifetime");
+            retire(w, ExitReason.MAX_LIFETIME, "at the end of its lifetime");
         } else {
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), 100, TimeUnit.MILLISECONDS);
         }
@@ -573,6 +662,7 @@ public final class PoolEngine {
         if (slots[next.slot] != old || old.stopping) {
             // the old one died meanwhile (and its slot may have a replacement already): no longer needed
             next.stopping = true;
+            next.exitReason = ExitReason.SCALE_DOWN;
             next.child.shutdownChannel();
             aside.add(next);
             return;
@@ -580,8 +670,10 @@ public final class PoolEngine {
         slots[next.slot] = next;
         old.retired = true;
         old.successor = null;
+        old.exitReason = old.retireReason;
         aside.add(old);
         recycled.incrementAndGet();
+        listeners.workerRestarted(old.info(), old.exitReason);
         LOG.debug("{} - worker {} retired after {} tasks; {} took over", cfg.name(), old, old.tasksDone, next);
         afterTask(old);
         scheduleDispatch();
@@ -595,6 +687,7 @@ public final class PoolEngine {
             if (w.ready && !w.stopping && w.killReason == null && now - w.lastHeardNanos > limit) {
                 w.killReason = "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
                         + " ms, over heartbeatTimeout " + cfg.heartbeatTimeout();
+                w.exitReason = ExitReason.HUNG;
                 w.child.killGroup(9);
                 w.child.kill(9);
             }
@@ -604,6 +697,7 @@ public final class PoolEngine {
     /** I/O thread: decides the job's outcome now; its future completes on the completer. */
     private void settle(Job j, Throwable t) {
         j.settled = true;
+        j.endNanos = System.nanoTime();
         if (j.timer != null) {
             j.timer.cancel(false);
         }
@@ -618,9 +712,12 @@ public final class PoolEngine {
             slots[w.slot] = null;
         }
         aside.remove(w);
-        if (w.predecessor != null) {
+        boolean failedSuccessor = w.predecessor != null;
+        if (failedSuccessor) {
             w.predecessor.successor = null;  // a successor that died starting: the old worker keeps its slot
         }
+        ExitReason reason = exitReason(w, status);
+        WorkerInfo info = w.info();
         if (w.successor != null) {
             // died before its successor took over: the successor takes the slot now (ready or about to be)
             Worker next = w.successor;
@@ -631,6 +728,7 @@ public final class PoolEngine {
                 slots[w.slot] = next;
                 inSlot = false;
                 restarts.incrementAndGet();
+                listeners.workerRestarted(info, reason);
             }
         }
         List<String> tail = w.child.lastLines();
@@ -638,16 +736,13 @@ public final class PoolEngine {
         if (w.cdsRecording != 0) {
             cfg.cds().recorded(w.cdsRecording);
         }
-        if (!w.ready) {
-            // killed from outside while starting (SIGKILL, SIGTERM, SIGINT: an operator, the OOM killer, a test) is
-            // not a broken worker command; exiting or crashing on its own is
-            int sig = status.signal();
-            boolean ownFault = sig != 9 && sig != 15 && sig != 2;
-            startFailed(w, cfg.name() + " - worker " + w + " failed to start: it " + status + tailText(tail), ownFault);
-        } else if (!w.stopping || w.killReason != null) {
-            LOG.warn("{} - worker {} {}{}{}", cfg.name(), w, status,
-                    w.killReason != null ? " (" + w.killReason + ")" : "", tailText(tail));
+        String why = status + (w.killReason != null ? " (" + w.killReason + ")" : "") + tailText(tail);
+        if (!w.ready && reason != ExitReason.SHUTDOWN && reason != ExitReason.SCALE_DOWN) {
+            startFailed(cfg.name() + " - worker " + w + " failed to start: it " + why);
+        } else if (reason.replaced() && !reason.recycling()) {
+            LOG.warn("{} - worker {} {}", cfg.name(), w, why);
         }
+        listeners.workerExited(info, status, reason);
         int index = 0;
         List<Job> back = new ArrayList<>();
         for (Job j : w.held) {
@@ -665,10 +760,13 @@ public final class PoolEngine {
                 continue;
             }
             if (!ran) {
+                j.queuedNanos = System.nanoTime();
                 back.add(j);  // never started: back to the front, no attempt used
             } else if (j.attempt < j.maxAttempts) {
                 j.attempt++;
+                j.queuedNanos = System.nanoTime();
                 back.add(j);
+                listeners.taskRetried(j.id, j.attempt);
             } else {
                 settle(j, new WorkerCrashedException(cfg.name() + " - task " + j.id + " failed: its worker " + w
                         + " " + status + (w.killReason != null ? " (" + w.killReason + ")" : "") + " on attempt "
@@ -681,48 +779,100 @@ public final class PoolEngine {
             front.addFirst(back.get(i));
         }
         RunState s = state;
-        boolean workLeft = !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty();
         if (inSlot && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
-                || (s == RunState.SHUTDOWN && workLeft))) {
+                || (s == RunState.SHUTDOWN && workLeft()))) {
             restarts.incrementAndGet();
-            if (promoteSpare(w.slot)) {
-                startSpareLater(0);
-            } else if (w.ready) {
-                startWorker(w.slot);
+            listeners.workerRestarted(info, reason);
+            boolean early = reason != ExitReason.TIMEOUT && reason != ExitReason.CANCEL && (!w.ready
+                    || (w.tasksDone == 0 && System.nanoTime() - w.readyNanos < HEALTHY_NANOS));
+            if (!early) {
+                slotStreak[w.slot] = 0;
             } else {
-                replaceLater(w.slot, status + tailText(tail));  // a failed start: back off, or give up
+                slotStreak[w.slot]++;
+            }
+            if (!(early && countEarlyDeath("worker " + w + " " + why))) {
+                if (promoteSpare(w.slot)) {
+                    startSpareLater(0);
+                } else {
+                    restartSlot(w.slot);
+                }
             }
         } else if (w.spare && failure == null && s == RunState.RUNNING) {
             startSpareLater(w.ready ? 0 : 1000);  // a spare died: another, a little later if it never started
+        } else if (failedSuccessor && failure == null && s == RunState.RUNNING) {
+            countEarlyDeath("worker " + w + " " + why);  // a successor that could not start
         }
         updateStats();
         scheduleDispatch();
         maybeTerminated();
     }
 
-    /** After a failed start outside start-up: try again a little later, or give up after too many in a row. */
-    private void replaceLater(int slot, String why) {
-        if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
-            maybeTerminated();
-            return;
+    /** Why {@code w} left: what the pool decided when it killed or stopped it, else a crash or a failed start. */
+    private static ExitReason exitReason(Worker w, ExitStatus status) {
+        if (w.exitReason != null) {
+            return w.exitReason;
         }
-        if (consecutiveStartFailures >= MAX_CONSECUTIVE_START_FAILURES) {
-            failPool(cfg.name() + " - " + consecutiveStartFailures + " workers in a row failed to start; the last: "
-                    + why);
-            return;
+        if (!w.ready) {
+            return ExitReason.START_FAILED;
         }
-        long delayMillis = 50L << Math.min(consecutiveStartFailures, 6);
-        timer.schedule(() -> spawner.execute(() -> {
-            if (slots[slot] == null && failure == null && state.ordinal() < RunState.STOP.ordinal()) {
-                startWorker(slot);
-            }
-        }), delayMillis, TimeUnit.MILLISECONDS);
+        return w.stopping && status.success() ? ExitReason.SHUTDOWN : ExitReason.CRASH;
     }
 
-    private void startFailed(Worker w, String why, boolean countsAgainstThePool) {
-        if (countsAgainstThePool) {
-            consecutiveStartFailures++;
+    private boolean workLeft() {
+        return !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty();
+    }
+
+    /**
+     * I/O thread: counts the death of a worker that never did any work (a failed start, or dead before its first
+     * task and within {@link #HEALTHY_NANOS} of HELLO) and trips the crash-loop breaker when more than
+     * crashLoopRestarts of them fall within crashLoopWindow.
+     *
+     * @return whether the pool failed
+     */
+    private boolean countEarlyDeath(String why) {
+        long now = System.nanoTime();
+        earlyDeaths.addLast(now);
+        while (now - earlyDeaths.peekFirst() > cfg.crashLoopWindow().toNanos()) {
+            earlyDeaths.pollFirst();
         }
+        if (earlyDeaths.size() <= cfg.crashLoopRestarts() || failure != null || state == RunState.STARTING) {
+            return false;
+        }
+        failPool(cfg.name() + " - crash loop: " + earlyDeaths.size() + " workers died before doing any work within "
+                + cfg.crashLoopWindow() + " (the limit is " + cfg.crashLoopRestarts() + "; see crashLoopLimit); the"
+                + " last: " + why);
+        return true;
+    }
+
+    /**
+     * I/O thread: starts a worker for the empty slot: at once after a healthy worker's death, else after an
+     * exponential back-off with jitter (backoffBase doubling per early death in a row, at most backoffMax, times a
+     * random 0.5..1).
+     */
+    private void restartSlot(int slot) {
+        int streak = slotStreak[slot];
+        if (streak == 0) {
+            startWorker(slot);
+            return;
+        }
+        long delay = Math.min(cfg.backoffMax().toNanos(), cfg.backoffBase().toNanos() << Math.min(streak - 1, 20));
+        delay = (long) (delay * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        slotPending[slot] = true;
+        LOG.debug("{} - restarting slot {} in {} ms ({} early deaths in a row)", cfg.name(), slot + 1,
+                delay / 1_000_000, streak);
+        timer.schedule(() -> spawner.execute(() -> {
+            slotPending[slot] = false;
+            RunState s = state;
+            if (slots[slot] == null && failure == null
+                    && (s == RunState.RUNNING || (s == RunState.SHUTDOWN && workLeft()))) {
+                startWorker(slot);
+            } else {
+                maybeTerminated();
+            }
+        }), delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void startFailed(String why) {
         if (state == RunState.STARTING && failure == null) {
             failure = why;
             for (long i = ready.getCount(); i > 0; i--) {
@@ -740,6 +890,7 @@ public final class PoolEngine {
     private void failPool(String why) {
         failure = why;
         LOG.error(why);
+        listeners.poolFailed(why);
         state = RunState.STOP;
         for (Job j : drainQueued()) {
             settle(j, new PoolFailedException(why));
@@ -761,25 +912,30 @@ public final class PoolEngine {
         }
         settle(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after " + j.timeout
                 + " in worker " + j.worker.id, j.timeout));
-        stop(j, "task " + j.id + " timed out");
+        stop(j, ExitReason.TIMEOUT, "task " + j.id + " timed out");
     }
 
     private void onCancel(TaskFuture<?> future, boolean mayInterrupt) {
         failed.increment();  // the future is already cancelled: counted a moment late
         Job j = ((Job.JobFuture<?>) future).job;
+        if (listeners.active && j.claimEnd()) {
+            long sent = j.sentNanos;  // a racy read: the execution time of a cancel is approximate
+            listeners.taskEnded(j.id, TaskOutcome.CANCELLED, sent == 0 ? Duration.ZERO
+                    : Duration.ofNanos(Math.max(0, System.nanoTime() - sent)));
+        }
         spawner.execute(() -> {
             j.settled = true;
             if (front.remove(j) || queue.remove(j)) {
                 return;
             }
             if (inFlight.get(j.id) == j && mayInterrupt) {
-                stop(j, "task " + j.id + " was cancelled");
+                stop(j, ExitReason.CANCEL, "task " + j.id + " was cancelled");
             }
         });
     }
 
     /** Sends CANCEL; kills the worker if the task has not stopped within the grace period. */
-    private void stop(Job j, String why) {
+    private void stop(Job j, ExitReason reason, String why) {
         if (j.cancelSent) {
             return;
         }
@@ -794,6 +950,7 @@ public final class PoolEngine {
         timer.schedule(() -> spawner.execute(() -> {
             if (inFlight.get(j.id) == j && j.worker == w && holdsSlot(w)) {
                 w.killReason = why + " and did not stop within " + cfg.cancelGrace();
+                w.exitReason = reason;
                 w.child.killGroup(9);
             }
         }), cfg.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
@@ -818,6 +975,9 @@ public final class PoolEngine {
         for (Worker w : allWorkers()) {
             if (w != null && !w.stopping) {
                 w.stopping = true;
+                if (w.exitReason == null) {
+                    w.exitReason = ExitReason.SHUTDOWN;
+                }
                 if (w.ready) {
                     w.child.shutdownChannel();  // end of stream: finish, then exit
                 } else {
@@ -878,6 +1038,9 @@ public final class PoolEngine {
         for (Worker w : allWorkers()) {
             if (w != null) {
                 w.stopping = true;
+                if (w.exitReason == null) {
+                    w.exitReason = ExitReason.SHUTDOWN;
+                }
                 w.child.killGroup(9);
             }
         }
@@ -946,18 +1109,152 @@ public final class PoolEngine {
 
     /** I/O thread: puts a ready spare into the empty slot; false when there is none. */
     private boolean promoteSpare(int slot) {
+        Worker sp = takeSpare();
+        if (sp == null) {
+            return false;
+        }
+        aside.remove(sp);
+        sp.slot = slot;
+        sp.id = cfg.name() + "-" + (slot + 1);
+        slots[slot] = sp;
+        LOG.debug("{} - spare {} took slot {}", cfg.name(), sp, slot + 1);
+        return true;
+    }
+
+    /** I/O thread: a ready spare, no longer a spare (still in {@code aside}), or null. */
+    private Worker takeSpare() {
         for (Worker sp : aside) {
             if (sp.spare && sp.ready && !sp.stopping) {
-                aside.remove(sp);
                 sp.spare = false;
-                sp.slot = slot;
-                sp.id = cfg.name() + "-" + (slot + 1);
-                slots[slot] = sp;
-                LOG.debug("{} - spare {} took slot {}", cfg.name(), sp, slot + 1);
-                return true;
+                return sp;
             }
         }
-        return false;
+        return null;
+    }
+
+    // ================================================================================= size
+
+    /** I/O thread: tasks wait and every worker is full: starts more workers, up to maxWorkers. */
+    private void scaleUp() {
+        if (state != RunState.RUNNING || failure != null) {
+            return;
+        }
+        int live = 0;
+        int starting = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null) {
+                live++;
+                starting += slots[i].ready ? 0 : 1;
+            } else if (slotPending[i]) {
+                live++;
+                starting++;
+            }
+        }
+        int credits = cfg.capacity() + cfg.prefetch();
+        long backlog = (long) front.size() + queue.size();
+        long wanted = Math.min(maxWorkers - live, (backlog + credits - 1) / credits - starting);
+        for (int i = 0; i < maxWorkers && wanted > 0; i++) {
+            if (slots[i] == null && !slotPending[i]) {
+                LOG.debug("{} - {} tasks wait: starting worker {}", cfg.name(), backlog, i + 1);
+                startWorker(i);
+                wanted--;
+            }
+        }
+    }
+
+    /** I/O thread, every quarter of idleTimeout: stops workers idle for longer, down to minWorkers. */
+    private void stopIdleWorkers() {
+        if (state != RunState.RUNNING) {
+            return;
+        }
+        int live = liveWorkers();
+        long now = System.nanoTime();
+        for (Worker w : slots) {
+            if (live <= minWorkers) {
+                break;
+            }
+            if (w != null && w.ready && w.held.isEmpty() && w.successor == null
+                    && now - w.idleSinceNanos > cfg.idleTimeout().toNanos()) {
+                LOG.debug("{} - worker {} idle for {} ms: stopping it", cfg.name(), w,
+                        (now - w.idleSinceNanos) / 1_000_000);
+                leave(w);
+                live--;
+            }
+        }
+        updateStats();
+    }
+
+    /** I/O thread: workers in slots and slots about to be restarted. */
+    private int liveWorkers() {
+        int live = 0;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null || slotPending[i]) {
+                live++;
+            }
+        }
+        return live;
+    }
+
+    /** I/O thread: takes {@code w} out of its slot for good; it finishes what it holds, then exits. */
+    private void leave(Worker w) {
+        slots[w.slot] = null;
+        aside.add(w);
+        w.retired = true;
+        w.exitReason = ExitReason.SCALE_DOWN;
+        if (!w.ready) {
+            w.stopping = true;
+            w.child.killGroup(9);
+        } else if (w.held.isEmpty()) {
+            w.stopping = true;
+            w.child.shutdownChannel();
+        }
+    }
+
+    /**
+     * Changes the pool's size: at least {@code min} workers run, up to {@code max} while tasks wait. Workers above
+     * the new maximum finish what they hold, then exit (idle ones first); missing ones start now.
+     */
+    public void resize(int min, int max) {
+        if (min < 0 || max < 1 || min > max || max > 1024) {
+            throw new IllegalArgumentException("resize needs 0 <= min <= max, 1 <= max <= 1024; was min " + min
+                    + ", max " + max);
+        }
+        spawner.execute(() -> {
+            if (state != RunState.RUNNING) {
+                return;
+            }
+            minWorkers = min;
+            maxWorkers = max;
+            if (slots.length < max) {
+                slots = java.util.Arrays.copyOf(slots, max);
+                slotPending = java.util.Arrays.copyOf(slotPending, max);
+                slotStreak = java.util.Arrays.copyOf(slotStreak, max);
+            }
+            int live = liveWorkers();
+            for (int pass = 0; pass < 3 && live > max; pass++) {  // idle ones first, then starting, then busy
+                for (int i = slots.length - 1; i >= 0 && live > max; i--) {
+                    Worker w = slots[i];
+                    boolean pick = w != null && switch (pass) {
+                        case 0 -> w.ready && w.held.isEmpty();
+                        case 1 -> !w.ready;
+                        default -> true;
+                    };
+                    if (pick) {
+                        leave(w);
+                        live--;
+                    }
+                }
+            }
+            for (int i = 0; i < max && live < min; i++) {
+                if (slots[i] == null && !slotPending[i]) {
+                    startWorker(i);
+                    live++;
+                }
+            }
+            LOG.info("{} - resized to {}..{} workers", cfg.name(), min, max);
+            updateStats();
+            scheduleDispatch();
+        });
     }
 
     /** Starts a warm spare when fewer than configured are alive. */
@@ -1027,7 +1324,9 @@ public final class PoolEngine {
 
     String describe() {
         PoolStats s = stats();
-        return "workers=" + cfg.workers() + ", busy=" + s.busy() + ", queued=" + s.queued() + "/" + cfg.queueCapacity();
+        int min = minWorkers;
+        int max = maxWorkers;
+        return "workers=" + (min == max ? Integer.toString(max) : min + ".." + max) + ", busy=" + s.busy() + ", queued=" + s.queued() + "/" + cfg.queueCapacity();
     }
 
     /** The process layer below: its reaped count is the pool's zombies-reaped count. */

@@ -145,11 +145,17 @@ public final class WorkerMain {
         Thread writer = new Thread(this::writeLoop, "procpool-writer");
         writer.start();
         List<Thread> threads = new ArrayList<>();
+        java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
         for (int i = 0; i < capacity; i++) {
-            Thread t = new Thread(this::taskLoop, "procpool-task-" + (i + 1));
+            Thread t = new Thread(() -> {
+                warmUp();
+                warm.countDown();
+                taskLoop();
+            }, "procpool-task-" + (i + 1));
             t.start();
             threads.add(t);
         }
+        warm.await();
         reply(Protocol.HELLO, 0, Protocol.helloBody(ProcessHandle.current().pid(), capacity, "java,kryo"));
         long beat = Long.getLong("procpool.heartbeatMillis", 0);
         if (beat > 0) {
@@ -255,6 +261,22 @@ public final class WorkerMain {
                 return;
             }
             runOne(h);
+        }
+    }
+
+    /**
+     * Before HELLO, on each task thread: a task and a result round trip through this thread's Kryo, so that class
+     * loading, Kryo's set-up and the lambda machinery (some 30 ms in a cold JVM) are not paid by the first task. Best
+     * effort: with an allowlist the sample is refused, and that is fine.
+     */
+    private void warmUp() {
+        try {
+            Task<List<Object>> sample = () -> List.of(1, "warm", 2L);
+            byte[] b = serialization.serialize(sample, 2);
+            Object back = serialization.deserialize(b, 2, b.length - 2);
+            serialization.serialize(((Task<?>) back).call());
+        } catch (Exception | LinkageError refused) {
+            // not needed to work
         }
     }
 

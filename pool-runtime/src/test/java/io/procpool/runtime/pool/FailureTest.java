@@ -49,6 +49,7 @@ class FailureTest {
         Path marker = dir.resolve("broken");
         Path go = dir.resolve("never");
         try (TaskPool pool = TaskPool.builder().name("fail").workers(2).maxAttempts(1)
+                .crashLoopLimit(5, Duration.ofMinutes(1)).restartBackoff(Duration.ofMillis(10), Duration.ofMillis(100))
                 .javaCommand(flakyJava(dir, marker).toString()).build()) {
             TaskFuture<Integer> waiting = pool.submit(new LifecycleTest.WaitFor(go.toString(), 1));
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
@@ -57,9 +58,11 @@ class FailureTest {
             TaskFuture<Integer> crash = pool.submit(new LifecycleTest.Exit(3));
             assertThatThrownBy(() -> crash.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(
                     io.procpool.WorkerCrashedException.class);
-            // five replacements in a row refuse to start: the pool fails, and so does the task still running
+            // the crash and five replacements that refuse to start trip the breaker: the pool fails, and so does the
+            // task still running
             assertThatThrownBy(() -> waiting.get(60, TimeUnit.SECONDS)).cause()
-                    .isInstanceOf(PoolFailedException.class).hasMessageContaining("refusing to start");
+                    .isInstanceOf(PoolFailedException.class).hasMessageContaining("crash loop")
+                    .hasMessageContaining("refusing to start");
             assertThatThrownBy(() -> pool.submit(() -> 1)).isInstanceOf(PoolFailedException.class);
             assertThat(pool.awaitTermination(Duration.ofSeconds(60))).isTrue();
         }
@@ -69,6 +72,7 @@ class FailureTest {
     void aReplacementThatCannotBeSpawnedIsRetriedThenFailsThePool(@TempDir Path dir) throws Exception {
         Path java = flakyJava(dir, dir.resolve("unused"));
         try (TaskPool pool = TaskPool.builder().name("gone").workers(1).maxAttempts(2).javaCommand(java.toString())
+                .crashLoopLimit(3, Duration.ofMinutes(1)).restartBackoff(Duration.ofMillis(10), Duration.ofMillis(100))
                 .build()) {
             Files.delete(java);  // every spawn from now on fails with ENOENT
             TaskFuture<Integer> crash = pool.submit(new LifecycleTest.Exit(3));
