@@ -469,6 +469,20 @@ static void run_task(struct task *t)
             snprintf(num, sizeof num, "slept %ld", n);
             send_text(RESULT, t->id, num);
         }
+    } else if (IS("spin") && sp && (sp = memchr(arg, ' ', alen)) != NULL) {
+        /* spin <us> <text>: burns <us> microseconds of CPU, then answers <text> */
+        *sp = '\0';
+        if (!parse_long(arg, &n)) {
+            *sp = ' ';
+            send_error2(t->id, "error", "bad number: ", arg, alen, "");
+        } else {
+            struct timespec t0, now;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            do {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+            } while ((now.tv_sec - t0.tv_sec) * 1000000L + (now.tv_nsec - t0.tv_nsec) / 1000 < n);
+            send_frame(RESULT, t->id, sp + 1, alen - (size_t)(sp + 1 - arg));
+        }
     } else if (IS("event")) {
         send_frame(EVENT, t->id, arg, alen);
         send_frame(RESULT, t->id, arg, alen);

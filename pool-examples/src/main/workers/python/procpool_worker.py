@@ -316,6 +316,12 @@ def fixture(payload, task):
         ms = _number(arg)
         task.sleep(ms / 1000.0)
         return "slept %d" % ms
+    if word == "spin":
+        us, _, text = arg.partition(b" ")
+        end = time.monotonic() + _number(us) / 1e6
+        while time.monotonic() < end:
+            pass
+        return text
     if word == "event":
         task.emit(arg)
         return arg

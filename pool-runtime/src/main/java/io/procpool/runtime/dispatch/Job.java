@@ -3,14 +3,13 @@ package io.procpool.runtime.dispatch;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 
-import io.procpool.Task;
 import io.procpool.TaskFuture;
 
 /** A submitted task on its way: its bytes, its future, its attempts, and (when sent) its worker. */
 final class Job {
 
     final long id;
-    final Task<?> task;
+    final Object task;  // what the caller submitted: a Task, or an ExecPool input
     final byte[] body;
     final JobFuture<?> future;
     final Duration timeout;
@@ -33,7 +32,7 @@ final class Job {
     private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Job> ENDED =
             java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Job.class, "ended");
 
-    Job(long id, Task<?> task, byte[] body, JobFuture<?> future, Duration timeout, int maxAttempts) {
+    Job(long id, Object task, byte[] body, JobFuture<?> future, Duration timeout, int maxAttempts) {
         this.id = id;
         this.task = task;
         this.body = body;

@@ -41,6 +41,7 @@ import io.procpool.QueueFullPolicy;
  * @param crashLoopRestarts more early deaths than this within {@code crashLoopWindow} fail the pool
  * @param crashLoopWindow the crash-loop breaker's window
  * @param listeners       who hears the pool's events
+ * @param kind            what the workers are: procpool's JVM worker, or any executable in protocol or line mode
  */
 public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration idleTimeout, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
@@ -49,5 +50,6 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
                          ClassDataSharing cds, int maxTasksPerWorker, Duration maxWorkerLifetime,
                          long maxWorkerRss, Duration heartbeatTimeout, int spares,
                          Duration backoffBase, Duration backoffMax, int crashLoopRestarts,
-                         Duration crashLoopWindow, List<io.procpool.PoolListener> listeners) {
+                         Duration crashLoopWindow, List<io.procpool.PoolListener> listeners,
+                         WorkerKind kind) {
 }

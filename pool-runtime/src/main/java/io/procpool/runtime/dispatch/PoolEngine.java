@@ -37,7 +37,6 @@ import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
 import io.procpool.runtime.wire.Protocol;
-import io.procpool.runtime.wire.Serialization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +79,9 @@ public final class PoolEngine {
         long idleSinceNanos;
         ExitReason retireReason;  // why it is being recycled (its successor is starting)
         ExitReason exitReason;    // why the pool killed or stopped it; null: it died on its own
+        String received;          // what it sent that broke the protocol
+        int runs = 1;             // tasks it runs at once: min(capacity, what its HELLO says)
+        int credits = 1;          // tasks it may hold: runs + prefetch
 
         WorkerInfo info() {
             return new WorkerInfo(id, child == null ? 0 : child.pid());
@@ -96,8 +98,17 @@ public final class PoolEngine {
         }
     }
 
+    /** Turns a RESULT or EVENT body into the value the caller sees. */
+    @FunctionalInterface
+    public interface Decoder {
+        Object decode(byte[] body);
+    }
+
     private final PoolConfig cfg;
-    private final Serialization serialization;
+    private final Decoder results;
+    private final Decoder events;
+    /** Line mode: writes requests to the workers' stdin, in order, off the I/O thread (a pipe write may block). */
+    private final java.util.concurrent.ExecutorService lineWriter;
     private final Spawner spawner;
     private final ArrayBlockingQueue<Job> queue;
     private final Completer completer;
@@ -139,9 +150,16 @@ public final class PoolEngine {
     private final AtomicLong restarts = new AtomicLong();
     private final AtomicLong recycled = new AtomicLong();
 
-    public PoolEngine(PoolConfig cfg, Serialization serialization) {
+    public PoolEngine(PoolConfig cfg, Decoder results, Decoder events) {
         this.cfg = cfg;
-        this.serialization = serialization;
+        this.results = results;
+        this.events = events;
+        this.lineWriter = cfg.kind() != WorkerKind.LINE ? null
+                : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "procpool-lines-" + cfg.name());
+                    t.setDaemon(true);
+                    return t;
+                });
         this.spawner = Spawner.create(cfg.name());
         this.queue = new ArrayBlockingQueue<>(cfg.queueCapacity());
         this.completer = new Completer(cfg.name());
@@ -173,12 +191,20 @@ public final class PoolEngine {
      *
      * @throws PoolFailedException with the reason and the worker's stderr when one cannot start
      */
-    public void start() throws InterruptedException {
+    public void start() {
         for (int i = 0; i < initialWorkers(); i++) {
             int slot = i;
             spawner.execute(() -> startWorker(slot));
         }
-        boolean inTime = ready.await(cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        boolean inTime;
+        try {
+            // each worker's own start-up timer fails it with its stderr tail; this is the backstop
+            inTime = ready.await(cfg.startupTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = cfg.name() + " - interrupted while starting the workers";
+            inTime = false;
+        }
         String why = failure;
         if (why == null && !inTime) {
             why = cfg.name() + " - workers did not say HELLO within the startup timeout of " + cfg.startupTimeout()
@@ -187,7 +213,11 @@ public final class PoolEngine {
         if (why != null) {
             failure = why;
             shutdownNow();
-            awaitTermination(Duration.ofSeconds(30));
+            try {
+                awaitTermination(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             throw new PoolFailedException(why);
         }
         state = RunState.RUNNING;
@@ -230,15 +260,24 @@ public final class PoolEngine {
         if (cfg.directory() != null) {
             b.directory(cfg.directory());
         }
-        ProcessSpec spec = b
-                .argv0("procpool:" + cfg.name() + ":" + (slot >= 0 ? Integer.toString(slot + 1) : "spare"))
-                .name(w.id)
-                .channelFd(0)
+        b.name(w.id)
                 .env(cfg.environment())
                 .env("PROCPOOL_WORKER", w.id)
                 .stdout(Redirect.LOG)
                 .stderr(Redirect.LOG)
-                .maxMessageSize(cfg.maxMessageSize())
+                .maxMessageSize(cfg.maxMessageSize());
+        switch (cfg.kind()) {
+            case JVM -> b.argv0("procpool:" + cfg.name() + ":" + (slot >= 0 ? Integer.toString(slot + 1) : "spare"))
+                    .channelFd(0);
+            case PROTOCOL -> {
+                b.env("PROCPOOL_MAX_FRAME", Integer.toString(cfg.maxMessageSize()));
+                if (cfg.heartbeatTimeout() != null) {
+                    b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Math.max(10, cfg.heartbeatTimeout().toMillis() / 3)));
+                }
+            }
+            case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line));
+        }
+        ProcessSpec spec = b
                 .onMessage(new io.procpool.runtime.process.MessageHandler() {
                     @Override
                     public void onMessage(ChildProcess child, ByteBuffer message) {
@@ -247,7 +286,8 @@ public final class PoolEngine {
 
                     @Override
                     public void onOversize(ChildProcess child, long size) {
-                        protocolError(w, "a frame of " + size + " bytes, over maxMessageSize " + cfg.maxMessageSize());
+                        protocolError(w, "a frame of " + size + " bytes, over maxMessageSize " + cfg.maxMessageSize(),
+                                "a header with length " + size);
                     }
                 })
                 .onExit(status -> onExit(w, status))
@@ -256,6 +296,8 @@ public final class PoolEngine {
             w.spawnNanos = System.nanoTime();
             w.child = spawner.spawn(spec);
             listeners.workerStarted(w.info());
+            timer.schedule(() -> spawner.execute(() -> startupOver(w)), cfg.startupTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
             if (cfg.maxWorkerLifetime() != null) {
                 long life = (long) (cfg.maxWorkerLifetime().toNanos()
                         * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
@@ -265,6 +307,11 @@ public final class PoolEngine {
                 slots[slot] = w;
             } else {
                 aside.add(w);
+            }
+            if (cfg.kind() == WorkerKind.LINE) {
+                w.runs = 1;
+                w.credits = 1 + cfg.prefetch();
+                onHello(w);  // a line-mode worker says nothing first: it is ready once it runs
             }
         } catch (SpawnException e) {
             if (w.spare) {
@@ -293,23 +340,21 @@ public final class PoolEngine {
 
     // ================================================================================= submit
 
-    public <R> TaskFuture<R> submit(Task<R> task, TaskOptions options) throws InterruptedException {
+    /**
+     * Queues a task whose {@code body} (2 bytes reserved in front for the attempt number) is ready to send.
+     *
+     * @throws io.procpool.MessageTooLargeException when the body is over maxMessageSize
+     * @throws TaskRejectedException when the queue is full (REJECT), the submitter is interrupted, or the pool is
+     *                               shut down
+     * @throws PoolFailedException   when the pool failed
+     */
+    public <R> TaskFuture<R> submit(Object task, byte[] body, TaskOptions options) {
         checkAccepting();
-        byte[] body;
-        try {
-            body = serialization.serialize(task, 2);  // room for the attempt number the frame carries
-        } catch (RuntimeException e) {
-            listeners.taskRejected(RejectReason.INVALID);
-            throw new IllegalArgumentException(cfg.name() + " - task of " + task.getClass().getName()
-                    + " cannot be serialized: " + e.getMessage() + ". A task and everything it captures must be"
-                    + " serializable by Kryo: records, classes with fields of such types, collections; a lambda must"
-                    + " target io.procpool.Task and capture only such values", e);
-        }
         if (body.length + Protocol.HEADER > cfg.maxMessageSize()) {
             listeners.taskRejected(RejectReason.INVALID);
-            throw new io.procpool.MessageTooLargeException(cfg.name() + " - task of " + task.getClass().getName()
-                    + " is " + body.length + " bytes serialized, over maxMessageSize " + (cfg.maxMessageSize()
-                    - Protocol.HEADER) + "; raise TaskPool.Builder.maxMessageSize or send less",
+            throw new io.procpool.MessageTooLargeException(cfg.name() + " - task " + describeTask(task)
+                    + " is " + body.length + " bytes encoded, over maxMessageSize " + (cfg.maxMessageSize()
+                    - Protocol.HEADER) + "; raise maxMessageSize or send less",
                     body.length, cfg.maxMessageSize() - Protocol.HEADER);
         }
         long id = ids.incrementAndGet();
@@ -322,8 +367,9 @@ public final class PoolEngine {
             try {
                 queue.put(job);
             } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 listeners.taskRejected(RejectReason.QUEUE_FULL);
-                throw e;
+                throw new TaskRejectedException(cfg.name() + " - interrupted while waiting for room in the queue");
             }
         } else if (!queue.offer(job)) {
             listeners.taskRejected(RejectReason.QUEUE_FULL);
@@ -340,7 +386,17 @@ public final class PoolEngine {
         return future;
     }
 
-    private void checkAccepting() {
+    private static String describeTask(Object task) {
+        return task instanceof Task<?> ? "of " + task.getClass().getName() : "input";
+    }
+
+    /** Tells the listeners that a task was refused before it reached the engine (it could not be encoded). */
+    public void rejected(RejectReason reason) {
+        listeners.taskRejected(reason);
+    }
+
+    /** Throws when the pool takes no new task: shut down, or failed. */
+    public void checkAccepting() {
         RunState s = state;
         if (s == RunState.RUNNING) {
             return;
@@ -367,13 +423,12 @@ public final class PoolEngine {
         if (s == RunState.STOP || s == RunState.TERMINATED) {
             return;
         }
-        int credits = cfg.capacity() + cfg.prefetch();
         boolean progress = true;
         outer:
         while (progress) {
             progress = false;
             for (Worker w : slots) {
-                if (w == null || !w.ready || w.stopping || w.held.size() >= credits) {
+                if (w == null || !w.ready || w.stopping || w.held.size() >= w.credits) {
                     continue;
                 }
                 Job j = nextJob();
@@ -419,7 +474,11 @@ public final class PoolEngine {
         j.body[1] = (byte) j.attempt;
         Protocol.putHeader(head, 0, Protocol.TASK, j.id);
         try {
-            w.child.pushLater(head, Protocol.HEADER, j.body, false);
+            if (cfg.kind() == WorkerKind.LINE) {
+                writeLine(w, j.body);
+            } else {
+                w.child.pushLater(head, Protocol.HEADER, j.body, false);
+            }
         } catch (io.procpool.MessageTooLargeException e) {
             w.held.removeLast();
             inFlight.remove(j.id);
@@ -441,53 +500,136 @@ public final class PoolEngine {
         }
     }
 
+    /** Line mode: the request (the body after its attempt number) and a newline, written in order. */
+    private void writeLine(Worker w, byte[] body) {
+        byte[] line = java.util.Arrays.copyOfRange(body, 2, body.length + 1);
+        line[line.length - 1] = '\n';
+        ChildProcess child = w.child;
+        lineWriter.execute(() -> {
+            try {
+                child.write(line);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException gone) {
+                // it exited: its exit hands back what it held
+            }
+        });
+    }
+
+    /** Line mode, I/O thread: a line from the worker's stdout answers the oldest request it holds. */
+    private void onLine(Worker w, String line) {
+        w.lastHeardNanos = System.nanoTime();
+        Job j = w.held.peekFirst();
+        if (j == null || w.exitReason != null) {
+            if (w.exitReason == null) {
+                protocolError(w, "a line for no request", quote(line));
+            }
+            return;
+        }
+        onReply(w, j, Protocol.RESULT, line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Line mode: ends the worker's input once all written requests are out: it finishes and exits. */
+    private void endInput(Worker w) {
+        if (cfg.kind() == WorkerKind.LINE) {
+            ChildProcess child = w.child;
+            lineWriter.execute(child::closeStdin);
+        } else {
+            w.child.shutdownChannel();
+        }
+    }
+
+    static String quote(String text) {
+        String t = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return "'" + t.replace("\n", "\\n") + "'";
+    }
+
+    /** The first bytes of a frame, in hex: what a worker sent that made no sense. */
+    static String hex(ByteBuffer m) {
+        StringBuilder sb = new StringBuilder();
+        int n = Math.min(m.remaining(), 32);
+        for (int i = 0; i < n; i++) {
+            sb.append(String.format("%02x ", m.get(m.position() + i) & 0xff));
+        }
+        return sb.append(m.remaining() > n ? "..." : "").toString().trim();
+    }
+
     // ================================================================================= I/O thread: replies
 
     private void onMessage(Worker w, ByteBuffer m) {
+        if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
+            return;  // it broke the protocol: nothing more it says is believed
+        }
         w.lastHeardNanos = System.nanoTime();
         if (m.remaining() < Protocol.HEADER) {
-            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header");
+            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", hex(m));
             return;
         }
         int type = Protocol.type(m);
         long id = Protocol.task(m);
         switch (type) {
-            case Protocol.HELLO -> onHello(w);
-            case Protocol.RESULT, Protocol.ERROR -> {
-                Job j = inFlight.remove(id);
-                if (j == null || j.worker != w) {
-                    if (j != null) {
-                        inFlight.put(id, j);
-                    }
-                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold");
+            case Protocol.HELLO -> {
+                ByteBuffer hello = m.duplicate().position(m.position() + Protocol.HEADER);
+                if (hello.remaining() < 10 || hello.getShort() != Protocol.VERSION) {
+                    protocolError(w, "a HELLO that is not of protocol version " + Protocol.VERSION, hex(m));
                     return;
                 }
-                w.held.remove(j);
-                if (j.timer != null) {
-                    j.timer.cancel(false);
+                hello.getInt();  // pid
+                int capacity = hello.getInt();
+                if (capacity < 1) {
+                    protocolError(w, "a HELLO with capacity " + capacity, hex(m));
+                    return;
                 }
-                j.endNanos = w.lastHeardNanos;
-                if (w.held.isEmpty()) {
-                    w.idleSinceNanos = j.endNanos;
+                w.runs = Math.min(cfg.capacity(), capacity);
+                w.credits = w.runs + cfg.prefetch();
+                onHello(w);
+            }
+            case Protocol.RESULT, Protocol.ERROR -> {
+                Job j = inFlight.get(id);
+                if (j == null || j.worker != w) {
+                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", hex(m));
+                    return;
                 }
-                w.tasksDone++;
-                afterTask(w);
-                byte[] body = bodyOf(m);
-                complete(type == Protocol.RESULT ? () -> completeResult(j, body) : () -> completeError(j, w.id, body));
-                scheduleDispatch();
+                onReply(w, j, type, bodyOf(m));
             }
             case Protocol.EVENT -> {
                 Job j = inFlight.get(id);
                 if (j == null || j.worker != w) {
-                    protocolError(w, "EVENT for task " + id + ", which it does not hold");
+                    protocolError(w, "EVENT for task " + id + ", which it does not hold", hex(m));
                     return;
                 }
                 byte[] body = bodyOf(m);
-                complete(() -> j.future.fireEvent(serialization.deserialize(body, 0, body.length)));
+                complete(() -> {
+                    Object event;
+                    try {
+                        event = events.decode(body);
+                    } catch (RuntimeException e) {
+                        LOG.warn("{} - an event of task {} cannot be decoded; dropped: {}", cfg.name(), j.id, e.toString());
+                        return;
+                    }
+                    j.future.fireEvent(event);
+                });
             }
             case Protocol.HEARTBEAT -> { }
-            default -> protocolError(w, Protocol.typeName(type));
+            default -> protocolError(w, "unknown message type " + Protocol.typeName(type), hex(m));
         }
+    }
+
+    /** I/O thread: the answer to {@code j}: its future completes on the completer. */
+    private void onReply(Worker w, Job j, int type, byte[] body) {
+        inFlight.remove(j.id);
+        w.held.remove(j);
+        if (j.timer != null) {
+            j.timer.cancel(false);
+        }
+        j.endNanos = w.lastHeardNanos;
+        if (w.held.isEmpty()) {
+            w.idleSinceNanos = j.endNanos;
+        }
+        w.tasksDone++;
+        afterTask(w);
+        complete(type == Protocol.RESULT ? () -> completeResult(j, body) : () -> completeError(j, w.id, body));
+        scheduleDispatch();
     }
 
     private static byte[] bodyOf(ByteBuffer m) {
@@ -498,7 +640,7 @@ public final class PoolEngine {
 
     private void onHello(Worker w) {
         if (w.ready) {
-            protocolError(w, "a second HELLO");
+            protocolError(w, "a second HELLO", "HELLO");
             return;
         }
         w.ready = true;
@@ -517,9 +659,13 @@ public final class PoolEngine {
         scheduleDispatch();
     }
 
-    private void protocolError(Worker w, String what) {
-        LOG.warn("{} - worker {} broke the protocol: {}; killing it", cfg.name(), w, what);
-        w.killReason = "protocol error: " + what;
+    private void protocolError(Worker w, String what, String received) {
+        if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
+            return;  // more of the same before it died
+        }
+        LOG.warn("{} - worker {} broke the protocol: {} (received: {}); killing it", cfg.name(), w, what, received);
+        w.killReason = "protocol error: " + what + " (received: " + received + ")";
+        w.received = received;
         w.exitReason = ExitReason.PROTOCOL_ERROR;
         w.child.killGroup(9);
     }
@@ -541,7 +687,7 @@ public final class PoolEngine {
     private void completeResult(Job j, byte[] body) {
         Object value;
         try {
-            value = serialization.deserialize(body, 0, body.length);
+            value = results.decode(body);
         } catch (RuntimeException e) {
             finish(j, new TaskFailedException(cfg.name() + " - the result of task " + j.id
                     + " cannot be deserialized here: " + e.getMessage(), e.getClass().getName(), e.getMessage(), ""));
@@ -590,7 +736,7 @@ public final class PoolEngine {
         if (w.retired) {
             if (w.held.isEmpty() && !w.stopping) {
                 w.stopping = true;
-                w.child.shutdownChannel();
+                endInput(w);
             }
             return;
         }
@@ -628,6 +774,15 @@ public final class PoolEngine {
         spawnWorker(next, false);
     }
 
+    /** I/O thread: {@code w} was spawned startupTimeout ago; if it has not said HELLO, it failed to start. */
+    private void startupOver(Worker w) {
+        if (!w.ready && w.exitReason == null && w.child.exitStatus().isEmpty()) {
+            w.killReason = "did not say HELLO within startupTimeout " + cfg.startupTimeout();
+            w.child.killGroup(9);
+            w.child.kill(9);
+        }
+    }
+
     /** I/O thread: {@code w} has lived its time; while it or the pool is still starting, ask again shortly. */
     private void lifetimeOver(Worker w) {
         if (w.stopping || w.retired || w.child.exitStatus().isPresent()
@@ -663,7 +818,7 @@ public final class PoolEngine {
             // the old one died meanwhile (and its slot may have a replacement already): no longer needed
             next.stopping = true;
             next.exitReason = ExitReason.SCALE_DOWN;
-            next.child.shutdownChannel();
+            endInput(next);
             aside.add(next);
             return;
         }
@@ -746,7 +901,7 @@ public final class PoolEngine {
         int index = 0;
         List<Job> back = new ArrayList<>();
         for (Job j : w.held) {
-            boolean ran = index++ < cfg.capacity();
+            boolean ran = index++ < w.runs;
             inFlight.remove(j.id);
             if (j.timer != null) {
                 j.timer.cancel(false);
@@ -768,10 +923,12 @@ public final class PoolEngine {
                 back.add(j);
                 listeners.taskRetried(j.id, j.attempt);
             } else {
-                settle(j, new WorkerCrashedException(cfg.name() + " - task " + j.id + " failed: its worker " + w
-                        + " " + status + (w.killReason != null ? " (" + w.killReason + ")" : "") + " on attempt "
-                        + j.attempt + " of " + j.maxAttempts + tailText(tail),
-                        status, j.attempt, tail));
+                String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + status
+                        + (w.killReason != null ? " (" + w.killReason + ")" : "") + " on attempt " + j.attempt + " of "
+                        + j.maxAttempts + tailText(tail);
+                settle(j, reason == ExitReason.PROTOCOL_ERROR
+                        ? new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail)
+                        : new WorkerCrashedException(message, status, j.attempt, tail));
             }
         }
         w.held.clear();
@@ -941,6 +1098,13 @@ public final class PoolEngine {
         }
         j.cancelSent = true;
         Worker w = j.worker;
+        if (cfg.kind() == WorkerKind.LINE) {
+            // no way to tell it, and its late reply would answer the next request: it goes now
+            w.killReason = why + " (line mode: its worker cannot be told to stop)";
+            w.exitReason = reason;
+            w.child.killGroup(9);
+            return;
+        }
         Protocol.putHeader(head, 0, Protocol.CANCEL, j.id);
         try {
             w.child.pushLater(head, Protocol.HEADER, EMPTY, true);
@@ -979,7 +1143,7 @@ public final class PoolEngine {
                     w.exitReason = ExitReason.SHUTDOWN;
                 }
                 if (w.ready) {
-                    w.child.shutdownChannel();  // end of stream: finish, then exit
+                    endInput(w);  // end of stream: finish, then exit
                 } else {
                     w.child.killGroup(9);
                 }
@@ -988,8 +1152,8 @@ public final class PoolEngine {
         maybeTerminated();
     }
 
-    public List<Task<?>> shutdownNow() {
-        CompletableFuture<List<Task<?>>> result = new CompletableFuture<>();
+    public List<Object> shutdownNow() {
+        CompletableFuture<List<Object>> result = new CompletableFuture<>();
         synchronized (this) {
             if (state.ordinal() < RunState.STOP.ordinal()) {
                 state = RunState.STOP;
@@ -1007,9 +1171,9 @@ public final class PoolEngine {
     }
 
     /** I/O thread (or after it stopped): cancels what waits and what runs, kills every worker. */
-    private List<Task<?>> stopNow() {
+    private List<Object> stopNow() {
         state = state == RunState.TERMINATED ? state : RunState.STOP;
-        List<Task<?>> neverStarted = new ArrayList<>();
+        List<Object> neverStarted = new ArrayList<>();
         for (Job j : drainQueued()) {
             if (!j.settled) {
                 neverStarted.add(j.task);
@@ -1069,6 +1233,9 @@ public final class PoolEngine {
         }
         completer.stop();
         timer.shutdownNow();
+        if (lineWriter != null) {
+            lineWriter.shutdown();
+        }
         spawner.close();  // on the I/O thread it finishes on another thread
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -1206,7 +1373,7 @@ public final class PoolEngine {
             w.child.killGroup(9);
         } else if (w.held.isEmpty()) {
             w.stopping = true;
-            w.child.shutdownChannel();
+            endInput(w);
         }
     }
 

@@ -86,7 +86,9 @@ public final class ChildProcess implements AutoCloseable {
         this.stderr = new Pipe("stderr", s.stderrPipe());
         Logger childLog = LoggerFactory.getLogger("io.procpool.child." + spec.name());
         if (s.stdoutLog() >= 0) {
-            relays.add(new OutputRelay(loop, s.stdoutLog(), childLog, "[" + spec.name() + " " + pid + " stdout]", tail));
+            relays.add(spec.stdoutLines() != null
+                    ? new OutputRelay(loop, s.stdoutLog(), childLog, "", tail, spec.stdoutLines(), spec.maxMessageSize())
+                    : new OutputRelay(loop, s.stdoutLog(), childLog, "[" + spec.name() + " " + pid + " stdout]", tail));
         }
         if (s.stderrLog() >= 0) {
             relays.add(new OutputRelay(loop, s.stderrLog(), childLog, "[" + spec.name() + " " + pid + " stderr]", tail));

@@ -49,12 +49,21 @@ final class OutputRelay implements EventLoop.Handler {
     private final Logger log;
     private final String prefix;
     private final Tail tail;
-    private final byte[] line = new byte[MAX_LINE];
+    private final byte[] line;
+    private final java.util.function.Consumer<String> handler;
     private int lineLength;
     private int fd;
     private int token;
 
     OutputRelay(EventLoop loop, int fd, Logger log, String prefix, Tail tail) {
+        this(loop, fd, log, prefix, tail, null, MAX_LINE);
+    }
+
+    /** A relay that hands lines (up to {@code maxLine} bytes) to {@code handler} rather than to the log. */
+    OutputRelay(EventLoop loop, int fd, Logger log, String prefix, Tail tail,
+                java.util.function.Consumer<String> handler, int maxLine) {
+        this.handler = handler;
+        this.line = new byte[maxLine];
         this.loop = loop;
         this.fd = fd;
         this.log = log;
@@ -90,7 +99,7 @@ final class OutputRelay implements EventLoop.Handler {
                         emit();
                     } else {
                         line[lineLength++] = b;
-                        if (lineLength == MAX_LINE) {
+                        if (lineLength == line.length) {
                             emit();
                         }
                     }
@@ -118,6 +127,10 @@ final class OutputRelay implements EventLoop.Handler {
         }
         String text = new String(line, 0, len, StandardCharsets.UTF_8);
         lineLength = 0;
+        if (handler != null) {
+            handler.accept(text);
+            return;
+        }
         tail.add(text);
         log.info("{} {}", prefix, text);
     }

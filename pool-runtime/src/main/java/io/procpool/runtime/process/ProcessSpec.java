@@ -50,6 +50,7 @@ public final class ProcessSpec {
     private final int tailLines;
     private final MessageHandler messageHandler;
     private final Consumer<ExitStatus> exitHandler;
+    private final Consumer<String> stdoutLines;
 
     private ProcessSpec(Builder b) {
         command = List.copyOf(b.command);
@@ -67,6 +68,12 @@ public final class ProcessSpec {
         tailLines = b.tailLines;
         messageHandler = b.messageHandler;
         exitHandler = b.exitHandler;
+        stdoutLines = b.stdoutLines;
+    }
+
+    /** The handler of the child's stdout lines, or null when stdout is not read line by line for the caller. */
+    public Consumer<String> stdoutLines() {
+        return stdoutLines;
     }
 
     /** Starts a builder for {@code command[0]} (looked up on PATH unless it holds a slash) with its arguments. */
@@ -125,6 +132,7 @@ public final class ProcessSpec {
         private Redirect stdout = Redirect.LOG;
         private Redirect stderr = Redirect.LOG;
         private int channelFd = DEFAULT_CHANNEL_FD;
+        private Consumer<String> stdoutLines;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private int inboxCapacity = DEFAULT_INBOX_CAPACITY;
         private int tailLines = DEFAULT_TAIL_LINES;
@@ -201,6 +209,18 @@ public final class ProcessSpec {
         /** Where stdout goes; {@link Redirect#LOG} by default. */
         public Builder stdout(Redirect redirect) {
             this.stdout = Objects.requireNonNull(redirect, "stdout");
+            this.stdoutLines = null;
+            return this;
+        }
+
+        /**
+         * Reads the child's stdout line by line on the I/O thread and hands each line (without its newline, at most
+         * maxMessageSize bytes; a longer one arrives in pieces) to {@code handler} instead of the log. A last line
+         * without a newline is handed over at end of stream.
+         */
+        public Builder stdoutLines(Consumer<String> handler) {
+            this.stdoutLines = Objects.requireNonNull(handler, "handler");
+            this.stdout = Redirect.LOG;
             return this;
         }
 

@@ -84,9 +84,11 @@ class RecyclingTest {
             watcher.join();
             PoolStats s = pool.stats();
             assertThat(s.completed()).isEqualTo(300);
-            // a worker serves on past its limit until its successor is ready (a JVM start, ~0.2 s here)
-            assertThat(s.recycled()).isGreaterThanOrEqualTo(3);
-            assertThat(pids.size()).isGreaterThanOrEqualTo(5);
+            // a worker serves on past its limit until its successor is ready (a JVM start, 0.2 s or more on a busy
+            // machine): how many recycles fit in the run depends on the machine, that there are some does not
+            assertThat(s.recycled()).isPositive();
+            assertThat(pids.size()).isGreaterThanOrEqualTo(3);
+            assertThat((long) pids.size()).isLessThanOrEqualTo(2 + s.recycled());
             assertThat(s.restarts()).isZero();
             assertThat(samples.get()).isPositive();
             assertThat(dips.get()).as("samples with fewer than 2 ready workers").isZero();

@@ -18,7 +18,21 @@ public final class TestPrograms {
 
     /** Compiles src/test/c/NAME.c once (when missing or older than its source) and returns the binary's path. */
     public static synchronized Path c(String name) {
-        Path src = SOURCES.resolve(name + ".c").toAbsolutePath();
+        return compile(SOURCES.resolve(name + ".c"), name);
+    }
+
+    /** The reference workers of pool-examples (Python, C, shell): the protocol's conformance fixtures. */
+    public static final Path WORKERS = Path.of("..", "pool-examples", "src", "main", "workers").toAbsolutePath()
+            .normalize();
+
+    /** The reference C worker, compiled. */
+    public static Path cWorker() {
+        return compile(WORKERS.resolve("c/procpool_worker.c"), "procpool_worker");
+    }
+
+    /** Compiles a C source once (when missing or older than its source) into target/test-bin/NAME. */
+    public static synchronized Path compile(Path source, String name) {
+        Path src = source.toAbsolutePath();
         Path bin = BIN.resolve(name).toAbsolutePath();
         try {
             if (Files.exists(bin) && Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(src)) >= 0) {
