@@ -159,7 +159,7 @@ public final class ExecPool<I, O> extends AbstractPool<I> {
                         + " channel to beat on; use taskTimeout to catch a hung one");
             }
             PoolConfig cfg = config(lineMode ? WorkerKind.LINE : WorkerKind.PROTOCOL, command, List.of(), null);
-            PoolEngine engine = new PoolEngine(cfg, b -> output.decode(b, 0, b.length),
+            PoolEngine engine = engine(cfg, b -> output.decode(b, 0, b.length),
                     b -> output.decode(b, 0, b.length));
             engine.start();
             return new ExecPool<>(cfg, engine, input);

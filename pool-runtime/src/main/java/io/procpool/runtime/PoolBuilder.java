@@ -12,6 +12,7 @@ import io.procpool.PoolListener;
 import io.procpool.QueueFullPolicy;
 import io.procpool.runtime.dispatch.ClassDataSharing;
 import io.procpool.runtime.dispatch.PoolConfig;
+import io.procpool.runtime.dispatch.PoolEngine;
 import io.procpool.runtime.dispatch.WorkerKind;
 
 /**
@@ -61,6 +62,8 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     long maxWorkerRss;
     Duration heartbeatTimeout;
     int spares;
+    Object meterRegistry;  // a MeterRegistry; Object so that this class never needs Micrometer
+    private io.procpool.runtime.metrics.PoolMetrics metrics;
 
     PoolBuilder() {
     }
@@ -287,6 +290,24 @@ static Duration positive(String field, Duration d) {
         return d;
     }
 
+    /**
+     * Exports the pool's meters (docs/metrics.md) to this Micrometer registry; they are removed when the pool
+     * terminates. Needs micrometer-core on the class path; a pool without a registry never loads a Micrometer class.
+     */
+    public B meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+        this.meterRegistry = Objects.requireNonNull(registry, "registry");
+        return self();
+    }
+
+    /** The engine of the pool, with its meters bound when it has a registry. */
+    PoolEngine engine(PoolConfig cfg, PoolEngine.Decoder results, PoolEngine.Decoder events) {
+        PoolEngine engine = new PoolEngine(cfg, results, events);
+        if (metrics != null) {
+            metrics.bind(engine);
+        }
+        return engine;
+    }
+
     /** The sealed configuration; fails when settings contradict each other. */
     PoolConfig config(WorkerKind kind, List<String> command, List<String> allowlist, ClassDataSharing cds) {
         if (minWorkers > maxWorkers) {
@@ -294,10 +315,16 @@ static Duration positive(String field, Duration d) {
                     + maxWorkers + "); " + (maxWorkersSet ? "lower minWorkers or raise maxWorkers"
                     : "set maxWorkers too"));
         }
+        List<PoolListener> all = new ArrayList<>(listeners);
+        if (meterRegistry != null) {
+            metrics = new io.procpool.runtime.metrics.PoolMetrics(
+                    (io.micrometer.core.instrument.MeterRegistry) meterRegistry, name);
+            all.add(metrics);
+        }
         return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,
                 queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout,
                 maxMessageSize + 12, List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
                 cds, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares, backoffBase,
-                backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(listeners), kind);
+                backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(all), kind);
     }
 }

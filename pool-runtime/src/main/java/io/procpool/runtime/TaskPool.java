@@ -178,7 +178,7 @@ public final class TaskPool extends AbstractPool<Task<?>> {
                     ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions, classpath) : null);
             Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
                     != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
-            PoolEngine engine = new PoolEngine(cfg, b -> serialization.deserialize(b, 0, b.length),
+            PoolEngine engine = engine(cfg, b -> serialization.deserialize(b, 0, b.length),
                     b -> serialization.deserialize(b, 0, b.length));
             engine.start();
             return new TaskPool(cfg, engine, serialization);

@@ -121,6 +121,7 @@ public final class PoolEngine {
     /** On a normal exit of the JVM (System.exit, end of main, SIGTERM): stop the workers rather than orphan them. */
     private final Thread shutdownHook = new Thread(this::onJvmExit);
     private volatile String failure;
+    private final java.util.Set<Runnable> terminationHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Listeners listeners;
     private volatile int minWorkers;
@@ -1243,6 +1244,15 @@ public final class PoolEngine {
             // the JVM is exiting (the hook may be what got us here), or it never was registered
         }
         terminated.countDown();
+        for (Runnable r : terminationHooks) {
+            if (terminationHooks.remove(r)) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("{} - a termination hook failed", cfg.name(), e);
+                }
+            }
+        }
         LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), completed.sum(), failed.sum(),
                 restarts.get());
     }
@@ -1270,6 +1280,19 @@ public final class PoolEngine {
 
     public boolean isTerminated() {
         return state == RunState.TERMINATED;
+    }
+
+    /** Whether the pool failed (crash-loop breaker, or workers that cannot start). */
+    public boolean failed() {
+        return failure != null;
+    }
+
+    /** Runs {@code r} once the pool has terminated (at once if it has). */
+    public void whenTerminated(Runnable r) {
+        terminationHooks.add(r);
+        if (isTerminated() && terminationHooks.remove(r)) {
+            r.run();
+        }
     }
 
     // ================================================================================= stats
