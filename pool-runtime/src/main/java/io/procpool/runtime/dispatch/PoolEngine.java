@@ -1243,8 +1243,7 @@ public final class PoolEngine {
         } catch (IllegalStateException | IllegalArgumentException exiting) {
             // the JVM is exiting (the hook may be what got us here), or it never was registered
         }
-        terminated.countDown();
-        for (Runnable r : terminationHooks) {
+        for (Runnable r : terminationHooks) {  // before awaitTermination returns: close() leaves no meter behind
             if (terminationHooks.remove(r)) {
                 try {
                     r.run();
@@ -1253,6 +1252,7 @@ public final class PoolEngine {
                 }
             }
         }
+        terminated.countDown();
         LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), completed.sum(), failed.sum(),
                 restarts.get());
     }
