@@ -1,0 +1,66 @@
+package io.procpool.examples.cli;
+
+import io.procpool.runtime.TaskPool;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code procpool} command: {@code java -jar procpool-examples.jar demo}. A sub-command is one class, listed in
+ * {@code subcommands}; the error handling here serves them all: a usage error is one line on stderr and exit 2, a
+ * failure one line (no stack trace) and exit 1.
+ */
+@Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Runs procpool's programs: pools of worker processes.",
+        subcommands = {DemoCommand.class})
+public final class Main implements Runnable {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a sub-command is needed, for example 'procpool demo'");
+    }
+
+    /** The command line with procpool's error handling; {@link #main} runs it, tests too. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main())
+                .setParameterExceptionHandler(Main::usageError)
+                .setExecutionExceptionHandler(Main::failure);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** One line: the command, what is wrong, where to read more. No usage dump: it would bury the line. */
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        String name = cl.getCommandSpec().qualifiedName();
+        cl.getErr().println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
+        cl.getErr().flush();
+        return cl.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /** A sub-command failed (a pool could not start its workers, say): its message, without the stack trace. */
+    private static int failure(Exception e, CommandLine cl, ParseResult parsed) {
+        String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+        cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + message);
+        cl.getErr().flush();
+        return 1;
+    }
+
+    /** The version of the procpool jars on the class path, when they carry one. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = TaskPool.class.getPackage().getImplementationVersion();
+            return new String[] {"procpool " + (v != null ? v : "(development build)")};
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.procpool.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import picocli.CommandLine;
+
+/** {@code procpool demo} run in this JVM, with its stdout and stderr captured. */
+class DemoCommandTest {
+
+    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.log.io.procpool";
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private final String logLevel = System.getProperty(LOG_LEVEL);
+
+    @AfterEach
+    void restoreLogLevel() {
+        if (logLevel == null) {
+            System.clearProperty(LOG_LEVEL);
+        }
+    }
+
+    private int execute(String... args) {
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        System.out.print(out);
+        System.err.print(err);
+        return exit;
+    }
+
+    @Test
+    void batchWithCrashesEndsOkWithOneRestartPerCrashingItemAndTheExpectedCheck() {
+        // a quarter of the default work per item: the time goes to the replacement JVMs, not to hashing
+        DemoBatch batch = new DemoBatch(200, 7, 0.05, 5_000);
+        int crashes = batch.crashCount();
+        assertThat(crashes).as("seed 7 must crash some items, or this test shows nothing").isPositive();
+
+        int exit = execute("demo", "--items", "200", "--workers", "2", "--seed", "7", "--crash-rate", "0.05",
+                "--rounds", "5000");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString())
+                .contains("items        200 ok, 0 failed (of 200)")
+                .contains("restarts     " + crashes + " (crash " + crashes + ")")
+                .contains("check        " + DemoBatch.format(batch.expectedCheck()))
+                .containsPattern("task time    p50 \\d+\\.\\d\\d ms, p99 \\d+\\.\\d\\d ms")
+                .doesNotContain("interrupted");
+        Matcher workers = Pattern.compile("workers      (\\d+) started, (\\d+) reaped").matcher(out.toString());
+        assertThat(workers.find()).isTrue();
+        // 2 workers, 1 spare, one replacement per crash; every one of them reaped
+        assertThat(Integer.parseInt(workers.group(1))).isEqualTo(3 + crashes);
+        assertThat(workers.group(2)).isEqualTo(workers.group(1));
+        assertThat(err.toString()).contains("procpool demo: 200 items").doesNotContain("Exception");
+        assertNoChildLeft();
+    }
+
+    @Test
+    void emptyBatchEndsOk() {
+        assertThat(execute("demo", "--items", "0", "--workers", "1", "--spares", "0")).isZero();
+        assertThat(out.toString()).contains("items        0 ok, 0 failed (of 0)", "check        0000000000000000");
+        assertNoChildLeft();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "demo --workers 0         | --workers must be 1..1024, was 0",
+        "demo --crash-rate 2      | --crash-rate must be 0..1, was 2.0",
+        "demo --crash-rate NaN    | --crash-rate must be 0..1",
+        "demo --items -1          | --items must be 0..10000000, was -1",
+        "demo --spares 17         | --spares must be 0..16, was 17",
+        "demo --bogus             | Unknown option: '--bogus'",
+        "demo --workers many      | Invalid value for option '--workers': 'many' is not an int",
+        "''                       | a sub-command is needed"})
+    void badUsageIsOneLineOnStderrAndExitTwo(String args, String problem) {
+        int exit = execute(args.isEmpty() ? new String[0] : args.split(" "));
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString().contains(problem).startsWith("procpool");
+        assertThat(err.toString()).doesNotContain("Exception", "\tat ");
+        assertThat(out.toString()).isEmpty();
+        assertNoChildLeft();  // checked before anything started
+    }
+
+    @Test
+    void helpListsTheOptionsAndExitCodes() {
+        assertThat(execute("demo", "--help")).isZero();
+        assertThat(out.toString()).contains("--items", "--workers", "--spares", "--crash-rate", "--seed", "--rounds",
+                "130");
+    }
+
+    /** Nothing this JVM started is left: no live child, no zombie. */
+    static void assertNoChildLeft() {
+        assertThat(ProcessHandle.current().children()).isEmpty();
+        assertThat(Procs.childrenOf(ProcessHandle.current().pid())).isEmpty();
+    }
+}
