@@ -48,4 +48,15 @@ class ExamplesTest {
         assertThat(out).doesNotContain("ran in worker pid " + ProcessHandle.current().pid() + " ");
         assertThat(ProcessHandle.current().children().count()).isZero();
     }
+
+    @Test
+    void execQuickStartDrivesPythonAndShellWorkers() throws Exception {
+        String out = run(() -> {
+            ExecQuickStart.main(new String[] {"src/main/workers"});
+            return null;
+        });
+        assertThat(out).contains("json: {answer=42}", "crash: WorkerCrashedException", "after the crash: {still=serving}",
+                "restarted py-", ": CRASH", "line mode: HELLO", "restarts counted: 2.0");
+        assertThat(ProcessHandle.current().children().count()).isZero();
+    }
 }
