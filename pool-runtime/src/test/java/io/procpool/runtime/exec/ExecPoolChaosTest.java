@@ -5,23 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
-import io.procpool.ExitReason;
-import io.procpool.ExitStatus;
-import io.procpool.PoolListener;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
-import io.procpool.WorkerInfo;
 import io.procpool.runtime.ExecPool;
 import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.Killer;
 import io.procpool.runtime.testing.Recorder;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -43,36 +34,10 @@ class ExecPoolChaosTest {
     void tenThousandTasksWhileAWorkerIsKilledEvery50msEndExactlyOnce() throws Exception {
         int n = 10_000;
         Recorder events = new Recorder();
-        Set<Integer> ready = ConcurrentHashMap.newKeySet();
-        PoolListener readiness = new PoolListener() {
-            @Override
-            public void workerReady(WorkerInfo worker, Duration startup) {
-                ready.add(worker.pid());
-            }
-
-            @Override
-            public void workerExited(WorkerInfo worker, ExitStatus status, ExitReason reason) {
-                ready.remove(worker.pid());
-            }
-        };
+        Killer killer = new Killer(Duration.ofMillis(50));
         try (ExecPool<String, String> pool = ExecPoolTest.c().name("cchaos").workers(4).prefetch(2).maxAttempts(3)
                 .crashLoopLimit(Integer.MAX_VALUE, Duration.ofMinutes(1))
-                .queueCapacity(n).listener(events).listener(readiness).build()) {
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger kills = new AtomicInteger();
-            Thread killer = new Thread(() -> {
-                while (!stop.get()) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));  // the pace of the chaos, not a wait
-                    List<Integer> live = new ArrayList<>(ready);
-                    if (live.isEmpty() || stop.get()) {
-                        continue;
-                    }
-                    int pid = live.get(ThreadLocalRandom.current().nextInt(live.size()));
-                    if (ready.remove(pid) && ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false)) {
-                        kills.incrementAndGet();
-                    }
-                }
-            }, "killer");
+                .queueCapacity(n).listener(events).listener(killer).build()) {
             killer.start();
             long t0 = System.nanoTime();
             List<TaskFuture<String>> futures = new ArrayList<>(n);
@@ -91,23 +56,22 @@ class ExecPoolChaosTest {
                     crashed++;
                 }
             }
-            stop.set(true);
-            killer.join();
+            killer.close();
             System.out.printf("c chaos: %d tasks in %d ms, %d workers killed, %d tasks crashed 3 times%n", n,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), kills.get(), crashed);
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), killer.kills(), crashed);
             assertThat(ok + crashed).isEqualTo(n);
-            assertThat(kills.get()).isGreaterThanOrEqualTo(10);
+            assertThat(killer.kills()).isGreaterThanOrEqualTo(10);
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> pool.stats().idle() == 4
-                    && pool.reapedWorkers() == kills.get());
-            assertThat(pool.stats().restarts()).isEqualTo(kills.get());
+                    && pool.reapedWorkers() == killer.kills());
+            assertThat(pool.stats().restarts()).isEqualTo(killer.kills());
             assertThat(pool.stats().completed()).isEqualTo(ok);
             assertThat(pool.stats().failed()).isEqualTo(crashed);
             assertThat(pool.submit("echo still here").get(60, TimeUnit.SECONDS)).isEqualTo("still here");
             List<Recorder.Event> ended = events.of("ended");
             assertThat(ended).hasSize(n + 1);
             assertThat(ended.stream().map(Recorder.Event::subject).distinct().count()).isEqualTo(n + 1);
-            assertThat(events.of("restarted")).hasSize(kills.get());
-            assertThat(events.of("exited")).hasSize(kills.get());
+            assertThat(events.of("restarted")).hasSize(killer.kills());
+            assertThat(events.of("exited")).hasSize(killer.kills());
         }
     }
 }

@@ -5,24 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
-import io.procpool.ExitReason;
-import io.procpool.ExitStatus;
-import io.procpool.PoolListener;
 import io.procpool.Task;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
-import io.procpool.WorkerInfo;
 import io.procpool.runtime.TaskPool;
 import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.Killer;
 import io.procpool.runtime.testing.Recorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,37 +51,11 @@ class ChaosTest {
     void tenThousandTasksWhileWorkersAreKilledEndExactlyOnce() throws Exception {
         int n = 10_000;
         Recorder events = new Recorder();
-        Set<Integer> ready = ConcurrentHashMap.newKeySet();
-        PoolListener readiness = new PoolListener() {
-            @Override
-            public void workerReady(WorkerInfo worker, Duration startup) {
-                ready.add(worker.pid());
-            }
-
-            @Override
-            public void workerExited(WorkerInfo worker, ExitStatus status, ExitReason reason) {
-                ready.remove(worker.pid());
-            }
-        };
+        Killer killer = new Killer(Duration.ofMillis(250));
         try (TaskPool pool = TaskPool.builder().name("chaos").workers(4).prefetch(4).maxAttempts(3)
                 .crashLoopLimit(Integer.MAX_VALUE, Duration.ofMinutes(1))
                 .restartBackoff(Duration.ofMillis(10), Duration.ofMillis(200))
-                .queueCapacity(n).listener(events).listener(readiness).build()) {
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger kills = new AtomicInteger();
-            Thread killer = new Thread(() -> {
-                while (!stop.get()) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));  // the pace of the chaos, not a wait
-                    List<Integer> live = new ArrayList<>(ready);
-                    if (live.isEmpty() || stop.get()) {
-                        continue;
-                    }
-                    int pid = live.get(ThreadLocalRandom.current().nextInt(live.size()));
-                    if (ready.remove(pid) && ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false)) {
-                        kills.incrementAndGet();
-                    }
-                }
-            }, "killer");
+                .queueCapacity(n).listener(events).listener(killer).build()) {
             List<TaskFuture<Integer>> futures = new ArrayList<>(n);
             killer.start();
 
@@ -109,25 +74,24 @@ class ChaosTest {
                     crashed++;
                 }
             }
-            stop.set(true);
-            killer.join();
+            killer.close();
             assertThat(ok + crashed).isEqualTo(n);
-            assertThat(kills.get()).isPositive();
-            System.out.println("chaos: " + kills.get() + " workers killed, " + crashed + " tasks crashed 3 times");
+            assertThat(killer.kills()).isPositive();
+            System.out.println("chaos: " + killer.kills() + " workers killed, " + crashed + " tasks crashed 3 times");
             // every kill is one replacement; wait until the last replacements are ready
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
                     .until(() -> pool.stats().idle() == 4);
-            assertThat(pool.stats().restarts()).isEqualTo(kills.get());
+            assertThat(pool.stats().restarts()).isEqualTo(killer.kills());
             assertThat(pool.stats().completed()).isEqualTo(ok);
             assertThat(pool.stats().failed()).isEqualTo(crashed);
-            assertThat(pool.reapedWorkers()).isEqualTo(kills.get());
+            assertThat(pool.reapedWorkers()).isEqualTo(killer.kills());
             assertThat(pool.submit(new Work(-1)).get(60, TimeUnit.SECONDS)).isEqualTo(-1);
             // the event stream agrees: each task ended once, one restart and one exit per kill
             List<Recorder.Event> ended = events.of("ended");
             assertThat(ended).hasSize(n + 1);
             assertThat(ended.stream().map(Recorder.Event::subject).distinct().count()).isEqualTo(n + 1);
-            assertThat(events.of("restarted")).hasSize(kills.get());
-            assertThat(events.of("exited")).hasSize(kills.get());
+            assertThat(events.of("restarted")).hasSize(killer.kills());
+            assertThat(events.of("exited")).hasSize(killer.kills());
         }
     }
 }

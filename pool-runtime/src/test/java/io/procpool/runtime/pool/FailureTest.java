@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -35,22 +34,13 @@ class FailureTest {
         }
     }
 
-    /** A java launcher that refuses to start once the marker file exists. */
-    private static Path flakyJava(Path dir, Path marker) throws Exception {
-        Path script = dir.resolve("java.sh");
-        Files.writeString(script, "#!/bin/sh\nif [ -e '" + marker + "' ]; then echo 'refusing to start' >&2; exit 1; fi\n"
-                + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return script;
-    }
-
     @Test
     void whenWorkersCannotBeReplacedEveryPendingTaskFails(@TempDir Path dir) throws Exception {
         Path marker = dir.resolve("broken");
         Path go = dir.resolve("never");
         try (TaskPool pool = TaskPool.builder().name("fail").workers(2).maxAttempts(1)
                 .crashLoopLimit(5, Duration.ofMinutes(1)).restartBackoff(Duration.ofMillis(10), Duration.ofMillis(100))
-                .javaCommand(flakyJava(dir, marker).toString()).build()) {
+                .javaCommand(SupervisionTest.flakyJava(dir, marker).toString()).build()) {
             TaskFuture<Integer> waiting = pool.submit(new LifecycleTest.WaitFor(go.toString(), 1));
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
                     .until(() -> Files.exists(Path.of(go + ".started")));
@@ -70,7 +60,7 @@ class FailureTest {
 
     @Test
     void aReplacementThatCannotBeSpawnedIsRetriedThenFailsThePool(@TempDir Path dir) throws Exception {
-        Path java = flakyJava(dir, dir.resolve("unused"));
+        Path java = SupervisionTest.flakyJava(dir, dir.resolve("unused"));
         try (TaskPool pool = TaskPool.builder().name("gone").workers(1).maxAttempts(2).javaCommand(java.toString())
                 .crashLoopLimit(3, Duration.ofMinutes(1)).restartBackoff(Duration.ofMillis(10), Duration.ofMillis(100))
                 .build()) {
