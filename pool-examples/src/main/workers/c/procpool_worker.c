@@ -509,6 +509,8 @@ static void run_task(struct task *t)
     } else if (IS("stray")) {
         send_text(RESULT, t->id + 1000000, "stray");
         send_text(RESULT, t->id, "stray");
+    } else if (IS("badmessage")) { /* an ERROR whose body is not three length-prefixed strings */
+        send_frame(ERROR, t->id, "xyz", 3);
     } else if (IS("twice")) {
         send_text(RESULT, t->id, "first");
         send_text(RESULT, t->id, "second");

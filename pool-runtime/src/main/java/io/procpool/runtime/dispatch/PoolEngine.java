@@ -519,12 +519,13 @@ public final class PoolEngine {
 
     /** Line mode, I/O thread: a line from the worker's stdout answers the oldest request it holds. */
     private void onLine(Worker w, String line) {
+        if (w.killReason != null) {
+            return;  // being killed (protocol error, timeout, cancel): nothing more it says is believed
+        }
         w.lastHeardNanos = System.nanoTime();
         Job j = w.held.peekFirst();
-        if (j == null || w.exitReason != null) {
-            if (w.exitReason == null) {
-                protocolError(w, "a line for no request", quote(line));
-            }
+        if (j == null) {
+            protocolError(w, "a line for no request", quote(line));
             return;
         }
         onReply(w, j, Protocol.RESULT, line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -591,7 +592,16 @@ public final class PoolEngine {
                     protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", hex(m));
                     return;
                 }
-                onReply(w, j, type, bodyOf(m));
+                byte[] body = bodyOf(m);
+                if (type == Protocol.ERROR) {
+                    try {
+                        Protocol.readError(ByteBuffer.wrap(body));
+                    } catch (RuntimeException e) {
+                        protocolError(w, "an ERROR whose body is not three length-prefixed strings", hex(m));
+                        return;
+                    }
+                }
+                onReply(w, j, type, body);
             }
             case Protocol.EVENT -> {
                 Job j = inFlight.get(id);
@@ -612,7 +622,7 @@ public final class PoolEngine {
                 });
             }
             case Protocol.HEARTBEAT -> { }
-            default -> protocolError(w, "unknown message type " + Protocol.typeName(type), hex(m));
+            default -> protocolError(w, "a frame of " + Protocol.typeName(type), hex(m));
         }
     }
 
@@ -894,7 +904,7 @@ public final class PoolEngine {
         }
         String why = status + (w.killReason != null ? " (" + w.killReason + ")" : "") + tailText(tail);
         if (!w.ready && reason != ExitReason.SHUTDOWN && reason != ExitReason.SCALE_DOWN) {
-            startFailed(cfg.name() + " - worker " + w + " failed to start: it " + why);
+            startFailed(cfg.name() + " - worker " + w + " failed to start: " + why);
         } else if (reason.replaced() && !reason.recycling()) {
             LOG.warn("{} - worker {} {}", cfg.name(), w, why);
         }
@@ -1113,7 +1123,7 @@ public final class PoolEngine {
             return;  // already gone
         }
         timer.schedule(() -> spawner.execute(() -> {
-            if (inFlight.get(j.id) == j && j.worker == w && holdsSlot(w)) {
+            if (inFlight.get(j.id) == j && j.worker == w) {
                 w.killReason = why + " and did not stop within " + cfg.cancelGrace();
                 w.exitReason = reason;
                 w.child.killGroup(9);

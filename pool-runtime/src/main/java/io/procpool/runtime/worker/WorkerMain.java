@@ -206,6 +206,9 @@ public final class WorkerMain {
                 in.readFully(body);
                 switch (type) {
                     case Protocol.TASK -> {
+                        if (body.length < 2) {
+                            protocolError("a TASK of " + body.length + " bytes, without its attempt number");
+                        }
                         int attempt = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
                         tasks.addLast(new Held(id, attempt, body));
                     }

@@ -155,15 +155,17 @@ class ExecPoolTest {
         try (ExecPool<String, String> pool = c().workers(2).maxAttempts(1).maxMessageSize(1 << 16)
                 .listener(events).build()) {
             assertThatThrownBy(() -> pool.submit("garbage").get(60, TimeUnit.SECONDS)).cause()
-                    .isInstanceOf(ProtocolException.class).hasMessageContaining("unknown message type")
+                    .isInstanceOf(ProtocolException.class).hasMessageContaining("a frame of unknown type 0x7f")
                     .satisfies(e -> assertThat(((ProtocolException) e).received()).contains("7f"));
             assertThatThrownBy(() -> pool.submit("oversize").get(60, TimeUnit.SECONDS)).cause()
                     .isInstanceOf(ProtocolException.class).hasMessageContaining("over maxMessageSize");
             assertThatThrownBy(() -> pool.submit("stray").get(60, TimeUnit.SECONDS)).cause()
                     .isInstanceOf(ProtocolException.class).hasMessageContaining("which it does not hold");
+            assertThatThrownBy(() -> pool.submit("badmessage").get(60, TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(ProtocolException.class).hasMessageContaining("not three length-prefixed strings");
             // two results for one task: the first answers it, the second is caught and its worker replaced
             assertThat(pool.submit("twice").get(60, TimeUnit.SECONDS)).isEqualTo("first");
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> events.of("restarted").size() == 4);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> events.of("restarted").size() == 5);
             assertThat(events.details("restarted")).containsOnly(ExitReason.PROTOCOL_ERROR);
             roundTrips(pool, 100);
         }
@@ -182,6 +184,20 @@ class ExecPoolTest {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> events.of("restarted").size() == 2);
             assertThat(events.details("restarted")).containsExactly(ExitReason.PROTOCOL_ERROR, ExitReason.TIMEOUT);
             assertThat(pool.submit("echo after").get(60, TimeUnit.SECONDS)).isEqualTo("after");
+        }
+    }
+
+    @Test
+    void lineModeWorkersThatRetireOrScaleDownStillAnswerWhatTheyHold() throws Exception {
+        try (ExecPool<String, String> pool = shell().workers(2).prefetch(2).maxTasksPerWorker(2).build()) {
+            List<TaskFuture<String>> futures = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                futures.add(pool.submit("echo " + i));
+            }
+            for (int i = 0; i < 40; i++) {
+                assertThat(futures.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(Integer.toString(i));
+            }
+            assertThat(pool.stats().recycled()).isPositive();
         }
     }
 
