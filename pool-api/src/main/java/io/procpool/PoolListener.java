@@ -58,4 +58,12 @@ public interface PoolListener {
      */
     default void taskEnded(long taskId, TaskOutcome outcome, Duration execution) {
     }
+
+    /**
+     * The same as {@link #taskEnded(long, TaskOutcome, Duration)}, with the queue wait of the attempt that ended it
+     * (zero for a task that never reached a worker). By default it calls that method: override either.
+     */
+    default void taskEnded(long taskId, TaskOutcome outcome, Duration queueWait, Duration execution) {
+        taskEnded(taskId, outcome, execution);
+    }
 }

@@ -25,12 +25,27 @@ final class Listeners implements PoolListener {
     private final String pool;
     private final PoolListener[] all;
     final boolean active;
+    /** Whether any listener hears taskStarted: when none does, the I/O thread does not build its arguments. */
+    final boolean taskStartedHeard;
     private volatile boolean warned;
 
     Listeners(String pool, List<PoolListener> listeners) {
         this.pool = pool;
         this.all = listeners.toArray(new PoolListener[0]);
         this.active = all.length > 0;
+        boolean heard = false;
+        for (PoolListener l : all) {
+            heard |= overrides(l, "taskStarted", long.class, String.class, int.class, Duration.class);
+        }
+        this.taskStartedHeard = heard;
+    }
+
+    private static boolean overrides(PoolListener l, String method, Class<?>... parameters) {
+        try {
+            return l.getClass().getMethod(method, parameters).getDeclaringClass() != PoolListener.class;
+        } catch (NoSuchMethodException e) {
+            return true;
+        }
     }
 
     private void each(String event, Consumer<PoolListener> call) {
@@ -38,14 +53,17 @@ final class Listeners implements PoolListener {
             try {
                 call.accept(l);
             } catch (RuntimeException | LinkageError e) {
-                if (!warned) {
-                    warned = true;
-                    LOG.warn("{} - listener {} threw on {}; ignored (further failures at debug level)", pool, l, event,
-                            e);
-                } else {
-                    LOG.debug("{} - listener {} threw on {}", pool, l, event, e);
-                }
+                failed(l, event, e);
             }
+        }
+    }
+
+    private void failed(PoolListener l, String event, Throwable e) {
+        if (!warned) {
+            warned = true;
+            LOG.warn("{} - listener {} threw on {}; ignored (further failures at debug level)", pool, l, event, e);
+        } else {
+            LOG.debug("{} - listener {} threw on {}", pool, l, event, e);
         }
     }
 
@@ -76,7 +94,13 @@ final class Listeners implements PoolListener {
 
     @Override
     public void taskSubmitted(long taskId) {
-        each("taskSubmitted", l -> l.taskSubmitted(taskId));
+        for (PoolListener l : all) {  // the hot path: no lambda
+            try {
+                l.taskSubmitted(taskId);
+            } catch (RuntimeException | LinkageError e) {
+                failed(l, "taskSubmitted", e);
+            }
+        }
     }
 
     @Override
@@ -95,7 +119,13 @@ final class Listeners implements PoolListener {
     }
 
     @Override
-    public void taskEnded(long taskId, TaskOutcome outcome, Duration execution) {
-        each("taskEnded", l -> l.taskEnded(taskId, outcome, execution));
+    public void taskEnded(long taskId, TaskOutcome outcome, Duration queueWait, Duration execution) {
+        for (PoolListener l : all) {  // the hot path: no lambda
+            try {
+                l.taskEnded(taskId, outcome, queueWait, execution);
+            } catch (RuntimeException | LinkageError e) {
+                failed(l, "taskEnded", e);
+            }
+        }
     }
 }

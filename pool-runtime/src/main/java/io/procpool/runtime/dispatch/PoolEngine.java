@@ -492,7 +492,7 @@ public final class PoolEngine {
             touched.add(w);
         }
         j.sentNanos = System.nanoTime();
-        if (listeners.active) {
+        if (listeners.taskStartedHeard) {
             listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
         }
         if (j.timeout != null) {
@@ -708,7 +708,8 @@ public final class PoolEngine {
         TaskFuture<Object> f = (TaskFuture<Object>) j.future;
         completed.increment();  // before the future completes: whoever sees it done sees it counted
         if (listeners.active && j.claimEnd()) {
-            listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.endNanos - j.sentNanos));
+            listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.sentNanos - j.queuedNanos),
+                    Duration.ofNanos(j.endNanos - j.sentNanos));
         }
         if (!f.complete(value)) {
             completed.decrement();  // cancelled meanwhile: the cancel reported its end
@@ -735,6 +736,7 @@ public final class PoolEngine {
         }
         if (listeners.active && j.claimEnd()) {
             listeners.taskEnded(j.id, TaskOutcome.of(t), j.sentNanos == 0 ? Duration.ZERO
+                    : Duration.ofNanos(j.sentNanos - j.queuedNanos), j.sentNanos == 0 ? Duration.ZERO
                     : Duration.ofNanos(Math.max(0, j.endNanos - j.sentNanos)));
         }
         if (!j.future.completeExceptionally(t)) {
@@ -1088,7 +1090,7 @@ public final class PoolEngine {
         Job j = ((Job.JobFuture<?>) future).job;
         if (listeners.active && j.claimEnd()) {
             long sent = j.sentNanos;  // a racy read: the execution time of a cancel is approximate
-            listeners.taskEnded(j.id, TaskOutcome.CANCELLED, sent == 0 ? Duration.ZERO
+            listeners.taskEnded(j.id, TaskOutcome.CANCELLED, Duration.ZERO, sent == 0 ? Duration.ZERO
                     : Duration.ofNanos(Math.max(0, System.nanoTime() - sent)));
         }
         spawner.execute(() -> {

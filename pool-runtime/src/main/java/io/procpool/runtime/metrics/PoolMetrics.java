@@ -70,7 +70,7 @@ public final class PoolMetrics implements PoolListener {
         retried = keep(Counter.builder("procpool.tasks.retried").tags(tags)
                 .description("Tasks sent again after their worker died running them").register(registry));
         wait = keep(Timer.builder("procpool.tasks.wait").tags(tags)
-                .description("From submit (or requeue) until sent to a worker").publishPercentileHistogram()
+                .description("From submit (or requeue) until sent to a worker, for the attempt that ended the task").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
                 .register(registry));
         for (TaskOutcome o : TaskOutcome.values()) {
@@ -143,18 +143,18 @@ public final class PoolMetrics implements PoolListener {
         rejected[reason.ordinal()].increment();
     }
 
-    @Override
-    public void taskStarted(long taskId, String workerId, int attempt, Duration queueWait) {
-        wait.record(queueWait);
-    }
 
     @Override
     public void taskRetried(long taskId, int nextAttempt) {
         retried.increment();
     }
 
+    /** Off the I/O thread: the completer records both timers when the task ends. */
     @Override
-    public void taskEnded(long taskId, TaskOutcome outcome, Duration executionTime) {
+    public void taskEnded(long taskId, TaskOutcome outcome, Duration queueWait, Duration executionTime) {
+        if (!queueWait.isZero()) {
+            wait.record(queueWait);
+        }
         execution[outcome.ordinal()].record(executionTime);
     }
 }

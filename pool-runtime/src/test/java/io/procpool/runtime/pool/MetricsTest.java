@@ -78,7 +78,7 @@ class MetricsTest {
             assertThat(count(registry, "procpool.tasks.execution", "outcome", "crash")).isEqualTo(3);
             assertThat(count(registry, "procpool.tasks.execution", "outcome", "timeout")).isEqualTo(1);
             assertThat(count(registry, "procpool.tasks.retried")).isEqualTo(1);
-            assertThat(count(registry, "procpool.tasks.wait")).isEqualTo(28);  // 27 sends + 1 retry
+            assertThat(count(registry, "procpool.tasks.wait")).isEqualTo(27);  // one per task that reached a worker
             assertThat(count(registry, "procpool.workers.restarts", "reason", "crash")).isEqualTo(4);
             assertThat(count(registry, "procpool.workers.restarts", "reason", "timeout")).isEqualTo(1);
             assertThat(count(registry, "procpool.workers.restarts", "reason", "max_tasks")).isZero();
