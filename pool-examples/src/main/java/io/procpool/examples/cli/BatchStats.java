@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -14,16 +15,21 @@ import io.procpool.WorkerInfo;
 
 /**
  * Counts what the pool reports about a batch: workers started, restarts by reason, tasks by outcome and the
- * execution time of each task that succeeded. Called on the pool's threads, read by the progress line and the
- * summary: every callback only counts.
+ * execution times of the tasks that succeeded (each of the first {@link #SAMPLES}, then a uniform sample of that
+ * many, so that a run of millions of items keeps a fixed memory). Called on the pool's threads, read by the progress
+ * line and the summary: every callback only counts.
  */
 final class BatchStats implements PoolListener {
+
+    /** How many execution times are kept: the quantiles are exact up to this many tasks, estimates beyond. */
+    static final int SAMPLES = 1 << 16;
 
     private final AtomicInteger workersStarted = new AtomicInteger();
     private final AtomicLongArray restarts = new AtomicLongArray(ExitReason.values().length);
     private final AtomicLongArray outcomes = new AtomicLongArray(TaskOutcome.values().length);
-    private long[] executionNanos = new long[1024];  // guarded by this
-    private int executions;                          // guarded by this
+    private long[] executionNanos = new long[1024];  // guarded by this; a reservoir once full
+    private int kept;                                // guarded by this
+    private long executions;                         // guarded by this
 
     @Override
     public void workerStarted(WorkerInfo worker) {
@@ -45,10 +51,19 @@ final class BatchStats implements PoolListener {
     }
 
     private synchronized void record(long nanos) {
-        if (executions == executionNanos.length) {
-            executionNanos = Arrays.copyOf(executionNanos, executions * 2);
+        executions++;
+        if (kept < SAMPLES) {
+            if (kept == executionNanos.length) {
+                executionNanos = Arrays.copyOf(executionNanos, kept * 2);
+            }
+            executionNanos[kept++] = nanos;
+            return;
         }
-        executionNanos[executions++] = nanos;
+        // reservoir sampling (Vitter's algorithm R): every execution so far is kept with the same probability
+        long slot = ThreadLocalRandom.current().nextLong(executions);
+        if (slot < SAMPLES) {
+            executionNanos[(int) slot] = nanos;
+        }
     }
 
     int workersStarted() {
@@ -96,7 +111,7 @@ final class BatchStats implements PoolListener {
     Duration executionQuantile(double q) {
         long[] sorted;
         synchronized (this) {
-            sorted = Arrays.copyOf(executionNanos, executions);
+            sorted = Arrays.copyOf(executionNanos, kept);
         }
         if (sorted.length == 0) {
             return Duration.ZERO;

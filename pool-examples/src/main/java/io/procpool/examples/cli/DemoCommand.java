@@ -2,8 +2,10 @@ package io.procpool.examples.cli;
 
 import java.util.concurrent.Callable;
 
+import io.procpool.examples.metrics.MetricsEndpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -57,6 +59,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "SHA-256 rounds per item (1..10000000): the CPU work of one item, a few ms by default")
     private int rounds = 20_000;
 
+    @Mixin
+    private MetricsOption metrics;
+
     @Option(names = {"-v", "--verbose"}, description = "show the pool's log: worker starts, each crash")
     private boolean verbose;
 
@@ -67,8 +72,16 @@ final class DemoCommand implements Callable<Integer> {
             System.setProperty(POOL_LOG_LEVEL, verbose ? "info" : "error");
         }
         CommandLine cl = spec.commandLine();
-        return new DemoRun(new DemoBatch(items, seed, crashRate, rounds), workers, spares, cl.getOut(), cl.getErr(),
-                System.console() != null).run();
+        MetricsEndpoint endpoint = metrics.start(cl.getErr());  // a port in use ends the command here
+        try {
+            return new DemoRun(new DemoBatch(items, seed, crashRate, rounds), workers, spares,
+                    endpoint == null ? null : endpoint.registry(), cl.getOut(), cl.getErr(), System.console() != null)
+                    .run();
+        } finally {
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        }
     }
 
     private void validate() {
@@ -77,6 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         check(spares >= 0 && spares <= 16, "--spares must be 0..16, was " + spares);
         check(crashRate >= 0 && crashRate <= 1, "--crash-rate must be 0..1, was " + crashRate);  // NaN too
         check(rounds >= 1 && rounds <= 10_000_000, "--rounds must be 1..10000000, was " + rounds);
+        metrics.validate();
     }
 
     private void check(boolean valid, String message) {

@@ -7,54 +7,51 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.procpool.PoolFailedException;
 import io.procpool.TaskRejectedException;
 import io.procpool.runtime.TaskPool;
 
 /**
- * One run of the demo batch: builds the pool, submits every item, shows progress, prints the summary. A JVM shutdown
- * hook (Ctrl-C, SIGTERM) stops the pool and prints the summary of what finished; the JVM then exits with 128 + the
- * signal (130 for Ctrl-C). Exactly one of the two, the end of the run or the hook, prints a summary.
+ * One run of the demo batch: builds the pool, submits every item, shows progress, prints the summary. An
+ * {@link ExitHook} (Ctrl-C, SIGTERM) stops the pool and prints the summary of what finished instead.
  */
 final class DemoRun {
-
-    /** What {@link #run()} returns when the shutdown hook took over (the JVM exits 130 after a Ctrl-C anyway). */
-    static final int EXIT_INTERRUPTED = 130;
-
-    private static final Duration HOOK_WAIT = Duration.ofSeconds(10);
 
     private final DemoBatch batch;
     private final int workers;
     private final int spares;
+    private final MeterRegistry registry;
     private final PrintWriter out;
     private final PrintWriter err;
     private final BatchStats stats = new BatchStats();
     private final Progress progress;
     private final AtomicLong check = new AtomicLong();
     private final AtomicReference<String> firstFailure = new AtomicReference<>();
-    private final AtomicBoolean reported = new AtomicBoolean();
-    private final CountDownLatch printed = new CountDownLatch(1);
     private final long startNanos = System.nanoTime();
     private volatile long readyNanos;
     private volatile TaskPool pool;
-    private volatile boolean interrupted;
+    private final ExitHook hook = new ExitHook("procpool-demo-exit", this::onJvmExit);
 
-    DemoRun(DemoBatch batch, int workers, int spares, PrintWriter out, PrintWriter err, boolean terminal) {
+    /** {@code registry}: where the pool's meters go, or null for none. */
+    DemoRun(DemoBatch batch, int workers, int spares, MeterRegistry registry, PrintWriter out, PrintWriter err,
+            boolean terminal) {
         this.batch = batch;
         this.workers = workers;
         this.spares = spares;
+        this.registry = registry;
         this.out = out;
         this.err = err;
-        this.progress = new Progress(err, terminal, batch.items(), stats);
+        this.progress = new Progress(err, terminal, batch::items, stats);
     }
 
-    /** Runs the batch; returns 0 when every item ended ok, 1 otherwise, {@link #EXIT_INTERRUPTED} when cut short. */
+    /**
+     * Runs the batch; returns 0 when every item ended ok, 1 otherwise, {@link ExitHook#EXIT_INTERRUPTED} when cut
+     * short.
+     */
     int run() {
         int crashes = batch.crashCount();
         err.println(String.format(Locale.ROOT, "procpool demo: %d items of %d SHA-256 rounds on %d worker%s + %d"
@@ -62,10 +59,13 @@ final class DemoRun {
                 batch.rounds(), workers, workers == 1 ? "" : "s", spares, spares == 1 ? "" : "s", batch.seed(),
                 batch.crashRate(), crashes, crashes == 1 ? "" : "s"));
         err.flush();
-        Thread hook = new Thread(this::onJvmExit, "procpool-demo-exit");
-        Runtime.getRuntime().addShutdownHook(hook);
+        hook.install();
         try {
-            try (TaskPool p = TaskPool.builder()
+            TaskPool.Builder builder = TaskPool.builder();
+            if (registry != null) {
+                builder.meterRegistry(registry);
+            }
+            try (TaskPool p = builder
                     .name("demo")
                     .workers(workers)
                     .spares(spares)
@@ -82,13 +82,13 @@ final class DemoRun {
             }  // close(): every worker has exited and was reaped
         } finally {
             progress.stop();
-            removeHook(hook);
+            hook.remove();
         }
-        if (interrupted || !reported.compareAndSet(false, true)) {
-            return EXIT_INTERRUPTED;  // the hook prints what finished
+        if (!hook.claim()) {
+            return ExitHook.EXIT_INTERRUPTED;  // the hook prints what finished
         }
         summary().print(out);
-        printed.countDown();
+        hook.printed();
         return stats.ok() == batch.items() ? 0 : 1;
     }
 
@@ -100,7 +100,7 @@ final class DemoRun {
             try {
                 f = p.submit(batch.item(i));  // waits while the pool's queue is full
             } catch (TaskRejectedException | PoolFailedException e) {
-                if (!interrupted) {
+                if (!hook.interrupted()) {
                     firstFailure.compareAndSet(null, e.getMessage());
                 }
                 break;  // stopped or failed: the rest will not run
@@ -124,17 +124,11 @@ final class DemoRun {
 
     /** The shutdown hook. It runs beside the pool's own hook, in no set order: both stop the pool, both wait. */
     private void onJvmExit() {
-        interrupted = true;
-        if (!reported.compareAndSet(false, true)) {
-            // the run had ended and is printing its summary: let it finish before the JVM halts
-            await(printed);
-            return;
-        }
         TaskPool p = pool;
         if (p != null) {
             p.shutdownNow();
             try {
-                p.awaitTermination(HOOK_WAIT);
+                p.awaitTermination(ExitHook.WAIT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -151,22 +145,6 @@ final class DemoRun {
         return new Summary(batch.items(), stats.ok(), stats.failed(), Duration.ofNanos(now - startNanos),
                 Duration.ofNanos((ready == 0 ? now : ready) - startNanos), stats.workersStarted(),
                 stats.restartsByReason(), p == null ? 0 : p.reapedWorkers(), stats.executionQuantile(0.5),
-                stats.executionQuantile(0.99), check.get(), firstFailure.get(), interrupted);
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException exiting) {
-            // the JVM is shutting down: the hook runs or ran, and prints the summary
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(HOOK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+                stats.executionQuantile(0.99), DemoBatch.format(check.get()), firstFailure.get(), hook.interrupted());
     }
 }

@@ -1,14 +1,19 @@
 package io.procpool.examples.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The live progress of a batch on stderr. On a terminal: one line rewritten in place a few times a second, with a
- * bar; otherwise (a pipe, a log file) a plain line every second, so that logs stay readable.
+ * bar; otherwise (a pipe, a log file) a plain line every second, so that logs stay readable. While the total is not
+ * known yet (input still being read) the line shows the items so far with a {@code +} and no bar.
  */
 final class Progress {
 
@@ -16,21 +21,40 @@ final class Progress {
     private static final Duration PLAIN_EVERY = Duration.ofSeconds(1);
     private static final int BAR = 24;
 
+    /** Moves to the start of the line and clears it: the progress line is redrawn at its next update. */
+    static final String CLEAR_LINE = "\r\033[K";
+
     private final PrintWriter err;
     private final boolean terminal;
-    private final int total;
+    private final LongSupplier total;
     private final BatchStats stats;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread thread;
     private long startNanos;
 
-    Progress(PrintWriter err, boolean terminal, int total, BatchStats stats) {
+    /** {@code total}: the items of the batch, or minus the items so far while more may come. */
+    Progress(PrintWriter err, boolean terminal, LongSupplier total, BatchStats stats) {
         this.err = err;
         this.terminal = terminal;
         this.total = total;
         this.stats = stats;
-        this.thread = new Thread(this::run, "procpool-demo-progress");
+        this.thread = new Thread(this::run, "procpool-progress");
         thread.setDaemon(true);
+    }
+
+    /** Whether this process's stderr is a terminal (Linux: where /proc/self/fd/2 points), which the JDK cannot say. */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** Whether the line is rewritten in place: whoever else writes to stderr starts with {@link #CLEAR_LINE}. */
+    boolean terminal() {
+        return terminal;
     }
 
     void start() {
@@ -69,17 +93,20 @@ final class Progress {
         long ok = stats.ok();
         long failed = stats.failed();
         long done = ok + failed;
+        long t = total.getAsLong();
+        boolean known = t >= 0;
+        long items = Math.abs(t);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        int percent = total == 0 ? 100 : (int) (done * 100 / total);
-        String counts = String.format(Locale.ROOT, "%d/%d  ok %d  failed %d  %.0f tasks/s  restarts %d", done, total,
-                ok, failed, seconds > 0 ? done / seconds : 0.0, stats.restarts());
+        String counts = String.format(Locale.ROOT, "%d/%d%s  ok %d  failed %d  %.0f tasks/s  restarts %d", done,
+                items, known ? "" : "+", ok, failed, seconds > 0 ? done / seconds : 0.0, stats.restarts());
+        String percent = known ? String.format(Locale.ROOT, "%3d%%  ", items == 0 ? 100 : done * 100 / items) : "";
         if (terminal) {
-            int filled = total == 0 ? BAR : (int) (done * BAR / total);
+            int filled = items == 0 ? BAR : (int) (done * BAR / items);
+            String bar = known ? "[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "] " : "";
             // \r and a trailing clear-to-end-of-line: the line shrinks cleanly when a number gets shorter
-            err.print("\r[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "] "
-                    + String.format(Locale.ROOT, "%3d%%  ", percent) + counts + "\033[K" + (last ? "\n" : ""));
+            err.print("\r" + bar + percent + counts + "\033[K" + (last ? "\n" : ""));
         } else {
-            err.println("progress " + String.format(Locale.ROOT, "%3d%%  ", percent) + counts);
+            err.println("progress " + percent + counts);
         }
         err.flush();
     }

@@ -9,10 +9,11 @@ import java.util.stream.Collectors;
 import io.procpool.ExitReason;
 
 /**
- * What a demo run did, printed on stdout at its end (or, interrupted, with what finished so far). One fact per line,
- * a fixed label first, so that people and tests can read it.
+ * What a run did, printed at its end (or, interrupted, with what finished so far): on stdout by {@code demo}, on
+ * stderr by {@code run}, whose stdout holds the results. One fact per line, a fixed label first, so that people and
+ * tests can read it.
  *
- * @param items          items in the batch
+ * @param items          items in the batch (for {@code run}: the input lines read)
  * @param ok             items that returned a result
  * @param failed         items that failed (threw, timed out, or crashed their worker on every attempt)
  * @param wall           from the start of the command to now
@@ -22,12 +23,13 @@ import io.procpool.ExitReason;
  * @param reaped         worker processes that exited and were reaped by the pool: none is left as a zombie
  * @param p50            median execution time of the items that succeeded
  * @param p99            99th percentile of the same
- * @param check          sum of the check terms of the items that succeeded ({@link DemoBatch#checkTerm})
+ * @param check          the demo's check value, sum of the check terms of the items that succeeded
+ *                       ({@link DemoBatch#checkTerm}, {@link DemoBatch#format formatted}); null prints no check line
  * @param firstFailure   the message of the first failure, or null
  * @param interrupted    whether the run was cut short (Ctrl-C)
  */
-record Summary(int items, long ok, long failed, Duration wall, Duration poolStart, int workersStarted,
-               Map<ExitReason, Long> restarts, long reaped, Duration p50, Duration p99, long check,
+record Summary(long items, long ok, long failed, Duration wall, Duration poolStart, int workersStarted,
+               Map<ExitReason, Long> restarts, long reaped, Duration p50, Duration p99, String check,
                String firstFailure, boolean interrupted) {
 
     void print(PrintWriter out) {
@@ -47,8 +49,9 @@ record Summary(int items, long ok, long failed, Duration wall, Duration poolStar
         out.println("restarts     " + total + (restarts.isEmpty() ? "" : restarts.entrySet().stream()
                 .map(e -> e.getKey().tag() + " " + e.getValue()).collect(Collectors.joining(", ", " (", ")"))));
         out.println(String.format(Locale.ROOT, "task time    p50 %.2f ms, p99 %.2f ms", millis(p50), millis(p99)));
-        out.println("check        " + DemoBatch.format(check)
-                + (ok < items ? " (over the " + ok + " items that succeeded)" : ""));
+        if (check != null) {
+            out.println("check        " + check + (ok < items ? " (over the " + ok + " items that succeeded)" : ""));
+        }
         if (firstFailure != null) {
             out.println("first error  " + firstFailure.lines().findFirst().orElse(""));
         }
