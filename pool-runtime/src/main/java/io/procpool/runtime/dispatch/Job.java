@@ -53,5 +53,15 @@ final class Job {
         JobFuture(long id, Canceller canceller) {
             super(id, canceller);
         }
+
+        /** Fails when the pool decided the outcome first: what the listeners heard is what the future says. */
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            Job j = job;
+            if (j != null && !j.claimEnd()) {
+                return false;
+            }
+            return super.cancel(mayInterruptIfRunning);
+        }
     }
 }

@@ -82,6 +82,8 @@ public final class PoolEngine {
         String received;          // what it sent that broke the protocol
         int runs = 1;             // tasks it runs at once: min(capacity, what its HELLO says)
         int credits = 1;          // tasks it may hold: runs + prefetch
+        final ArrayDeque<Runnable> writes = new ArrayDeque<>();  // line mode: its stdin writes, in order
+        boolean writing;          // line mode, guarded by writes: a thread is running its writes
 
         WorkerInfo info() {
             return new WorkerInfo(id, child == null ? 0 : child.pid());
@@ -156,7 +158,7 @@ public final class PoolEngine {
         this.results = results;
         this.events = events;
         this.lineWriter = cfg.kind() != WorkerKind.LINE ? null
-                : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                : java.util.concurrent.Executors.newCachedThreadPool(r -> {
                     Thread t = new Thread(r, "procpool-lines-" + cfg.name());
                     t.setDaemon(true);
                     return t;
@@ -506,13 +508,44 @@ public final class PoolEngine {
         byte[] line = java.util.Arrays.copyOfRange(body, 2, body.length + 1);
         line[line.length - 1] = '\n';
         ChildProcess child = w.child;
-        lineWriter.execute(() -> {
+        writeLater(w, () -> {
             try {
                 child.write(line);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException gone) {
                 // it exited: its exit hands back what it held
+            }
+        });
+    }
+
+    /**
+     * Line mode: runs {@code write} after the worker's earlier writes, on a thread of its own while it runs: a worker
+     * that does not read its stdin blocks only its own writes, never another worker's.
+     */
+    private void writeLater(Worker w, Runnable write) {
+        synchronized (w.writes) {
+            w.writes.addLast(write);
+            if (w.writing) {
+                return;
+            }
+            w.writing = true;
+        }
+        lineWriter.execute(() -> {
+            while (true) {
+                Runnable next;
+                synchronized (w.writes) {
+                    next = w.writes.pollFirst();
+                    if (next == null) {
+                        w.writing = false;
+                        return;
+                    }
+                }
+                try {
+                    next.run();
+                } catch (RuntimeException e) {
+                    LOG.debug("{} - a write to worker {} failed", cfg.name(), w, e);
+                }
             }
         });
     }
@@ -535,7 +568,7 @@ public final class PoolEngine {
     private void endInput(Worker w) {
         if (cfg.kind() == WorkerKind.LINE) {
             ChildProcess child = w.child;
-            lineWriter.execute(child::closeStdin);
+            writeLater(w, child::closeStdin);
         } else {
             w.child.shutdownChannel();
         }
@@ -706,8 +739,11 @@ public final class PoolEngine {
         }
         @SuppressWarnings("unchecked")
         TaskFuture<Object> f = (TaskFuture<Object>) j.future;
+        if (!j.claimEnd()) {
+            return;  // cancelled first: the cancel counted and reported its end
+        }
         completed.increment();  // before the future completes: whoever sees it done sees it counted
-        if (listeners.active && j.claimEnd()) {
+        if (listeners.active) {
             listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.sentNanos - j.queuedNanos),
                     Duration.ofNanos(j.endNanos - j.sentNanos));
         }
@@ -729,12 +765,11 @@ public final class PoolEngine {
 
     // completer thread (or any: completeExceptionally is thread-safe)
     private void finish(Job j, Throwable t) {
-        failed.increment();  // before the future completes, as in completeResult
-        if (j.future.isDone()) {
-            failed.decrement();
-            return;
+        if (j.future.isDone() || !j.claimEnd()) {
+            return;  // cancelled (or answered) first: that counted and reported its end
         }
-        if (listeners.active && j.claimEnd()) {
+        failed.increment();  // before the future completes, as in completeResult
+        if (listeners.active) {
             listeners.taskEnded(j.id, TaskOutcome.of(t), j.sentNanos == 0 ? Duration.ZERO
                     : Duration.ofNanos(j.sentNanos - j.queuedNanos), j.sentNanos == 0 ? Duration.ZERO
                     : Duration.ofNanos(Math.max(0, j.endNanos - j.sentNanos)));
@@ -951,8 +986,6 @@ public final class PoolEngine {
         RunState s = state;
         if (inSlot && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                 || (s == RunState.SHUTDOWN && workLeft()))) {
-            restarts.incrementAndGet();
-            listeners.workerRestarted(info, reason);
             boolean early = reason != ExitReason.TIMEOUT && reason != ExitReason.CANCEL && (!w.ready
                     || (w.tasksDone == 0 && System.nanoTime() - w.readyNanos < HEALTHY_NANOS));
             if (!early) {
@@ -960,7 +993,9 @@ public final class PoolEngine {
             } else {
                 slotStreak[w.slot]++;
             }
-            if (!(early && countEarlyDeath("worker " + w + " " + why))) {
+            if (!(early && countEarlyDeath("worker " + w + " " + why))) {  // the breaker: no restart, none counted
+                restarts.incrementAndGet();
+                listeners.workerRestarted(info, reason);
                 if (promoteSpare(w.slot)) {
                     startSpareLater(0);
                 } else {
@@ -968,7 +1003,10 @@ public final class PoolEngine {
                 }
             }
         } else if (w.spare && failure == null && s == RunState.RUNNING) {
-            startSpareLater(w.ready ? 0 : 1000);  // a spare died: another, a little later if it never started
+            // a spare died: another, a little later if it never started (and that counts toward the breaker)
+            if (w.ready || !countEarlyDeath("warm spare " + w + " " + why)) {
+                startSpareLater(w.ready ? 0 : 1000);
+            }
         } else if (failedSuccessor && failure == null && s == RunState.RUNNING) {
             countEarlyDeath("worker " + w + " " + why);  // a successor that could not start
         }
@@ -1033,8 +1071,8 @@ public final class PoolEngine {
         timer.schedule(() -> spawner.execute(() -> {
             slotPending[slot] = false;
             RunState s = state;
-            if (slots[slot] == null && failure == null
-                    && (s == RunState.RUNNING || (s == RunState.SHUTDOWN && workLeft()))) {
+            if (slots[slot] == null && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
+                    || (s == RunState.SHUTDOWN && workLeft()))) {
                 startWorker(slot);
             } else {
                 maybeTerminated();
@@ -1088,7 +1126,7 @@ public final class PoolEngine {
     private void onCancel(TaskFuture<?> future, boolean mayInterrupt) {
         failed.increment();  // the future is already cancelled: counted a moment late
         Job j = ((Job.JobFuture<?>) future).job;
-        if (listeners.active && j.claimEnd()) {
+        if (listeners.active) {  // JobFuture.cancel claimed the end
             long sent = j.sentNanos;  // a racy read: the execution time of a cancel is approximate
             listeners.taskEnded(j.id, TaskOutcome.CANCELLED, Duration.ZERO, sent == 0 ? Duration.ZERO
                     : Duration.ofNanos(Math.max(0, System.nanoTime() - sent)));
@@ -1338,7 +1376,9 @@ public final class PoolEngine {
 
     /** I/O thread: tasks wait and every worker is full: starts more workers, up to maxWorkers. */
     private void scaleUp() {
-        if (state != RunState.RUNNING || failure != null) {
+        RunState s = state;
+        // in SHUTDOWN too: what is queued must still run, and a pool scaled down to no worker has none to run it
+        if ((s != RunState.RUNNING && s != RunState.SHUTDOWN) || failure != null) {
             return;
         }
         int live = 0;
@@ -1399,6 +1439,15 @@ public final class PoolEngine {
 
     /** I/O thread: takes {@code w} out of its slot for good; it finishes what it holds, then exits. */
     private void leave(Worker w) {
+        if (w.successor != null) {
+            // recycling was under way: the successor has no slot to take any more
+            Worker next = w.successor;
+            w.successor = null;
+            next.predecessor = null;
+            next.stopping = true;
+            next.exitReason = ExitReason.SCALE_DOWN;
+            next.child.killGroup(9);
+        }
         slots[w.slot] = null;
         aside.add(w);
         w.retired = true;
