@@ -45,7 +45,7 @@ final class DemoRun {
         this.registry = registry;
         this.out = out;
         this.err = err;
-        this.progress = new Progress(err, terminal, batch::items, stats);
+        this.progress = new Progress(err, terminal, batch::items, () -> true, stats);
     }
 
     /**

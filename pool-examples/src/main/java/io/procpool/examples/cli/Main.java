@@ -10,13 +10,13 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code procpool} command: {@code java -jar procpool-examples.jar demo}. A sub-command is one class, listed in
+ * The {@code procpool} command: {@code java -jar procpool-examples.jar demo}, {@code ... run -- COMMAND}. A sub-command is one class, listed in
  * {@code subcommands}; the error handling here serves them all: a usage error is one line on stderr and exit 2, a
  * failure one line (no stack trace) and exit 1.
  */
 @Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs procpool's programs: pools of worker processes.",
-        subcommands = {DemoCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class})
 public final class Main implements Runnable {
 
     @Spec
@@ -29,9 +29,12 @@ public final class Main implements Runnable {
 
     /** The command line with procpool's error handling; {@link #main} runs it, tests too. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main())
+        CommandLine cl = new CommandLine(new Main())
                 .setParameterExceptionHandler(Main::usageError)
                 .setExecutionExceptionHandler(Main::failure);
+        // everything from the worker command on is the command's: 'run python3 -u w.py' needs no '--'
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        return cl;
     }
 
     public static void main(String[] args) {

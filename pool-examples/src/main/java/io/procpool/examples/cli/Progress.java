@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -27,16 +28,18 @@ final class Progress {
     private final PrintWriter err;
     private final boolean terminal;
     private final LongSupplier total;
+    private final BooleanSupplier totalKnown;
     private final BatchStats stats;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread thread;
     private long startNanos;
 
-    /** {@code total}: the items of the batch, or minus the items so far while more may come. */
-    Progress(PrintWriter err, boolean terminal, LongSupplier total, BatchStats stats) {
+    /** {@code total}: the items of the batch, or so far while {@code totalKnown} says that more may come. */
+    Progress(PrintWriter err, boolean terminal, LongSupplier total, BooleanSupplier totalKnown, BatchStats stats) {
         this.err = err;
         this.terminal = terminal;
         this.total = total;
+        this.totalKnown = totalKnown;
         this.stats = stats;
         this.thread = new Thread(this::run, "procpool-progress");
         thread.setDaemon(true);
@@ -93,9 +96,8 @@ final class Progress {
         long ok = stats.ok();
         long failed = stats.failed();
         long done = ok + failed;
-        long t = total.getAsLong();
-        boolean known = t >= 0;
-        long items = Math.abs(t);
+        boolean known = totalKnown.getAsBoolean();  // first: once known, the total read next is the last
+        long items = total.getAsLong();
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         String counts = String.format(Locale.ROOT, "%d/%d%s  ok %d  failed %d  %.0f tasks/s  restarts %d", done,
                 items, known ? "" : "+", ok, failed, seconds > 0 ? done / seconds : 0.0, stats.restarts());

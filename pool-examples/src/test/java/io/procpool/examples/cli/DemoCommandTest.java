@@ -2,8 +2,10 @@ package io.procpool.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -82,6 +84,7 @@ class DemoCommandTest {
         "demo --spares 17         | --spares must be 0..16, was 17",
         "demo --bogus             | Unknown option: '--bogus'",
         "demo --workers many      | Invalid value for option '--workers': 'many' is not an int",
+        "demo --metrics-port -1   | --metrics-port must be 1..65535, or 0 for any free port, was -1",
         "''                       | a sub-command is needed"})
     void badUsageIsOneLineOnStderrAndExitTwo(String args, String problem) {
         int exit = execute(args.isEmpty() ? new String[0] : args.split(" "));
@@ -94,10 +97,36 @@ class DemoCommandTest {
     }
 
     @Test
+    void metricsPortZeroServesOnAFreePortAndSaysWhich() {
+        int exit = execute("demo", "--items", "20", "--workers", "1", "--spares", "0", "--crash-rate", "0",
+                "--rounds", "100", "--metrics-port", "0");
+
+        assertThat(exit).isZero();
+        Matcher where = Pattern.compile("(?m)^metrics at http://localhost:(\\d+)/metrics$").matcher(err.toString());
+        assertThat(where.find()).as("the metrics line on stderr").isTrue();
+        assertThat(Integer.parseInt(where.group(1))).as("the real port, not 0").isBetween(1, 65535);
+        assertThat(out.toString()).contains("items        20 ok, 0 failed (of 20)");
+        assertNoChildLeft();
+    }
+
+    @Test
+    void metricsPortInUseIsOneLineAndExitTwo() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            int exit = execute("demo", "--items", "20", "--metrics-port", Integer.toString(taken.getLocalPort()));
+
+            assertThat(exit).isEqualTo(2);
+            assertThat(err.toString().lines()).singleElement().asString().startsWith("procpool demo: --metrics-port "
+                    + taken.getLocalPort() + ": cannot listen there (Address already in use)");
+        }
+        assertThat(out.toString()).isEmpty();
+        assertNoChildLeft();
+    }
+
+    @Test
     void helpListsTheOptionsAndExitCodes() {
         assertThat(execute("demo", "--help")).isZero();
         assertThat(out.toString()).contains("--items", "--workers", "--spares", "--crash-rate", "--seed", "--rounds",
-                "130");
+                "--metrics-port", "130");
     }
 
     /** Nothing this JVM started is left: no live child, no zombie. */

@@ -38,20 +38,6 @@ final class Procs {
         return Files.exists(Path.of("/proc", Long.toString(pid)));
     }
 
-    /** Whether this JVM ignores SIGINT (started in the background by a shell without job control): children do too. */
-    static boolean sigintIgnored() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("SigIgn:")) {
-                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 1)) != 0;  // bit of signal 2
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/self/status", e);
-        }
-        return false;
-    }
-
     private static Proc read(Path dir) {
         String stat;
         try {

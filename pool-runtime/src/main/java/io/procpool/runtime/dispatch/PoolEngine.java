@@ -450,8 +450,8 @@ public final class PoolEngine {
             }
         }
         touched.clear();
-        if (!front.isEmpty() || !queue.isEmpty()) {
-            scaleUp();
+        if (minWorkers != maxWorkers && (!front.isEmpty() || !queue.isEmpty())) {
+            scaleUp();  // a fixed-size pool refills its slots by restartSlot and resize, never here
         }
         updateStats();
         maybeDrained();
