@@ -27,8 +27,9 @@ final class Completer {
         batches.add(batch);
     }
 
-    /** Stops after the batches already handed over. */
-    void stop() {
+    /** Runs {@code last} after the batches already handed over, then stops. */
+    void stop(Runnable last) {
+        batches.add(List.of(last));
         batches.add(STOP);
     }
 

@@ -1282,7 +1282,6 @@ public final class PoolEngine {
         if (!completions.isEmpty()) {
             handOff();
         }
-        completer.stop();
         timer.shutdownNow();
         if (lineWriter != null) {
             lineWriter.shutdown();
@@ -1293,18 +1292,21 @@ public final class PoolEngine {
         } catch (IllegalStateException | IllegalArgumentException exiting) {
             // the JVM is exiting (the hook may be what got us here), or it never was registered
         }
-        for (Runnable r : terminationHooks) {  // before awaitTermination returns: close() leaves no meter behind
-            if (terminationHooks.remove(r)) {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.warn("{} - a termination hook failed", cfg.name(), e);
+        // last, on the completer once every future is complete: awaitTermination returns with all of them done
+        completer.stop(() -> {
+            for (Runnable r : terminationHooks) {  // before awaitTermination returns: close() leaves no meter behind
+                if (terminationHooks.remove(r)) {
+                    try {
+                        r.run();
+                    } catch (RuntimeException e) {
+                        LOG.warn("{} - a termination hook failed", cfg.name(), e);
+                    }
                 }
             }
-        }
-        terminated.countDown();
-        LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), completed.sum(), failed.sum(),
-                restarts.get());
+            terminated.countDown();
+            LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), completed.sum(),
+                    failed.sum(), restarts.get());
+        });
     }
 
     private void onJvmExit() {
