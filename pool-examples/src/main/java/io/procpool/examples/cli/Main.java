@@ -10,9 +10,9 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code procpool} command: {@code java -jar procpool-examples.jar demo}, {@code ... run -- COMMAND}. A sub-command is one class, listed in
- * {@code subcommands}; the error handling here serves them all: a usage error is one line on stderr and exit 2, a
- * failure one line (no stack trace) and exit 1.
+ * The {@code procpool} command: {@code java -jar procpool-examples.jar demo}, {@code ... run -- COMMAND}. A
+ * sub-command is one class, listed in {@code subcommands}; the error handling here serves them all: a usage error is
+ * one line on stderr and exit 2, a failure one line (no stack trace) and exit 1.
  */
 @Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs procpool's programs: pools of worker processes.",

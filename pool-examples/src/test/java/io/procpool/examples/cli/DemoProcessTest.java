@@ -43,8 +43,8 @@ class DemoProcessTest {
             System.out.print(out);
             // 130 = 128 + SIGINT, from the JVM's exit after its hooks ran: not a death by the signal itself
             assertThat(status).isEqualTo(ExitStatus.exited(status.pid(), 130));
-            assertThat(out).contains("interrupted  partial summary: ").containsPattern("items        \\d+ ok, 0 failed, "
-                    + "\\d+ not finished \\(of 100000\\)");
+            assertThat(out).contains("interrupted  partial summary: ")
+                    .containsPattern("items        \\d+ ok, 0 failed, \\d+ not finished \\(of 100000\\)");
             Matcher m = Pattern.compile("workers      (\\d+) started, (\\d+) reaped").matcher(out);
             assertThat(m.find()).isTrue();
             assertThat(m.group(2)).as("every worker reaped by the demo itself").isEqualTo(m.group(1));
