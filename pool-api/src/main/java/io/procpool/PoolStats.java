@@ -3,9 +3,9 @@ package io.procpool;
 /**
  * A snapshot of a pool.
  *
- * @param starting  workers started and not yet ready
+ * @param starting  workers started and not yet ready (replacements, successors and spares included)
  * @param idle      ready workers holding no task
- * @param busy      workers holding at least one task
+ * @param busy      workers holding at least one task (a retiring worker finishing its last ones included)
  * @param queued    tasks waiting for a worker
  * @param inFlight  tasks sent to a worker and not finished
  * @param completed tasks finished with a result

@@ -1561,9 +1561,13 @@ public final class PoolEngine {
             }
         }
         int sp = 0;
-        for (Worker w : aside) {
-            if (w.spare && w.ready) {
+        for (Worker w : aside) {  // every live process counts once: starting spares and successors, draining ones
+            if (!w.ready) {
+                s++;
+            } else if (w.spare) {
                 sp++;
+            } else if (!w.held.isEmpty()) {
+                b++;
             }
         }
         counts = new Counts(s, i, b, inFlight.size(), sp);
