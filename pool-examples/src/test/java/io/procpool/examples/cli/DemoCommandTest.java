@@ -3,44 +3,17 @@ package io.procpool.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import picocli.CommandLine;
 
 /** {@code procpool demo} run in this JVM, with its stdout and stderr captured. */
-class DemoCommandTest {
-
-    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.log.io.procpool";
-
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-    private final String logLevel = System.getProperty(LOG_LEVEL);
-
-    @AfterEach
-    void restoreLogLevel() {
-        if (logLevel == null) {
-            System.clearProperty(LOG_LEVEL);
-        }
-    }
-
-    private int execute(String... args) {
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        System.out.print(out);
-        System.err.print(err);
-        return exit;
-    }
+class DemoCommandTest extends InProcessCli {
 
     @Test
     void batchWithCrashesEndsOkWithOneRestartPerCrashingItemAndTheExpectedCheck() {

@@ -8,8 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,45 +16,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import picocli.CommandLine;
 
 /** {@code procpool run} in this JVM over temporary files, with the reference workers; stderr captured. */
-class RunCommandTest {
+class RunCommandTest extends InProcessCli {
 
-    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.log.io.procpool";
     /** Relative to the module: surefire runs in pool-examples. */
     private static final String LINE_WORKER = Path.of("src/main/workers/shell/line_worker.sh").toString();
     private static final String PROTOCOL_WORKER = Path.of("src/main/workers/python/procpool_worker.py").toString();
 
     @TempDir
     Path dir;
-
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-    private final String logLevel = System.getProperty(LOG_LEVEL);
-
-    @AfterEach
-    void restoreLogLevel() {
-        if (logLevel == null) {
-            System.clearProperty(LOG_LEVEL);
-        }
-    }
-
-    private int execute(String... args) {
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        System.out.print(out);
-        System.err.print(err);
-        return exit;
-    }
 
     private Path file(String name, List<String> lines) throws IOException {
         return Files.write(dir.resolve(name), lines, StandardCharsets.UTF_8);
