@@ -133,13 +133,13 @@ class MetricsEndpointTest {
 
     private static void collect(JsonNode node, List<String> out) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(e -> {
+            for (var e : node.properties()) {
                 if (e.getKey().equals("expr") && e.getValue().isTextual()) {
                     out.add(e.getValue().asText());
                 } else {
                     collect(e.getValue(), out);
                 }
-            });
+            }
         } else if (node.isArray()) {
             node.forEach(n -> collect(n, out));
         }

@@ -19,7 +19,7 @@ import io.procpool.WorkerInfo;
  * Chaos: a listener that knows which workers are ready (said HELLO) and a thread that SIGKILLs a random one of them
  * at a fixed pace, counting the kills that hit.
  */
-public final class Killer implements PoolListener, AutoCloseable {
+public final class Killer implements PoolListener {
 
     private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -60,7 +60,6 @@ public final class Killer implements PoolListener, AutoCloseable {
     }
 
     /** Stops killing; returns once the thread is done. */
-    @Override
     public void close() throws InterruptedException {
         stop.set(true);
         if (thread != null) {
