@@ -80,6 +80,7 @@ public final class PoolEngine {
         ExitReason retireReason;  // why it is being recycled (its successor is starting)
         ExitReason exitReason;    // why the pool killed or stopped it; null: it died on its own
         String received;          // what it sent that broke the protocol
+        java.util.concurrent.ScheduledFuture<?> startupTimer;  // kills it if it is not ready within startupTimeout
         int runs = 1;             // tasks it runs at once: min(capacity, what its HELLO says)
         int credits = 1;          // tasks it may hold: runs + prefetch
         final ArrayDeque<Runnable> writes = new ArrayDeque<>();  // line mode: its stdin writes, in order
@@ -299,8 +300,8 @@ public final class PoolEngine {
             w.spawnNanos = System.nanoTime();
             w.child = spawner.spawn(spec);
             listeners.workerStarted(w.info());
-            timer.schedule(() -> spawner.execute(() -> startupOver(w)), cfg.startupTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            w.startupTimer = timer.schedule(() -> spawner.execute(() -> startupOver(w)),
+                    cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
             if (cfg.maxWorkerLifetime() != null) {
                 long life = (long) (cfg.maxWorkerLifetime().toNanos()
                         * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
@@ -688,6 +689,7 @@ public final class PoolEngine {
             return;
         }
         w.ready = true;
+        w.startupTimer.cancel(false);  // not needed any more: no need to keep the worker referenced until it fires
         w.readyNanos = System.nanoTime();
         w.idleSinceNanos = w.readyNanos;
         listeners.workerReady(w.info(), Duration.ofNanos(w.readyNanos - w.spawnNanos));
