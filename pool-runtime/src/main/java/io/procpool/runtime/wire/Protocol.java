@@ -4,7 +4,6 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -26,6 +25,10 @@ public final class Protocol {
     public static final int ERROR = 0x11;
     public static final int EVENT = 0x12;
     public static final int HEARTBEAT = 0x13;
+    /** Worker → manager, for workers whose HELLO lists the capability {@value #CAP_STARTED}: the task now runs. */
+    public static final int STARTED = 0x14;
+    /** The HELLO capability of a worker that sends {@link #STARTED} before it starts each task. */
+    public static final String CAP_STARTED = "started";
 
     private Protocol() {
     }
@@ -41,6 +44,7 @@ public final class Protocol {
             case ERROR -> "ERROR";
             case EVENT -> "EVENT";
             case HEARTBEAT -> "HEARTBEAT";
+            case STARTED -> "STARTED";
             default -> "unknown type 0x" + Integer.toHexString(type);
         };
     }
@@ -68,11 +72,79 @@ public final class Protocol {
 
     // ---- ERROR bodies: three length-prefixed UTF-8 strings
 
-    /** The ERROR body for a throwable: its class, message and stack trace text. */
+    /** The most characters of a message, or of a stack trace, that an ERROR body carries; the rest is cut. */
+    public static final int MAX_ERROR_TEXT = 64 * 1024;
+    /** The last resort when even a short ERROR cannot be encoded (the worker is out of memory). */
+    private static final byte[] OUT_OF_MEMORY = errorBody(OutOfMemoryError.class.getName(),
+            "the worker ran out of memory while encoding this task's error", "");
+
+    /**
+     * The ERROR body for a throwable: its class, message and stack trace text, each cut to {@link #MAX_ERROR_TEXT}
+     * characters. Never throws and never fails for the throwable's size: when memory is short it falls back to
+     * the class and the start of the message, then to a fixed body.
+     */
     public static byte[] errorBody(Throwable t) {
-        StringWriter stack = new StringWriter();
-        t.printStackTrace(new PrintWriter(stack));
-        return errorBody(t.getClass().getName(), t.getMessage(), stack.toString());
+        try {
+            BoundedWriter stack = new BoundedWriter(MAX_ERROR_TEXT);
+            t.printStackTrace(new PrintWriter(stack));
+            return errorBody(t.getClass().getName(), clip(t.getMessage(), MAX_ERROR_TEXT), stack.toString());
+        } catch (Throwable tooBig) {
+            try {
+                return errorBody(t.getClass().getName(), clip(t.getMessage(), 1000), "");
+            } catch (Throwable stillTooBig) {
+                return OUT_OF_MEMORY.clone();
+            }
+        }
+    }
+
+    /** {@code text} cut to {@code max} characters, saying so; null stays null. */
+    public static String clip(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        return text.substring(0, max) + "... (" + text.length() + " characters, cut)";
+    }
+
+    /** A writer that keeps the first {@code max} characters and drops the rest, so a huge trace never grows it. */
+    private static final class BoundedWriter extends java.io.Writer {
+        private final StringBuilder text = new StringBuilder();
+        private final int max;
+        private boolean cut;
+
+        BoundedWriter(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            int room = max - text.length();
+            if (len > room) {
+                cut = true;
+            }
+            text.append(buf, off, Math.max(0, Math.min(len, room)));
+        }
+
+        @Override
+        public void write(String str, int off, int len) {
+            int room = max - text.length();
+            if (len > room) {
+                cut = true;
+            }
+            text.append(str, off, off + Math.max(0, Math.min(len, room)));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public String toString() {
+            return cut ? text + "\n\t... (cut at " + max + " characters)" : text.toString();
+        }
     }
 
     public static byte[] errorBody(String className, String message, String stack) {
@@ -84,25 +156,87 @@ public final class Protocol {
         return b.array();
     }
 
-    /** Reads an ERROR body: {class, message, stack}. */
+    /**
+     * Reads an ERROR body: {class, message, stack}. Every length is checked against what the body holds before it
+     * sizes anything: the bytes come from a worker.
+     *
+     * @throws IllegalArgumentException when the body is not three length-prefixed strings that fill it exactly
+     */
     public static String[] readError(ByteBuffer body) {
         String[] out = new String[3];
         for (int i = 0; i < 3; i++) {
+            if (body.remaining() < 4) {
+                throw new IllegalArgumentException("string " + (i + 1) + " of 3 has no length: " + body.remaining()
+                        + " bytes left");
+            }
             int n = body.getInt();
-            byte[] bytes = new byte[n];
-            body.get(bytes);
-            out[i] = new String(bytes, StandardCharsets.UTF_8);
+            if (n < 0 || n > body.remaining()) {
+                throw new IllegalArgumentException("string " + (i + 1) + " of 3 claims " + Integer.toUnsignedString(n)
+                        + " bytes, " + body.remaining() + " left");
+            }
+            byte[] text = new byte[n];
+            body.get(text);
+            out[i] = new String(text, StandardCharsets.UTF_8);
+        }
+        if (body.hasRemaining()) {
+            throw new IllegalArgumentException(body.remaining() + " bytes after the third string");
         }
         return out;
     }
 
     // ---- HELLO
 
+    /** A worker's HELLO: protocol version, pid, capacity and capabilities. */
+    public record Hello(int version, long pid, int capacity, java.util.Set<String> capabilities) {
+        public boolean has(String capability) {
+            return capabilities.contains(capability);
+        }
+    }
+
     public static byte[] helloBody(long pid, int capacity, String capabilities) {
         byte[] caps = capabilities.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(12 + caps.length);
         b.putShort((short) VERSION).putInt((int) pid).putInt(capacity).putShort((short) caps.length).put(caps);
         return b.array();
+    }
+
+    /**
+     * Reads a HELLO body (after the header). The capabilities field is optional (a body of 10 bytes has none); when
+     * present its length is checked against the body.
+     *
+     * @throws IllegalArgumentException when the body is too short, of another version, or its capacity is below 1
+     */
+    public static Hello readHello(ByteBuffer body) {
+        if (body.remaining() < 10) {
+            throw new IllegalArgumentException("a HELLO of " + body.remaining() + " bytes, under the 10 it needs");
+        }
+        int version = body.getShort() & 0xffff;
+        if (version != VERSION) {
+            throw new IllegalArgumentException("a HELLO of protocol version " + version + ", not " + VERSION);
+        }
+        long pid = Integer.toUnsignedLong(body.getInt());
+        int capacity = body.getInt();
+        if (capacity < 1) {
+            throw new IllegalArgumentException("a HELLO with capacity " + capacity);
+        }
+        java.util.Set<String> caps = java.util.Set.of();
+        if (body.remaining() >= 2) {
+            int n = body.getShort() & 0xffff;
+            if (n > body.remaining()) {
+                throw new IllegalArgumentException("a HELLO whose capabilities claim " + n + " bytes, "
+                        + body.remaining() + " left");
+            }
+            byte[] text = new byte[n];
+            body.get(text);
+            caps = new java.util.HashSet<>();
+            for (String c : new String(text, StandardCharsets.UTF_8).split(",")) {
+                if (!c.isBlank()) {
+                    caps.add(c.trim());
+                }
+            }
+            caps = java.util.Set.copyOf(caps);
+        }
+        return new Hello(version, pid, capacity, caps);
     }
 
     /** Writes a whole frame (length, header, body) to a stream. */

@@ -3,10 +3,8 @@ package io.procpool.runtime.wire;
 import java.util.List;
 
 import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ClosureSerializer;
-import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.minlog.Log;
 import org.objenesis.strategy.StdInstantiatorStrategy;
@@ -22,13 +20,18 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
 public final class Serialization {
 
     private static final int MAX_BUFFER = 1 << 30;
+    /**
+     * The stack size of the threads that decode what crossed a process boundary (the manager's completer, the
+     * worker's task threads): object graphs up to {@value CheckedKryo#MAX_DEPTH} deep with a wide margin.
+     */
+    public static final long DECODER_STACK = 8L << 20;
 
     private final List<String> allowed;
     private final ClassLoader loader;
     // one Kryo per thread: a pool would allocate a queue node on every obtain and free
     private final ThreadLocal<Kryo> kryos = ThreadLocal.withInitial(this::newKryo);
     private final ThreadLocal<Output> outputs = ThreadLocal.withInitial(() -> new Output(4096, MAX_BUFFER));
-    private final ThreadLocal<Input> inputs = ThreadLocal.withInitial(Input::new);
+    private final ThreadLocal<BoundedInput> inputs = ThreadLocal.withInitial(BoundedInput::new);
 
     public Serialization(List<String> allowed, ClassLoader loader) {
         this.allowed = List.copyOf(allowed);
@@ -41,23 +44,36 @@ public final class Serialization {
         return allowed;
     }
 
+    /**
+     * One closure serializer for every Kryo of this JVM. Its constructor writes static fields of Kryo's (set, then
+     * cleared again when the JVM refuses access), so building one per thread races with lambdas being written on
+     * other threads; and it warns on stdout through minlog when access is refused, as it is in a JVM without
+     * {@code --add-opens java.base/java.lang.invoke} (the caller's need not have it; the workers get it). Kryo then
+     * resolves lambdas through their capturing class, which works.
+     */
+    private static final class Closures {
+        static final ClosureSerializer SERIALIZER = create();
+
+        private static ClosureSerializer create() {
+            int level = Log.TRACE ? Log.LEVEL_TRACE : Log.DEBUG ? Log.LEVEL_DEBUG : Log.INFO ? Log.LEVEL_INFO
+                    : Log.WARN ? Log.LEVEL_WARN : Log.ERROR ? Log.LEVEL_ERROR : Log.LEVEL_NONE;
+            Log.set(Math.max(level, Log.LEVEL_ERROR));  // once per JVM, while this class initializes
+            try {
+                return new ClosureSerializer();
+            } finally {
+                Log.set(level);
+            }
+        }
+    }
+
     private Kryo newKryo() {
-        Kryo k = new Kryo();
+        Kryo k = new CheckedKryo();
         k.setClassLoader(loader);
         k.setReferences(true);
         k.setRegistrationRequired(!allowed.isEmpty());
         k.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-        ImmutableCollectionsSerializers.addDefaultSerializers(k);
-        // Without --add-opens java.base/java.lang.invoke the serializer warns and falls back to resolving lambdas
-        // through their capturing class, which works; the worker JVMs get the flag, the caller's need not.
-        int level = Log.TRACE ? Log.LEVEL_TRACE : Log.DEBUG ? Log.LEVEL_DEBUG : Log.INFO ? Log.LEVEL_INFO
-                : Log.WARN ? Log.LEVEL_WARN : Log.ERROR ? Log.LEVEL_ERROR : Log.LEVEL_NONE;
-        Log.set(Math.max(level, Log.LEVEL_ERROR));
-        try {
-            k.register(ClosureSerializer.Closure.class, new ClosureSerializer());
-        } finally {
-            Log.set(level);
-        }
+
+        k.register(ClosureSerializer.Closure.class, Closures.SERIALIZER);
         if (!allowed.isEmpty()) {
             k.register(Object[].class);
             k.register(Class.class);
@@ -88,9 +104,13 @@ public final class Serialization {
         return out.toBytes();
     }
 
-    /** Reads an object written by {@link #serialize}. */
+    /**
+     * Reads an object written by {@link #serialize}. The bytes may come from a worker: every count in them is checked
+     * against their length before it sizes anything, and the object graph is at most {@value CheckedKryo#MAX_DEPTH}
+     * deep; a message that breaks either rule fails with a {@code KryoException}.
+     */
     public Object deserialize(byte[] bytes, int offset, int length) {
-        Input in = inputs.get();
+        BoundedInput in = inputs.get();
         in.setBuffer(bytes, offset, length);
         try {
             return kryos.get().readClassAndObject(in);
