@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The thread that completes futures, so that no caller's continuation ever runs on the I/O thread. It takes
- * whole batches: one hand-off for all the results one read of the I/O thread brought.
+ * whole batches: one hand-off for all the results one read of the I/O thread brought. It also decodes results,
+ * so its stack is sized for the deepest object graph the codec lets through.
  */
 final class Completer {
 
@@ -18,7 +19,9 @@ final class Completer {
     private final LinkedBlockingQueue<List<Runnable>> batches = new LinkedBlockingQueue<>();
 
     Completer(String name) {
-        Thread thread = new Thread(this::run, "procpool-complete-" + name);
+        // it decodes what workers sent: a stack deep enough for any graph Kryo lets through
+        Thread thread = new Thread(null, this::run, "procpool-complete-" + name,
+                io.procpool.runtime.wire.Serialization.DECODER_STACK);
         thread.setDaemon(true);
         thread.start();
     }
@@ -47,7 +50,7 @@ final class Completer {
             for (Runnable r : batch) {
                 try {
                     r.run();
-                } catch (RuntimeException | Error e) {
+                } catch (Throwable e) {  // each completion fails its own task on any error; this is the last guard
                     LOG.error("completing a task future failed", e);
                 }
             }

@@ -25,6 +25,8 @@ final class Job {
     PoolEngine.Worker worker;
     ScheduledFuture<?> timer;
     boolean cancelSent;
+    /** Its worker said STARTED for it (workers that report it): it ran, so a crash now uses an attempt. */
+    boolean started;
     /** The pool has decided its outcome (timeout, cancel, failure): its future completes soon, if not yet. */
     boolean settled;
     /** 1 once its end was reported to the listeners: exactly once, whichever of completer and cancel comes first. */

@@ -53,6 +53,8 @@ public final class PoolEngine {
     /** A worker that did a task, or lived this long after HELLO, was healthy: its death resets the back-off. */
     private static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] EMPTY = new byte[0];
+    /** How long a worker may live on after its channel ended before it is killed: its exit is normally a moment away. */
+    private static final long CHANNEL_END_GRACE_MILLIS = 1000;
 
     enum RunState { STARTING, RUNNING, SHUTDOWN, STOP, TERMINATED }
 
@@ -83,6 +85,7 @@ public final class PoolEngine {
         java.util.concurrent.ScheduledFuture<?> startupTimer;  // kills it if it is not ready within startupTimeout
         int runs = 1;             // tasks it runs at once: min(capacity, what its HELLO says)
         int credits = 1;          // tasks it may hold: runs + prefetch
+        boolean reportsStarted;   // its HELLO lists "started": it says STARTED before each task it runs
         final ArrayDeque<Runnable> writes = new ArrayDeque<>();  // line mode: its stdin writes, in order
         boolean writing;          // line mode, guarded by writes: a thread is running its writes
 
@@ -142,6 +145,8 @@ public final class PoolEngine {
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
     private List<Runnable> completions = new ArrayList<>();
+    private List<Object> stopping;  // shutdownNow: the tasks that never started, found so far
+    private final List<CompletableFuture<List<Object>>> stopResults = new ArrayList<>();  // shutdownNow callers waiting
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
     /** Worker and task counts, published as one value so that a reader never sees half an update. */
@@ -260,66 +265,58 @@ public final class PoolEngine {
             command.add(1, cdsOption);
             w.cdsRecording = cdsOption.startsWith("-XX:ArchiveClassesAtExit") ? unique : 0;
         }
-        ProcessSpec.Builder b = ProcessSpec.builder(command);
-        if (cfg.directory() != null) {
-            b.directory(cfg.directory());
-        }
-        b.name(w.id)
-                .env(cfg.environment())
-                .env("PROCPOOL_WORKER", w.id)
-                .stdout(Redirect.LOG)
-                .stderr(Redirect.LOG)
-                .maxMessageSize(cfg.maxMessageSize());
-        switch (cfg.kind()) {
-            case JVM -> b.argv0("procpool:" + cfg.name() + ":" + (slot >= 0 ? Integer.toString(slot + 1) : "spare"))
-                    .channelFd(0);
-            case PROTOCOL -> {
-                b.env("PROCPOOL_MAX_FRAME", Integer.toString(cfg.maxMessageSize()));
-                if (cfg.heartbeatTimeout() != null) {
-                    b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Math.max(10, cfg.heartbeatTimeout().toMillis() / 3)));
-                }
-            }
-            case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line));
-        }
-        ProcessSpec spec = b
-                .onMessage(new io.procpool.runtime.process.MessageHandler() {
-                    @Override
-                    public void onMessage(ChildProcess child, ByteBuffer message) {
-                        PoolEngine.this.onMessage(w, message);
-                    }
-
-                    @Override
-                    public void onOversize(ChildProcess child, long size) {
-                        protocolError(w, "a frame of " + size + " bytes, over maxMessageSize " + cfg.maxMessageSize(),
-                                "a header with length " + size);
-                    }
-                })
-                .onExit(status -> onExit(w, status))
-                .build();
         try {
+            ProcessSpec.Builder b = ProcessSpec.builder(command);
+            if (cfg.directory() != null) {
+                b.directory(cfg.directory());
+            }
+            b.name(w.id)
+                    .inheritEnvironment(cfg.inheritEnvironment())
+                    .env(cfg.environment())
+                    .env("PROCPOOL_WORKER", w.id)
+                    .stdout(Redirect.LOG)
+                    .stderr(Redirect.LOG)
+                    .maxMessageSize(cfg.maxMessageSize());
+            switch (cfg.kind()) {
+                case JVM -> b.argv0("procpool:" + cfg.name() + ":" + (slot >= 0 ? Integer.toString(slot + 1) : "spare"))
+                        .channelFd(0);
+                case PROTOCOL -> {
+                    b.env("PROCPOOL_MAX_FRAME", Integer.toString(cfg.maxMessageSize()));
+                    if (cfg.heartbeatTimeout() != null) {
+                        b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Math.max(10, cfg.heartbeatTimeout().toMillis() / 3)));
+                    }
+                }
+                case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line));
+            }
+            ProcessSpec spec = b
+                    .onMessage(new io.procpool.runtime.process.MessageHandler() {
+                        @Override
+                        public void onMessage(ChildProcess child, ByteBuffer message) {
+                            PoolEngine.this.onMessage(w, message);
+                        }
+
+                        @Override
+                        public void onOversize(ChildProcess child, long size) {
+                            protocolError(w, "a frame of length " + size + ", over maxMessageSize "
+                                    + (cfg.maxMessageSize() - Protocol.HEADER) + " (+ " + Protocol.HEADER
+                                    + " bytes of header)", "a header with length " + size);
+                        }
+
+                        @Override
+                        public void onEnd(ChildProcess child) {
+                            channelEnded(w);
+                        }
+                    })
+                    .onExit(status -> onExit(w, status))
+                    .build();
             w.spawnNanos = System.nanoTime();
             w.child = spawner.spawn(spec);
-            listeners.workerStarted(w.info());
-            w.startupTimer = timer.schedule(() -> spawner.execute(() -> startupOver(w)),
-                    cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            if (cfg.maxWorkerLifetime() != null) {
-                long life = (long) (cfg.maxWorkerLifetime().toNanos()
-                        * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
-                timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), life, TimeUnit.NANOSECONDS);
-            }
-            if (intoSlot) {
-                slots[slot] = w;
-            } else {
-                aside.add(w);
-            }
-            if (cfg.kind() == WorkerKind.LINE) {
-                w.runs = 1;
-                w.credits = 1 + cfg.prefetch();
-                onHello(w);  // a line-mode worker says nothing first: it is ready once it runs
-            }
-        } catch (SpawnException e) {
+        } catch (RuntimeException e) {  // ENOENT, EACCES, a bad directory or environment: whatever stops the spawn
+            String why = e instanceof SpawnException ? e.getMessage()
+                    : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
             if (w.spare) {
-                LOG.warn("{} - could not start a warm spare: {}", cfg.name(), e.getMessage());
+                LOG.warn("{} - could not start a warm spare: {}", cfg.name(), why);
+                updateStats();
                 return;
             }
             if (w.cdsRecording != 0) {
@@ -327,17 +324,38 @@ public final class PoolEngine {
             }
             if (!intoSlot) {
                 w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
-                LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, e.getMessage());
-                countEarlyDeath(e.getMessage());
+                LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, why);
+                countEarlyDeath(why);
+                updateStats();
                 return;
             }
-            startFailed(e.getMessage());
+            startFailed(why);
             if (state != RunState.STARTING) {
                 slotStreak[slot]++;
-                if (!countEarlyDeath(e.getMessage())) {
+                if (!countEarlyDeath(why)) {
                     restartSlot(slot);
                 }
             }
+            updateStats();
+            return;
+        }
+        listeners.workerStarted(w.info());
+        w.startupTimer = timer.schedule(() -> spawner.execute(() -> startupOver(w)),
+                cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        if (cfg.maxWorkerLifetime() != null) {
+            long life = (long) (cfg.maxWorkerLifetime().toNanos()
+                    * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+            timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), life, TimeUnit.NANOSECONDS);
+        }
+        if (intoSlot) {
+            slots[slot] = w;
+        } else {
+            aside.add(w);
+        }
+        if (cfg.kind() == WorkerKind.LINE) {
+            w.runs = 1;
+            w.credits = 1 + cfg.prefetch();
+            onHello(w);  // a line-mode worker says nothing first: it is ready once it runs
         }
         updateStats();
     }
@@ -472,6 +490,7 @@ public final class PoolEngine {
 
     private void send(Worker w, Job j) {
         j.worker = w;
+        j.started = false;
         w.held.addLast(j);
         inFlight.put(j.id, j);
         j.body[0] = (byte) (j.attempt >>> 8);
@@ -562,7 +581,7 @@ public final class PoolEngine {
             protocolError(w, "a line for no request", quote(line));
             return;
         }
-        onReply(w, j, Protocol.RESULT, line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        onReply(w, j, line.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
     }
 
     /** Line mode: ends the worker's input once all written requests are out: it finishes and exits. */
@@ -596,6 +615,14 @@ public final class PoolEngine {
         if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
             return;  // it broke the protocol: nothing more it says is believed
         }
+        try {
+            readMessage(w, m);
+        } catch (Throwable t) {  // OutOfMemoryError included: a frame that cannot be read fails its worker, never the loop
+            protocolError(w, "a frame that could not be read (" + t + ")", hex(m));
+        }
+    }
+
+    private void readMessage(Worker w, ByteBuffer m) {
         w.lastHeardNanos = System.nanoTime();
         if (m.remaining() < Protocol.HEADER) {
             protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", hex(m));
@@ -605,20 +632,26 @@ public final class PoolEngine {
         long id = Protocol.task(m);
         switch (type) {
             case Protocol.HELLO -> {
-                ByteBuffer hello = m.duplicate().position(m.position() + Protocol.HEADER);
-                if (hello.remaining() < 10 || hello.getShort() != Protocol.VERSION) {
-                    protocolError(w, "a HELLO that is not of protocol version " + Protocol.VERSION, hex(m));
+                Protocol.Hello hello;
+                try {
+                    hello = Protocol.readHello(m.duplicate().position(m.position() + Protocol.HEADER));
+                } catch (IllegalArgumentException e) {
+                    protocolError(w, e.getMessage(), hex(m));
                     return;
                 }
-                hello.getInt();  // pid
-                int capacity = hello.getInt();
-                if (capacity < 1) {
-                    protocolError(w, "a HELLO with capacity " + capacity, hex(m));
-                    return;
-                }
-                w.runs = Math.min(cfg.capacity(), capacity);
+                w.runs = Math.min(cfg.capacity(), hello.capacity());
                 w.credits = w.runs + cfg.prefetch();
+                w.reportsStarted = hello.has(Protocol.CAP_STARTED);
                 onHello(w);
+            }
+            case Protocol.STARTED -> {
+                Job j = inFlight.get(id);
+                if (!w.reportsStarted || j == null || j.worker != w || j.started) {
+                    protocolError(w, "STARTED for task " + id + (w.reportsStarted ? ", which it does not hold or"
+                            + " started before" : " from a worker whose HELLO did not list \"started\""), hex(m));
+                    return;
+                }
+                j.started = true;
             }
             case Protocol.RESULT, Protocol.ERROR -> {
                 Job j = inFlight.get(id);
@@ -627,15 +660,17 @@ public final class PoolEngine {
                     return;
                 }
                 byte[] body = bodyOf(m);
+                String[] error = null;
                 if (type == Protocol.ERROR) {
                     try {
-                        Protocol.readError(ByteBuffer.wrap(body));
+                        error = Protocol.readError(ByteBuffer.wrap(body));
                     } catch (RuntimeException e) {
-                        protocolError(w, "an ERROR whose body is not three length-prefixed strings", hex(m));
+                        protocolError(w, "an ERROR whose body is not three length-prefixed strings: "
+                                + e.getMessage(), hex(m));
                         return;
                     }
                 }
-                onReply(w, j, type, body);
+                onReply(w, j, body, error);
             }
             case Protocol.EVENT -> {
                 Job j = inFlight.get(id);
@@ -648,7 +683,7 @@ public final class PoolEngine {
                     Object event;
                     try {
                         event = events.decode(body);
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) {  // the bytes are a worker's: an Error decoding them drops the event
                         LOG.warn("{} - an event of task {} cannot be decoded; dropped: {}", cfg.name(), j.id, e.toString());
                         return;
                     }
@@ -660,8 +695,8 @@ public final class PoolEngine {
         }
     }
 
-    /** I/O thread: the answer to {@code j}: its future completes on the completer. */
-    private void onReply(Worker w, Job j, int type, byte[] body) {
+    /** I/O thread: the answer to {@code j} (an ERROR's three strings, or null): its future completes on the completer. */
+    private void onReply(Worker w, Job j, byte[] body, String[] error) {
         inFlight.remove(j.id);
         w.held.remove(j);
         if (j.timer != null) {
@@ -673,7 +708,7 @@ public final class PoolEngine {
         }
         w.tasksDone++;
         afterTask(w);
-        complete(type == Protocol.RESULT ? () -> completeResult(j, body) : () -> completeError(j, w.id, body));
+        complete(error == null ? () -> completeResult(j, body) : () -> completeError(j, w.id, error));
         scheduleDispatch();
     }
 
@@ -705,6 +740,28 @@ public final class PoolEngine {
         scheduleDispatch();
     }
 
+    /**
+     * I/O thread: {@code w}'s channel ended (it closed its end) while it runs. Normally its exit follows at once; one
+     * that lives on can never answer what it holds, so past a short grace it is killed: a protocol error, unless it
+     * was ending anyway with nothing held.
+     */
+    private void channelEnded(Worker w) {
+        timer.schedule(() -> spawner.execute(() -> {
+            if (w.child.exitStatus().isPresent() || w.exitReason == ExitReason.PROTOCOL_ERROR) {
+                return;
+            }
+            String what = "it closed its channel but did not exit within " + CHANNEL_END_GRACE_MILLIS + " ms";
+            if (w.stopping && w.held.isEmpty()) {
+                w.killReason = what;
+                w.child.killGroup(9);
+                w.child.kill(9);
+            } else {
+                protocolError(w, what, "end of stream");
+                w.child.kill(9);
+            }
+        }), CHANNEL_END_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
     private void protocolError(Worker w, String what, String received) {
         if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
             return;  // more of the same before it died
@@ -734,9 +791,9 @@ public final class PoolEngine {
         Object value;
         try {
             value = results.decode(body);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {  // the bytes are a worker's: even an Error decoding them fails this task alone
             finish(j, new TaskFailedException(cfg.name() + " - the result of task " + j.id
-                    + " cannot be deserialized here: " + e.getMessage(), e.getClass().getName(), e.getMessage(), ""));
+                    + " cannot be deserialized here: " + e, e.getClass().getName(), e.getMessage(), ""));
             return;
         }
         @SuppressWarnings("unchecked")
@@ -755,8 +812,7 @@ public final class PoolEngine {
     }
 
     // completer thread
-    private void completeError(Job j, String workerId, byte[] body) {
-        String[] e = Protocol.readError(ByteBuffer.wrap(body));
+    private void completeError(Job j, String workerId, String[] e) {
         if (e[0].equals(CancellationException.class.getName())) {
             finish(j, new CancellationException(e[1]));
             return;
@@ -951,13 +1007,19 @@ public final class PoolEngine {
         int index = 0;
         List<Job> back = new ArrayList<>();
         for (Job j : w.held) {
-            boolean ran = index++ < w.runs;
+            // exact when the worker says STARTED; otherwise the protocol's rule: answers are out before the next
+            // task starts, so the oldest `runs` held tasks are the running ones
+            boolean ran = w.reportsStarted ? j.started : index++ < w.runs;
             inFlight.remove(j.id);
             if (j.timer != null) {
                 j.timer.cancel(false);
             }
             if (j.settled || j.future.isDone()) {
                 continue;  // cancelled, timed out or failed: already answered
+            }
+            if (failure == null && stopping != null && !ran) {
+                returned(j, stopping);  // shutdownNow: held, never started
+                continue;
             }
             if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
                 settle(j, failure != null ? new PoolFailedException(failure)
@@ -1014,6 +1076,7 @@ public final class PoolEngine {
         }
         updateStats();
         scheduleDispatch();
+        maybeStopped();
         maybeTerminated();
     }
 
@@ -1205,6 +1268,12 @@ public final class PoolEngine {
         maybeTerminated();
     }
 
+    /**
+     * Stops everything: cancels what waits, kills every worker, and returns the tasks that never started: those
+     * queued, and those held by a worker that had not started them (it said no STARTED for them, or, for a worker
+     * that does not say STARTED, beyond the ones it runs). It waits for the killed workers' exits, whose last
+     * messages say what they had started (a SIGKILL takes a millisecond or so; at most {@link #STOP_WAIT_SECONDS}).
+     */
     public List<Object> shutdownNow() {
         CompletableFuture<List<Object>> result = new CompletableFuture<>();
         synchronized (this) {
@@ -1212,36 +1281,66 @@ public final class PoolEngine {
                 state = RunState.STOP;
             }
         }
-        spawner.execute(() -> result.complete(stopNow()));
+        spawner.execute(() -> stopNow(result));
         try {
-            return result.get();
+            return result.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();
+        } catch (java.util.concurrent.TimeoutException e) {
+            // a worker that does not die (uninterruptible sleep): what it held counts as started, and is cancelled
+            CompletableFuture<List<Object>> late = new CompletableFuture<>();
+            spawner.execute(() -> late.complete(giveUpStopping()));
+            return late.join();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
     }
 
-    /** I/O thread (or after it stopped): cancels what waits and what runs, kills every worker. */
-    private List<Object> stopNow() {
+    private static final long STOP_WAIT_SECONDS = 10;
+
+    /** I/O thread (or after it stopped): cancels what waits, kills every worker; their exits settle what they held. */
+    private void stopNow(CompletableFuture<List<Object>> result) {
         state = state == RunState.TERMINATED ? state : RunState.STOP;
-        List<Object> neverStarted = new ArrayList<>();
+        List<Object> neverStarted = stopping == null ? new ArrayList<>() : stopping;
         for (Job j : drainQueued()) {
             if (!j.settled) {
-                neverStarted.add(j.task);
-                j.settled = true;
-                complete(() -> j.future.cancel(false));
+                returned(j, neverStarted);
             }
         }
+        stopping = neverStarted;
+        stopResults.add(result);
+        killAll();
+        maybeStopped();
+        maybeTerminated();
+    }
+
+    /** I/O thread: a job that never started goes back to the caller of shutdownNow; its future is cancelled. */
+    private void returned(Job j, List<Object> neverStarted) {
+        neverStarted.add(j.task);
+        j.settled = true;
+        complete(() -> j.future.cancel(false));
+    }
+
+    /** I/O thread: once no worker holds a job any more, shutdownNow learns what never started. */
+    private void maybeStopped() {
+        if (stopResults.isEmpty() || !inFlight.isEmpty()) {
+            return;
+        }
+        List<Object> list = List.copyOf(stopping);
+        for (CompletableFuture<List<Object>> r : stopResults) {
+            r.complete(list);
+        }
+        stopResults.clear();
+    }
+
+    private List<Object> giveUpStopping() {
         for (Job j : inFlight.values()) {
             if (!j.settled) {
                 settle(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id));
             }
         }
-        killAll();
-        maybeTerminated();
-        return neverStarted;
+        return stopping == null ? List.of() : List.copyOf(stopping);
     }
 
     private List<Job> drainQueued() {

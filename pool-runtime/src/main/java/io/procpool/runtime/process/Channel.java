@@ -368,6 +368,13 @@ final class Channel implements EventLoop.Handler {
                 }
             }
             end();
+            if (!draining && handler != null) {  // the child ended its channel while it runs
+                try {
+                    handler.onEnd(owner);
+                } catch (RuntimeException | Error t) {
+                    LOG.error("{} - message handler failed", owner, t);
+                }
+            }
             return;
         }
         if (hangup && !inClosed && !readPaused) {

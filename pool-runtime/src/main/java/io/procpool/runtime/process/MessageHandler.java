@@ -19,4 +19,13 @@ public interface MessageHandler {
         org.slf4j.LoggerFactory.getLogger(MessageHandler.class).warn("{} - the child sent a message of {} bytes,"
                 + " over the channel's maxMessageSize; it was skipped", child, size);
     }
+
+    /**
+     * The child closed its end of the channel (or the channel broke) while it still runs: no more messages will
+     * come. Called at most once, on the I/O thread; not called when the channel ends because the child exited.
+     * A child that closes its channel normally exits a moment later; one that lives on holds whatever it was asked
+     * to do for good. By default nothing happens.
+     */
+    default void onEnd(ChildProcess child) {
+    }
 }

@@ -1,12 +1,9 @@
 package io.procpool.runtime.worker;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.LinkedBlockingQueue;
 
 import com.esotericsoftware.kryo.KryoException;
 import io.procpool.Task;
@@ -28,9 +24,12 @@ import io.procpool.runtime.wire.Serialization;
 /**
  * The program a {@code TaskPool} execs for each JVM worker. It takes its channel at fd 0 with
  * {@code System.inheritedChannel()} (no native code: a cold JVM pays hundreds of milliseconds for any), says
- * HELLO, and runs tasks on {@code capacity} threads. A writer thread sends replies, as many per write as are
- * ready. SHUTDOWN: finish what it holds, reply, exit. End of stream (the manager is gone): finish the tasks in
- * hand, drop the rest, exit.
+ * HELLO, and runs tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
+ * writes the answer itself before it takes the next ({@link FrameWriter}), so the manager always knows which task
+ * was running. Every task gets an answer, whatever it throws (an error too big or too deep to encode becomes a
+ * short one); an error outside a task (in the worker's own reading or writing) halts the worker, so the manager
+ * sees a crash rather than a task that never ends. SHUTDOWN: finish what it holds, reply, exit. End of stream
+ * (the manager is gone): finish the tasks in hand, drop the rest, exit.
  *
  * <p>Configured by the pool: environment {@code PROCPOOL_WORKER} (its id); system properties {@code procpool.capacity},
  * {@code procpool.maxFrame}, {@code procpool.allow} (the allowlist, comma separated).
@@ -45,10 +44,9 @@ public final class WorkerMain {
     private final Serialization serialization;
     private final DataInputStream in;
     private final LinkedBlockingDeque<Held> tasks = new LinkedBlockingDeque<>();
-    private final LinkedBlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
     private final Map<Long, Running> running = new HashMap<>();
     private final java.util.Set<Long> cancelledEarly = new java.util.HashSet<>();
-    private final DataOutputStream out;
+    private final FrameWriter out;
 
     private record Held(long id, int attempt, byte[] body) {
     }
@@ -86,7 +84,12 @@ public final class WorkerMain {
 
         @Override
         public void emit(Object event) {
-            reply(Protocol.EVENT, held.id, serialization.serialize(event));
+            byte[] body = serialization.serialize(event);
+            if (body.length > out.maxBody()) {
+                out.tooLarge(Protocol.EVENT, held.id, body.length);  // logged on stderr; the event is dropped
+                return;
+            }
+            out.send(Protocol.EVENT, held.id, body);
         }
     }
 
@@ -109,20 +112,7 @@ public final class WorkerMain {
                 return channel.read(ByteBuffer.wrap(b, off, len));
             }
         }, 1 << 16));
-        this.out = new DataOutputStream(new BufferedOutputStream(new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-                while (buf.hasRemaining()) {
-                    channel.write(buf);
-                }
-            }
-        }, 1 << 16));
+        this.out = new FrameWriter(channel, maxFrame, workerId);
     }
 
     public static void main(String[] args) throws Exception {
@@ -132,6 +122,7 @@ public final class WorkerMain {
             System.exit(2);
             return;
         }
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> halt("thread " + t.getName() + " failed", e));
         String allow = System.getProperty("procpool.allow", "");
         WorkerMain w = new WorkerMain(channel,
                 System.getenv().getOrDefault("PROCPOOL_WORKER", "worker"),
@@ -141,22 +132,33 @@ public final class WorkerMain {
         System.exit(w.run());
     }
 
+    /**
+     * Ends the worker at once: something outside any task failed (out of memory reading a frame, say), and a worker
+     * that goes on without a reader or with a half-written frame would leave its tasks unanswered for good.
+     */
+    static void halt(String what, Throwable e) {
+        try {
+            System.err.println("procpool worker: " + what + ": " + e + "; exiting");
+        } finally {
+            Runtime.getRuntime().halt(70);
+        }
+    }
+
     private int run() throws InterruptedException {
-        Thread writer = new Thread(this::writeLoop, "procpool-writer");
-        writer.start();
         List<Thread> threads = new ArrayList<>();
         java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
         for (int i = 0; i < capacity; i++) {
-            Thread t = new Thread(() -> {
+            Thread t = new Thread(null, () -> {
                 warmUp();
                 warm.countDown();
                 taskLoop();
-            }, "procpool-task-" + (i + 1));
+            }, "procpool-task-" + (i + 1), Serialization.DECODER_STACK);
             t.start();
             threads.add(t);
         }
         warm.await();
-        reply(Protocol.HELLO, 0, Protocol.helloBody(ProcessHandle.current().pid(), capacity, "java,kryo"));
+        out.send(Protocol.HELLO, 0, Protocol.helloBody(ProcessHandle.current().pid(), capacity,
+                "java,kryo," + Protocol.CAP_STARTED));
         long beat = Long.getLong("procpool.heartbeatMillis", 0);
         if (beat > 0) {
             Thread heart = new Thread(() -> {
@@ -166,7 +168,7 @@ public final class WorkerMain {
                     } catch (InterruptedException e) {
                         return;
                     }
-                    reply(Protocol.HEARTBEAT, 0, new byte[0]);
+                    out.send(Protocol.HEARTBEAT, 0, new byte[0]);
                 }
             }, "procpool-heartbeat");
             heart.setDaemon(true);
@@ -182,8 +184,6 @@ public final class WorkerMain {
         for (Thread t : threads) {
             t.join();
         }
-        replies.add(new byte[0]);
-        writer.join();
         return 0;
     }
 
@@ -240,7 +240,7 @@ public final class WorkerMain {
             for (Iterator<Held> it = tasks.iterator(); it.hasNext(); ) {
                 Held h = it.next();
                 if (h.id == id && tasks.removeFirstOccurrence(h)) {
-                    reply(Protocol.ERROR, id, Protocol.errorBody(CancellationException.class.getName(),
+                    out.send(Protocol.ERROR, id, Protocol.errorBody(CancellationException.class.getName(),
                             "task " + id + " was cancelled before it started", ""));
                     return;
                 }
@@ -252,19 +252,47 @@ public final class WorkerMain {
         }
     }
 
+    /**
+     * Runs tasks oldest first. STARTED goes out before a task runs; its answer goes out before the next one starts,
+     * in the same write as the next one's STARTED when another task waits.
+     */
     private void taskLoop() {
+        Held h = take();
+        if (h == STOP || !out.started(h.id)) {
+            return;
+        }
         while (true) {
-            Held h;
-            try {
-                h = tasks.takeFirst();
-            } catch (InterruptedException e) {
-                continue;  // a cancel that came too late for the last task
-            }
-            if (h == STOP) {
+            Answer a = answer(h);
+            Held next = tasks.pollFirst();
+            if (next == null) {
+                if (!out.send(a.type, h.id, a.body)) {
+                    return;
+                }
+                next = take();
+                if (next == STOP || !out.started(next.id)) {
+                    return;
+                }
+            } else if (next == STOP) {
+                out.send(a.type, h.id, a.body);
+                return;
+            } else if (!out.sendAnswerAndStart(a.type, h.id, a.body, next.id)) {
                 return;
             }
-            runOne(h);
+            h = next;
         }
+    }
+
+    private Held take() {
+        while (true) {
+            try {
+                return tasks.takeFirst();
+            } catch (InterruptedException e) {
+                // a cancel that came too late for the last task
+            }
+        }
+    }
+
+    private record Answer(int type, byte[] body) {
     }
 
     /**
@@ -283,14 +311,13 @@ public final class WorkerMain {
         }
     }
 
-    private void runOne(Held h) {
+    /** Runs one task; never throws: whatever happens becomes its RESULT or ERROR, which fits in a frame. */
+    private Answer answer(Held h) {
         Running r = new Running(h, Thread.currentThread());
         synchronized (running) {
             running.put(h.id, r);
             r.cancelled = cancelledEarly.remove(h.id);
         }
-        int type;
-        byte[] body;
         try {
             Object task;
             try {
@@ -309,26 +336,39 @@ public final class WorkerMain {
             if (r.cancelled) {
                 throw new CancellationException("task " + h.id + " was cancelled");
             }
+            byte[] body;
             try {
                 body = serialization.serialize(result);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError e) {
                 throw new IllegalArgumentException("the task's result (" + result.getClass().getName()
-                        + ") cannot be serialized: " + e.getMessage(), e);
+                        + ") cannot be serialized: " + e, e);
             }
-            type = Protocol.RESULT;
+            return body.length <= out.maxBody() ? new Answer(Protocol.RESULT, body)
+                    : new Answer(Protocol.ERROR, out.tooLarge(Protocol.RESULT, h.id, body.length));
         } catch (Throwable e) {
             if (r.cancelled && !(e instanceof CancellationException)) {
                 e = new CancellationException("task " + h.id + " was cancelled (" + e + ")");
             }
-            type = Protocol.ERROR;
-            body = Protocol.errorBody(e);
+            return errorAnswer(h.id, e);
         } finally {
             synchronized (running) {
                 running.remove(h.id);
             }
             Thread.interrupted();  // a late cancel must not hit the next task
         }
-        reply(type, h.id, body);
+    }
+
+    /** The ERROR for {@code e}: its message and stack cut to what fits in a frame. */
+    private Answer errorAnswer(long id, Throwable e) {
+        byte[] body = Protocol.errorBody(e);
+        if (body.length > out.maxBody()) {
+            body = Protocol.errorBody(e.getClass().getName(), Protocol.clip(e.getMessage(), out.maxBody() / 8),
+                    "(the stack trace is left out: the error is over the pool's maxMessageSize)");
+            if (body.length > out.maxBody()) {
+                body = out.tooLarge(Protocol.ERROR, id, body.length);
+            }
+        }
+        return new Answer(Protocol.ERROR, body);
     }
 
     /** A class the task needs is not on this worker's class path: say which, and how to fix it. */
@@ -342,54 +382,4 @@ public final class WorkerMain {
         return e;
     }
 
-    private void reply(int type, long id, byte[] body) {
-        if (Protocol.HEADER + body.length > maxFrame) {
-            // the manager would refuse the frame: say why instead
-            String what = Protocol.typeName(type) + " of task " + id + " is " + body.length + " bytes, over the pool's"
-                    + " maxMessageSize of " + (maxFrame - Protocol.HEADER) + "; raise TaskPool.Builder.maxMessageSize";
-            if (type == Protocol.EVENT) {
-                System.err.println("procpool worker " + workerId + ": dropped an event: " + what);
-                return;
-            }
-            type = Protocol.ERROR;
-            body = Protocol.errorBody("io.procpool.MessageTooLargeException", what, "");
-        }
-        byte[] frame = new byte[4 + Protocol.HEADER + body.length];
-        int len = Protocol.HEADER + body.length;
-        frame[0] = (byte) (len >>> 24);
-        frame[1] = (byte) (len >>> 16);
-        frame[2] = (byte) (len >>> 8);
-        frame[3] = (byte) len;
-        Protocol.putHeader(frame, 4, type, id);
-        System.arraycopy(body, 0, frame, 4 + Protocol.HEADER, body.length);
-        replies.add(frame);
-    }
-
-    /** Sends replies, several per write when several are ready; an empty one ends it. */
-    private void writeLoop() {
-        List<byte[]> batch = new ArrayList<>();
-        try {
-            while (true) {
-                batch.add(replies.take());
-                replies.drainTo(batch);
-                boolean last = false;
-                for (byte[] f : batch) {
-                    if (f.length == 0) {
-                        last = true;
-                        break;
-                    }
-                    out.write(f);
-                }
-                out.flush();
-                batch.clear();
-                if (last) {
-                    return;
-                }
-            }
-        } catch (IOException e) {
-            // the manager is gone; the task threads finish what they hold and the worker exits
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }
