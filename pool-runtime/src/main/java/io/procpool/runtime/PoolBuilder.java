@@ -56,6 +56,8 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     int maxMessageSize = 16 << 20;
     final Map<String, String> environment = new LinkedHashMap<>();
+    boolean inheritEnvironment = true;
+    java.util.Set<String> inheritedNames;  // only these of the host's variables; null: all (when inherited)
     Path directory;
     int maxTasksPerWorker;
     Duration maxWorkerLifetime;
@@ -124,7 +126,12 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
         return self();
     }
 
-    /** The name in logs, messages, thread names and the workers' argv[0] ({@code procpool:<name>:<n>}). */
+    /**
+     * The name in logs, messages, thread names, metrics tags and the workers' {@code PROCPOOL_WORKER} ({@code <name>-<n>}).
+     * A {@code TaskPool}'s workers also show it as their argv[0] ({@code procpool:<name>:<n>}, what {@code ps} shows);
+     * an {@code ExecPool}'s keep the argv[0] of their command, which multi-call programs (busybox) and scripts
+     * ({@code $0}) depend on.
+     */
     public B name(String name) {
         Objects.requireNonNull(name, "name");
         if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -263,13 +270,50 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
         return self();
     }
 
-    /** Sets an environment variable of the workers (over the inherited environment). */
+    /**
+     * Sets an environment variable of the workers, over what they inherit.
+     *
+     * @throws IllegalArgumentException for an empty key, a key holding {@code =} or NUL, or a value holding NUL
+     */
     public B env(String key, String value) {
-        environment.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+        Objects.requireNonNull(key, "env key");
+        Objects.requireNonNull(value, "env value of " + key);
+        if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("env key must be non-empty and hold no '=' or NUL, was '"
+                    + key.replace("\0", "\\0") + "'");
+        }
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("env value of " + key + " must hold no NUL character");
+        }
+        environment.put(key, value);
         return self();
     }
 
-    /** The workers' working directory (default: this JVM's). */
+    /**
+     * Whether the workers start from this JVM's whole environment (default true). With false they get only what
+     * {@link #env} sets, plus procpool's own {@code PROCPOOL_*} variables: no secret of the host's reaches them.
+     */
+    public B inheritEnvironment(boolean inherit) {
+        this.inheritEnvironment = inherit;
+        this.inheritedNames = null;
+        return self();
+    }
+
+    /**
+     * The workers inherit only these of this JVM's environment variables (those that are set), plus what
+     * {@link #env} sets and procpool's own; for example {@code inheritEnvironment("PATH", "HOME", "LANG")}.
+     */
+    public B inheritEnvironment(String... names) {
+        java.util.Set<String> keep = new java.util.LinkedHashSet<>();
+        for (String n : names) {
+            keep.add(Objects.requireNonNull(n, "inheritEnvironment name"));
+        }
+        this.inheritEnvironment = true;
+        this.inheritedNames = keep;
+        return self();
+    }
+
+    /** The workers' working directory (default: this JVM's); it must exist when {@code build()} runs. */
     public B directory(Path directory) {
         this.directory = Objects.requireNonNull(directory, "directory");
         return self();
@@ -315,6 +359,23 @@ static Duration positive(String field, Duration d) {
                     + maxWorkers + "); " + (maxWorkersSet ? "lower minWorkers or raise maxWorkers"
                     : "set maxWorkers too"));
         }
+        if (directory != null && !java.nio.file.Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("directory " + directory.toAbsolutePath() + (java.nio.file.Files.exists(
+                    directory) ? " is not a directory" : " does not exist") + "; the workers start in it");
+        }
+        Map<String, String> env = environment;
+        boolean inherit = inheritEnvironment;
+        if (inherit && inheritedNames != null) {
+            env = new LinkedHashMap<>();
+            for (String n : inheritedNames) {
+                String v = System.getenv(n);
+                if (v != null) {
+                    env.put(n, v);
+                }
+            }
+            env.putAll(environment);
+            inherit = false;
+        }
         List<PoolListener> all = new ArrayList<>(listeners);
         if (meterRegistry != null) {
             metrics = new io.procpool.runtime.metrics.PoolMetrics(
@@ -323,7 +384,7 @@ static Duration positive(String field, Duration d) {
         }
         return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,
                 queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout,
-                maxMessageSize + 12, List.copyOf(command), Map.copyOf(environment), directory, List.copyOf(allowlist),
+                maxMessageSize + 12, List.copyOf(command), Map.copyOf(env), inherit, directory, List.copyOf(allowlist),
                 cds, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares, backoffBase,
                 backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(all), kind);
     }

@@ -26,7 +26,9 @@ import io.procpool.QueueFullPolicy;
  * @param shutdownTimeout how long {@code close()} waits for queued and running tasks before it stops them
  * @param maxMessageSize  the largest frame either way
  * @param command         the worker command, without argv[0]'s name
- * @param environment     variables for the workers, over the inherited environment
+ * @param environment     variables for the workers, over the inherited environment (when it is inherited)
+ * @param inheritEnvironment whether the workers start from this JVM's environment; when false, {@code environment}
+ *                        is all they get (plus procpool's own variables)
  * @param directory       the workers' working directory, or null
  * @param allowlist       classes allowed to travel (registration required), empty for any
  * @param cds             the workers' class-data sharing archive, or null
@@ -46,7 +48,7 @@ import io.procpool.QueueFullPolicy;
 public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration idleTimeout, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
-                         Map<String, String> environment, Path directory, List<String> allowlist,
+                         Map<String, String> environment, boolean inheritEnvironment, Path directory, List<String> allowlist,
                          ClassDataSharing cds, int maxTasksPerWorker, Duration maxWorkerLifetime,
                          long maxWorkerRss, Duration heartbeatTimeout, int spares,
                          Duration backoffBase, Duration backoffMax, int crashLoopRestarts,

@@ -131,8 +131,41 @@ final class OutputRelay implements EventLoop.Handler {
             handler.accept(text);
             return;
         }
+        text = escapeControls(text);
         tail.add(text);
         log.info("{} {}", prefix, text);
+    }
+
+    /**
+     * {@code text} with its control characters written as {@code \xNN} (C0 but tab, DEL, C1) or {@code \\uNNNN}
+     * (bidirectional overrides): a child's output must not drive the terminal that shows the log, nor forge log
+     * lines or hide text. The same string when there is nothing to escape.
+     */
+    static String escapeControls(String text) {
+        int i = 0;
+        while (i < text.length() && !isControl(text.charAt(i))) {
+            i++;
+        }
+        if (i == text.length()) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder(text.length() + 16).append(text, 0, i);
+        for (; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!isControl(c)) {
+                sb.append(c);
+            } else if (c < 0x100) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean isControl(char c) {
+        return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
+                || (c >= 0x2066 && c <= 0x2069);
     }
 
     private void end() {

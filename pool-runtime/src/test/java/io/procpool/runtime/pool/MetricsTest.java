@@ -3,7 +3,11 @@ package io.procpool.runtime.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,6 +19,7 @@ import io.procpool.runtime.testing.Children;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The meters of a real pool after a known sequence of events match it exactly. */
 class MetricsTest {
@@ -36,6 +41,30 @@ class MetricsTest {
             return search.timer().count();
         }
         return search.gauge().value();
+    }
+
+    /** Every series, gauges and the reaped count included, is there while build() still waits for the workers. */
+    @Test
+    void everySeriesExistsWhileThePoolIsStillStarting(@TempDir Path dir) throws Exception {
+        Path go = dir.resolve("go");
+        Path slowJava = dir.resolve("java.sh");
+        Files.writeString(slowJava, "#!/bin/sh\nwhile [ ! -e '" + go + "' ]; do sleep 0.02; done\nexec '"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+        Files.setPosixFilePermissions(slowJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CompletableFuture<TaskPool> built = CompletableFuture.supplyAsync(() -> TaskPool.builder().name("metered")
+                .workers(1).javaCommand(slowJava.toString()).meterRegistry(registry).build());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> registry.find("procpool.workers")
+                .tags("pool", "metered", "state", "starting").gauge() != null
+                && count(registry, "procpool.workers", "state", "starting") == 1);
+        assertThat(built).isNotDone();
+        assertThat(count(registry, "procpool.workers", "state", "busy")).isZero();
+        assertThat(count(registry, "procpool.zombies.reaped")).isZero();
+        assertThat(count(registry, "procpool.tasks.queued")).isZero();
+        Files.writeString(go, "");
+        try (TaskPool pool = built.get(60, TimeUnit.SECONDS)) {
+            assertThat(count(registry, "procpool.workers", "state", "idle")).isEqualTo(1);
+        }
     }
 
     @Test
