@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * Options for one task, over the pool's defaults: {@code pool.submit(task, TaskOptions.timeout(Duration.ofSeconds(5)))}.
  *
- * @param timeout     how long the task may run once sent to a worker; null for the pool's default
+ * @param timeout     how long the task may take once sent to a worker, counted again in full from its start in a
+ *                    worker that reports it (JVM workers do); null for the pool's default
  * @param maxAttempts how many workers may die running it before it fails (1 = no retry); 0 for the pool's default
  */
 public record TaskOptions(Duration timeout, int maxAttempts) {

@@ -234,7 +234,11 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
         return self();
     }
 
-    /** Default timeout of every task, counted from when it is sent to a worker (default: none). */
+    /**
+     * Default timeout of every task (default: none), counted from when it is sent to a worker, and counted again
+     * from when it starts in a worker that says so (JVM workers, and protocol workers with the {@code started}
+     * capability): a task prefetched behind another gets its whole timeout once it runs.
+     */
     public B taskTimeout(Duration timeout) {
         this.taskTimeout = positive("taskTimeout", timeout);
         return self();

@@ -518,9 +518,14 @@ public final class PoolEngine {
             listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
         }
         if (j.timeout != null) {
-            j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j, w)), j.timeout.toNanos(),
-                    TimeUnit.NANOSECONDS);
+            startTimer(j, w);  // runs again from its STARTED, when its worker says it
         }
+    }
+
+    /** The task's timeout runs from now: when it is sent, and again when it starts (its worker says STARTED). */
+    private void startTimer(Job j, Worker w) {
+        j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j, w)), j.timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
     }
 
     /** Line mode: the request (the body after its attempt number) and a newline, written in order. */
@@ -652,6 +657,10 @@ public final class PoolEngine {
                     return;
                 }
                 j.started = true;
+                if (j.timer != null) {
+                    j.timer.cancel(false);
+                    startTimer(j, w);
+                }
             }
             case Protocol.RESULT, Protocol.ERROR -> {
                 Job j = inFlight.get(id);

@@ -141,6 +141,26 @@ class FaultTest {
         }
     }
 
+    record Sleep(long millis, int value) implements Task<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Thread.sleep(millis);
+            return value;
+        }
+    }
+
+    /** Its timeout counts again from its STARTED: waiting behind another task in the worker does not eat it. */
+    @Test
+    void aPrefetchedTaskGetsItsWholeTimeoutOnceItStarts() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("late").workers(1).prefetch(1).build()) {
+            TaskFuture<Integer> first = pool.submit(new Sleep(2000, 1));
+            TaskFuture<Integer> second = pool.submit(new Sleep(2000, 2),
+                    io.procpool.TaskOptions.timeout(Duration.ofSeconds(3)));
+            assertThat(first.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(second.get(60, TimeUnit.SECONDS)).isEqualTo(2);  // sent at 0, started near 2 s, done near 4 s
+        }
+    }
+
     @Test
     void shutdownNowWithPrefetchReturnsExactlyWhatNeverStarted(@TempDir Path dir) throws Exception {
         Path go = dir.resolve("go");

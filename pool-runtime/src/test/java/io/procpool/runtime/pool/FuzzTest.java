@@ -41,6 +41,8 @@ class FuzzTest {
         assertThat(out).contains("fuzz: all 200 tasks ended, pool serving").doesNotContain("PENDING")
                 .doesNotContain("OutOfMemoryError").doesNotContain("StackOverflowError");
         assertThat(manager.exitValue()).as(out).isZero();
+        out.lines().filter(l -> l.matches("(value \\d+|\\w+Exception|fuzz): .*"))
+                .forEach(l -> System.out.println("seed " + seed + ": " + l));
         assertThat(out).containsPattern("value 42: \\d+");  // the well-behaved answers among the bad came through
         Children.assertNoneLeft();
     }

@@ -64,6 +64,7 @@ class MetricsTest {
         Files.writeString(go, "");
         try (TaskPool pool = built.get(60, TimeUnit.SECONDS)) {
             assertThat(count(registry, "procpool.workers", "state", "idle")).isEqualTo(1);
+            assertThat(pool.submit(() -> 5).get(60, TimeUnit.SECONDS)).isEqualTo(5);
         }
     }
 

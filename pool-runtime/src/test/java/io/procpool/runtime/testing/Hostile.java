@@ -49,17 +49,26 @@ public final class Hostile {
 
     /** A RESULT body naming an {@code Object[2147483646]}: an array of three with its length varint forged. */
     public static String hugeArray() {
-        byte[] a = KRYO.serialize(new Object[] {1, 2, 3});
-        byte[] b = KRYO.serialize(new Object[] {1, 2, 3, 4, 5});
+        return HexFormat.of().formatHex(forgeCount(new Object[] {1, 2, 3}, new Object[] {1, 2, 3, 4, 5}, false));
+    }
+
+    /**
+     * The Kryo bytes of {@code three} (a value holding 3 elements) with its element count replaced by 2^31 - 1:
+     * the count is the first byte in which they differ from those of {@code five} (the same with 5 elements).
+     * {@code flagged}: the count is a string's, whose first byte carries a flag bit.
+     */
+    public static byte[] forgeCount(Object three, Object five, boolean flagged) {
+        byte[] a = KRYO.serialize(three);
+        byte[] b = KRYO.serialize(five);
         int at = 0;
         while (a[at] == b[at]) {
             at++;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(a, 0, at);
-        out.writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07});
+        out.writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) (flagged ? 0x0f : 0x07)});
         out.write(a, at + 1, a.length - at - 1);
-        return HexFormat.of().formatHex(out.toByteArray());
+        return out.toByteArray();
     }
 
     public record Node(Node next, int value) {
@@ -67,6 +76,10 @@ public final class Hostile {
 
     /** A RESULT body of a {@code depth}-deep chain of {@link Node}s, written by a Kryo with no depth limit. */
     public static String deepChain(int depth) throws InterruptedException {
+        return HexFormat.of().formatHex(deepChainBytes(depth));
+    }
+
+    public static byte[] deepChainBytes(int depth) throws InterruptedException {
         byte[][] out = new byte[1][];
         Thread t = new Thread(null, () -> {
             Node n = null;
@@ -83,6 +96,6 @@ public final class Hostile {
         }, "deep-writer", 1L << 30);
         t.start();
         t.join();
-        return HexFormat.of().formatHex(out[0]);
+        return out[0];
     }
 }

@@ -3,7 +3,6 @@ package io.procpool.runtime.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,21 +15,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 
-import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
-import com.esotericsoftware.kryo.io.Output;
-import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import io.procpool.Task;
+import io.procpool.runtime.testing.Hostile;
+import io.procpool.runtime.testing.Hostile.Node;
 import org.junit.jupiter.api.Test;
-import org.objenesis.strategy.StdInstantiatorStrategy;
 
 /** What a worker's bytes can and cannot do to the manager's decoder: pure units, no process. */
 class SerializationTest {
 
     private final Serialization s = new Serialization(List.of(), getClass().getClassLoader());
-
-    record Node(Node next, int value) {
-    }
 
     private Object roundTrip(Object value) {
         byte[] b = s.serialize(value);
@@ -71,42 +65,16 @@ class SerializationTest {
     }
 
     private void claimsHuge(Supplier<Object> three, Supplier<Object> five, boolean stringCount) {
-        byte[] a = s.serialize(three.get());
-        byte[] b = s.serialize(five.get());
-        int at = 0;
-        while (a[at] == b[at]) {
-            at++;
-        }
-        byte[] count = stringCount ? new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}
-                : new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07};
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(a, 0, at);
-        out.write(count, 0, count.length);
-        out.write(a, at + 1, a.length - at - 1);
-        byte[] lie = out.toByteArray();
+        byte[] lie = Hostile.forgeCount(three.get(), five.get(), stringCount);
         assertThatThrownBy(() -> s.deserialize(lie, 0, lie.length)).as("%s", three.get())
-                .isInstanceOf(KryoException.class).hasMessageMatching("(?s).*claims \\d{9,} elements, but only \\d+ bytes are left.*");
+                .isInstanceOf(KryoException.class)
+                .hasMessageMatching("(?s).*claims \\d{9,} elements, but only \\d+ bytes are left.*");
     }
 
     /** A 200,000-deep chain (written by a Kryo without limits) fails with Kryo's depth limit, not the stack. */
     @Test
     void aDeepObjectGraphFailsCleanlyAndTheDecoderWorksAfterwards() throws Exception {
-        byte[][] deep = new byte[1][];
-        Thread writer = new Thread(null, () -> {
-            Node n = null;
-            for (int i = 0; i < 200_000; i++) {
-                n = new Node(n, i);
-            }
-            Kryo k = new Kryo();
-            k.setRegistrationRequired(false);
-            k.setReferences(true);
-            k.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-            Output o = new Output(1 << 20, -1);
-            k.writeClassAndObject(o, n);
-            deep[0] = o.toBytes();
-        }, "deep-writer", 1L << 30);
-        writer.start();
-        writer.join();
+        byte[][] deep = {Hostile.deepChainBytes(200_000)};
         Throwable[] thrown = new Throwable[1];
         Object[] after = new Object[1];
         CountDownLatch done = new CountDownLatch(1);
