@@ -1290,6 +1290,15 @@ public final class PoolEngine {
                 state = RunState.STOP;
             }
         }
+        if (spawner.inIoThread()) {
+            // called from a listener: the workers' exits cannot be waited for on the thread that handles them, so
+            // only the queued tasks come back; the held ones are cancelled as their workers die
+            stopNow(result);
+            stopResults.remove(result);
+            List<Object> queued = List.copyOf(stopping);
+            stopping = null;
+            return queued;
+        }
         spawner.execute(() -> stopNow(result));
         try {
             return result.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -1300,7 +1309,12 @@ public final class PoolEngine {
             // a worker that does not die (uninterruptible sleep): what it held counts as started, and is cancelled
             CompletableFuture<List<Object>> late = new CompletableFuture<>();
             spawner.execute(() -> late.complete(giveUpStopping()));
-            return late.join();
+            try {
+                return late.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException | java.util.concurrent.ExecutionException
+                     | java.util.concurrent.TimeoutException stuck) {
+                return List.of();
+            }
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }

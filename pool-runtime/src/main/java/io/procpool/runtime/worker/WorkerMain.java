@@ -122,14 +122,20 @@ public final class WorkerMain {
             System.exit(2);
             return;
         }
-        Thread.setDefaultUncaughtExceptionHandler((t, e) -> halt("thread " + t.getName() + " failed", e));
         String allow = System.getProperty("procpool.allow", "");
         WorkerMain w = new WorkerMain(channel,
                 System.getenv().getOrDefault("PROCPOOL_WORKER", "worker"),
                 Integer.getInteger("procpool.capacity", 1),
                 Integer.getInteger("procpool.maxFrame", 16 << 20),
                 allow.isEmpty() ? List.of() : Arrays.asList(allow.split(",")));
-        System.exit(w.run());
+        int status;
+        try {
+            status = w.run();
+        } catch (Throwable e) {
+            halt("its reader failed", e);
+            return;
+        }
+        System.exit(status);
     }
 
     /**
@@ -144,6 +150,11 @@ public final class WorkerMain {
         }
     }
 
+    /** For the worker's own threads (not the tasks' threads: a task's own thread failing is the task's business). */
+    private static void halted(Thread t, Throwable e) {
+        halt("thread " + t.getName() + " failed", e);
+    }
+
     private int run() throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
@@ -153,6 +164,7 @@ public final class WorkerMain {
                 warm.countDown();
                 taskLoop();
             }, "procpool-task-" + (i + 1), Serialization.DECODER_STACK);
+            t.setUncaughtExceptionHandler(WorkerMain::halted);
             t.start();
             threads.add(t);
         }
@@ -172,6 +184,7 @@ public final class WorkerMain {
                 }
             }, "procpool-heartbeat");
             heart.setDaemon(true);
+            heart.setUncaughtExceptionHandler(WorkerMain::halted);
             heart.start();
         }
         boolean graceful = readLoop();

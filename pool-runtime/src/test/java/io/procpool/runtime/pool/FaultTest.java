@@ -105,13 +105,16 @@ class FaultTest {
         }
     }
 
-    record HaltEvery(int i, int every) implements Task<Integer> {
+    /** Halts its worker if its index is the last of every {@code every}; else answers with 64 KiB (slow to write). */
+    record HaltEvery(int i, int every) implements Task<byte[]> {
         @Override
-        public Integer call() {
+        public byte[] call() {
             if (i % every == every - 1) {
                 Runtime.getRuntime().halt(3);
             }
-            return i;
+            byte[] answer = new byte[64 << 10];
+            java.nio.ByteBuffer.wrap(answer).putInt(i);
+            return answer;
         }
     }
 
@@ -122,14 +125,14 @@ class FaultTest {
     @Test
     void withPrefetchExactlyTheCrashingTasksFail() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("blame").workers(2).prefetch(16).maxAttempts(1).build()) {
-            List<TaskFuture<Integer>> futures = new ArrayList<>();
+            List<TaskFuture<byte[]>> futures = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 futures.add(pool.submit(new HaltEvery(i, 100)));
             }
             List<Integer> failed = new ArrayList<>();
             for (int i = 0; i < futures.size(); i++) {
                 try {
-                    assertThat(futures.get(i).get(120, TimeUnit.SECONDS)).isEqualTo(i);
+                    assertThat(java.nio.ByteBuffer.wrap(futures.get(i).get(120, TimeUnit.SECONDS)).getInt()).isEqualTo(i);
                 } catch (ExecutionException e) {
                     assertThat(e.getCause()).isInstanceOf(WorkerCrashedException.class)
                             .hasMessageContaining("on attempt 1 of 1");
