@@ -101,6 +101,10 @@ class FaultTest {
             assertThat(failure(pool.submit(new Throws(8)))).isInstanceOf(TaskFailedException.class)
                     .hasMessageContaining("IllegalStateException").hasMessageContaining("(8388608 characters, cut)");
             assertThat(pool.submit(() -> 7).get(60, TimeUnit.SECONDS)).isEqualTo(7);
+            // a task that runs out of memory itself fails alone; the worker, its garbage gone, serves on
+            assertThat(failure(pool.submit(() -> new byte[256 << 20].length))).isInstanceOf(TaskFailedException.class)
+                    .hasMessageContaining("java.lang.OutOfMemoryError");
+            assertThat(pool.submit(() -> 8).get(60, TimeUnit.SECONDS)).isEqualTo(8);
             assertThat(pool.stats().restarts()).isZero();
         }
     }
