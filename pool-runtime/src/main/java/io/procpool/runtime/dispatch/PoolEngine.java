@@ -286,7 +286,8 @@ public final class PoolEngine {
                         b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Math.max(10, cfg.heartbeatTimeout().toMillis() / 3)));
                     }
                 }
-                case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line));
+                case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line),
+                        () -> channelEnded(w, "stdout"));
             }
             ProcessSpec spec = b
                     .onMessage(new io.procpool.runtime.process.MessageHandler() {
@@ -304,7 +305,7 @@ public final class PoolEngine {
 
                         @Override
                         public void onEnd(ChildProcess child) {
-                            channelEnded(w);
+                            channelEnded(w, "channel");
                         }
                     })
                     .onExit(status -> onExit(w, status))
@@ -750,22 +751,22 @@ public final class PoolEngine {
     }
 
     /**
-     * I/O thread: {@code w}'s channel ended (it closed its end) while it runs. Normally its exit follows at once; one
-     * that lives on can never answer what it holds, so past a short grace it is killed: a protocol error, unless it
-     * was ending anyway with nothing held.
+     * I/O thread: {@code w}'s channel (line mode: its stdout) ended while it runs. Normally its exit follows at once;
+     * one that lives on can never answer what it holds, so past a short grace it is killed: a protocol error, unless
+     * it was ending anyway with nothing held.
      */
-    private void channelEnded(Worker w) {
+    private void channelEnded(Worker w, String what) {
         timer.schedule(() -> spawner.execute(() -> {
             if (w.child.exitStatus().isPresent() || w.exitReason == ExitReason.PROTOCOL_ERROR) {
                 return;
             }
-            String what = "it closed its channel but did not exit within " + CHANNEL_END_GRACE_MILLIS + " ms";
+            String why = "it closed its " + what + " but did not exit within " + CHANNEL_END_GRACE_MILLIS + " ms";
             if (w.stopping && w.held.isEmpty()) {
-                w.killReason = what;
+                w.killReason = why;
                 w.child.killGroup(9);
                 w.child.kill(9);
             } else {
-                protocolError(w, what, "end of stream");
+                protocolError(w, why, "end of stream");
                 w.child.kill(9);
             }
         }), CHANNEL_END_GRACE_MILLIS, TimeUnit.MILLISECONDS);

@@ -87,7 +87,8 @@ public final class ChildProcess implements AutoCloseable {
         Logger childLog = LoggerFactory.getLogger("io.procpool.child." + spec.name());
         if (s.stdoutLog() >= 0) {
             relays.add(spec.stdoutLines() != null
-                    ? new OutputRelay(loop, s.stdoutLog(), childLog, "", tail, spec.stdoutLines(), spec.maxMessageSize())
+                    ? new OutputRelay(loop, s.stdoutLog(), childLog, "", tail, spec.stdoutLines(), spec.stdoutEnd(),
+                            spec.maxMessageSize())
                     : new OutputRelay(loop, s.stdoutLog(), childLog, "[" + spec.name() + " " + pid + " stdout]", tail));
         }
         if (s.stderrLog() >= 0) {

@@ -51,18 +51,23 @@ final class OutputRelay implements EventLoop.Handler {
     private final Tail tail;
     private final byte[] line;
     private final java.util.function.Consumer<String> handler;
+    private final Runnable onEnd;
     private int lineLength;
     private int fd;
     private int token;
 
     OutputRelay(EventLoop loop, int fd, Logger log, String prefix, Tail tail) {
-        this(loop, fd, log, prefix, tail, null, MAX_LINE);
+        this(loop, fd, log, prefix, tail, null, null, MAX_LINE);
     }
 
-    /** A relay that hands lines (up to {@code maxLine} bytes) to {@code handler} rather than to the log. */
+    /**
+     * A relay that hands lines (up to {@code maxLine} bytes) to {@code handler} rather than to the log, and runs
+     * {@code onEnd} (if not null) at end of stream.
+     */
     OutputRelay(EventLoop loop, int fd, Logger log, String prefix, Tail tail,
-                java.util.function.Consumer<String> handler, int maxLine) {
+                java.util.function.Consumer<String> handler, Runnable onEnd, int maxLine) {
         this.handler = handler;
+        this.onEnd = onEnd;
         this.line = new byte[maxLine];
         this.loop = loop;
         this.fd = fd;
@@ -175,6 +180,13 @@ final class OutputRelay implements EventLoop.Handler {
         loop.deregister(fd, token);
         C.close(fd);
         fd = -1;
+        if (onEnd != null) {
+            try {
+                onEnd.run();
+            } catch (RuntimeException | Error t) {
+                log.error("{} end-of-stream handler failed", prefix, t);
+            }
+        }
     }
 
     /** Loop thread: stops at once (the child is being released). */

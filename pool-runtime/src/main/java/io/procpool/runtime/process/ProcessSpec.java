@@ -51,6 +51,7 @@ public final class ProcessSpec {
     private final MessageHandler messageHandler;
     private final Consumer<ExitStatus> exitHandler;
     private final Consumer<String> stdoutLines;
+    private final Runnable stdoutEnd;
 
     private ProcessSpec(Builder b) {
         command = List.copyOf(b.command);
@@ -69,11 +70,17 @@ public final class ProcessSpec {
         messageHandler = b.messageHandler;
         exitHandler = b.exitHandler;
         stdoutLines = b.stdoutLines;
+        stdoutEnd = b.stdoutEnd;
     }
 
     /** The handler of the child's stdout lines, or null when stdout is not read line by line for the caller. */
     public Consumer<String> stdoutLines() {
         return stdoutLines;
+    }
+
+    /** What runs when the stdout read line by line ends, or null. */
+    public Runnable stdoutEnd() {
+        return stdoutEnd;
     }
 
     /** Starts a builder for {@code command[0]} (looked up on PATH unless it holds a slash) with its arguments. */
@@ -133,6 +140,7 @@ public final class ProcessSpec {
         private Redirect stderr = Redirect.LOG;
         private int channelFd = DEFAULT_CHANNEL_FD;
         private Consumer<String> stdoutLines;
+        private Runnable stdoutEnd;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private int inboxCapacity = DEFAULT_INBOX_CAPACITY;
         private int tailLines = DEFAULT_TAIL_LINES;
@@ -210,6 +218,7 @@ public final class ProcessSpec {
         public Builder stdout(Redirect redirect) {
             this.stdout = Objects.requireNonNull(redirect, "stdout");
             this.stdoutLines = null;
+            this.stdoutEnd = null;
             return this;
         }
 
@@ -220,7 +229,19 @@ public final class ProcessSpec {
          */
         public Builder stdoutLines(Consumer<String> handler) {
             this.stdoutLines = Objects.requireNonNull(handler, "handler");
+            this.stdoutEnd = null;
             this.stdout = Redirect.LOG;
+            return this;
+        }
+
+        /**
+         * As {@link #stdoutLines(Consumer)}, and runs {@code onEnd} on the I/O thread once stdout ends (after the
+         * last line), whether the child exited or only closed it: a child that closes its stdout and lives on can
+         * be told from one that exits by its exit following (or not).
+         */
+        public Builder stdoutLines(Consumer<String> handler, Runnable onEnd) {
+            stdoutLines(handler);
+            this.stdoutEnd = Objects.requireNonNull(onEnd, "onEnd");
             return this;
         }
 
