@@ -1,0 +1,236 @@
+package io.procpool.runtime.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.procpool.ExitReason;
+import io.procpool.ExitStatus;
+import io.procpool.PoolListener;
+import io.procpool.Task;
+import io.procpool.TaskContext;
+import io.procpool.TaskFuture;
+import io.procpool.WorkerInfo;
+import io.procpool.runtime.TaskPool;
+import io.procpool.runtime.testing.Children;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Review of the issue 11 fixes: each test is a suspicion, written to fail while the bug is there. */
+class ReviewTest {
+
+    @AfterEach
+    void noChildLeft() {
+        Children.assertNoneLeft();
+    }
+
+    private static String outcome(TaskFuture<?> f) throws Exception {
+        try {
+            return "value " + f.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage();
+        } catch (java.util.concurrent.CancellationException e) {
+            return "cancelled";
+        }
+    }
+
+    /**
+     * shutdownNow keeps its list of never-started tasks in the field {@code stopping} and never resets it: a second
+     * call (the caller's, then close()'s, or two callers) gets every task of the first call again.
+     */
+    @Test
+    void aSecondShutdownNowDoesNotReturnTheSameTasksAgain(@TempDir Path dir) throws Exception {
+        Path go = dir.resolve("go");
+        try (TaskPool pool = TaskPool.builder().name("twice").workers(1).build()) {
+            pool.submit(new LifecycleTest.WaitFor(go.toString(), 1));
+            for (int i = 0; i < 5; i++) {
+                pool.submit(() -> 2);
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.exists(Path.of(go + ".started")));
+            assertThat(pool.shutdownNow()).hasSize(5);
+            assertThat(pool.shutdownNow()).as("tasks handed back by the first shutdownNow").isEmpty();
+            assertThat(pool.awaitTermination(Duration.ofSeconds(60))).isTrue();
+        }
+    }
+
+    /**
+     * A listener (on the I/O thread) that calls shutdownNow while another thread's shutdownNow waits for the workers'
+     * exits: the I/O-thread path sets {@code stopping = null} while {@code stopResults} still holds the other caller's
+     * future, and the next maybeStopped() throws a NullPointerException in onExit, before maybeTerminated(): the pool
+     * never terminates (close() hangs for good), the waiting shutdownNow gives up after 10 s, and the held tasks that
+     * never started are cancelled instead of returned.
+     */
+    @Test
+    void aListenerCallingShutdownNowDuringAnotherShutdownNowLetsThePoolTerminate(@TempDir Path dir) throws Exception {
+        Path go = dir.resolve("go");
+        AtomicReference<TaskPool> ref = new AtomicReference<>();
+        PoolListener stopAll = new PoolListener() {
+            @Override
+            public void workerExited(WorkerInfo worker, ExitStatus status, ExitReason reason) {
+                TaskPool p = ref.get();
+                if (p != null) {
+                    p.shutdownNow();  // "one worker gone: stop everything"
+                }
+            }
+        };
+        TaskPool pool = TaskPool.builder().name("reentrant").workers(1).prefetch(4).listener(stopAll).build();
+        ref.set(pool);
+        try {
+            pool.submit(new LifecycleTest.WaitFor(go.toString(), 1));
+            for (int i = 0; i < 4; i++) {
+                pool.submit(() -> 2);  // held by the worker, never started
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.exists(Path.of(go + ".started")));
+            long t0 = System.nanoTime();
+            List<Task<?>> neverStarted = pool.shutdownNow();
+            long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(pool.awaitTermination(Duration.ofSeconds(30))).as("terminated").isTrue();
+            assertThat(neverStarted).as("the held tasks that never started").hasSize(4);
+            assertThat(tookMillis).as("shutdownNow took (ms)").isLessThan(5000);
+        } finally {
+            // close() would wait forever on a pool that never terminates: give it 30 s on the side
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(pool::close);
+            try {
+                closed.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException stuck) {
+                // reported by the assertions above
+            }
+        }
+    }
+
+    /**
+     * A listener that stops the pool when a worker dies. onExit takes the dead worker out of its slot, then calls
+     * workerExited; the listener's shutdownNow (I/O-thread path) runs stopNow -> maybeTerminated, which finds no
+     * worker left and terminates the pool: the completer is stopped. Back in onExit, the dead worker's held tasks are
+     * settled after that, and their completions go to a completer that no longer runs: those futures never complete,
+     * although awaitTermination says the pool terminated.
+     */
+    @Test
+    void aShutdownNowFromAWorkerExitedListenerLeavesNoFuturePending() throws Exception {
+        AtomicReference<TaskPool> ref = new AtomicReference<>();
+        PoolListener stopOnCrash = new PoolListener() {
+            @Override
+            public void workerExited(WorkerInfo worker, ExitStatus status, ExitReason reason) {
+                if (reason == ExitReason.CRASH && ref.get() != null) {
+                    ref.get().shutdownNow();
+                }
+            }
+        };
+        TaskPool pool = TaskPool.builder().name("stop-on-crash").workers(1).prefetch(3).maxAttempts(1)
+                .listener(stopOnCrash).build();
+        ref.set(pool);
+        try {
+            List<TaskFuture<?>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                futures.add(pool.submit(new Sleep(1000, i)));
+            }
+            futures.add(pool.submit(new FaultTest.HaltEvery(0, 1)));  // halts its worker when it runs
+            for (int i = 0; i < 3; i++) {
+                futures.add(pool.submit(new Sleep(1000, i)));
+            }
+            assertThat(pool.awaitTermination(Duration.ofSeconds(60))).isTrue();
+            List<String> outcomes = new ArrayList<>();
+            for (TaskFuture<?> f : futures) {
+                try {
+                    f.get(10, TimeUnit.SECONDS);
+                    outcomes.add("done");
+                } catch (java.util.concurrent.TimeoutException e) {
+                    outcomes.add("PENDING");
+                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                    outcomes.add("done");
+                }
+            }
+            assertThat(outcomes).as("every future completes").doesNotContain("PENDING");
+        } finally {
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(pool::close);
+            try {
+                closed.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException stuck) {
+                // reported above
+            }
+        }
+    }
+
+    /** The standard idiom (restore the interrupt), then an event: the task's thread now writes to the channel itself. */
+    record InterruptedThenEmits() implements Task<Integer> {
+        @Override
+        public Integer call() {
+            Thread.currentThread().interrupt();  // e.g. after catching an InterruptedException
+            TaskContext.current().emit("stopping early");
+            Thread.interrupted();
+            return 1;
+        }
+    }
+
+    /**
+     * FrameWriter writes on the task's own thread to a SocketChannel, an InterruptibleChannel: a write by an interrupted
+     * thread closes the channel (ClosedByInterruptException). The worker loses its channel for good, its answer is
+     * never sent, and it exits: a crash charged to the task (and to any other task running in that worker). With
+     * b4a804b's writer thread the event was queued and the task returned 1.
+     */
+    @Test
+    void anEventEmittedByAnInterruptedTaskThreadDoesNotKillTheWorker() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("interrupted").workers(1).maxAttempts(1).build()) {
+            List<Object> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            TaskFuture<Integer> f = pool.submit(new InterruptedThenEmits());
+            f.onEvent(events::add);
+            assertThat(outcome(f)).isEqualTo("value 1");
+            assertThat(pool.stats().restarts()).isZero();
+        }
+    }
+
+    /** Emits progress events in a loop and does not look at interrupts (CPU-bound work between events). */
+    record Progress(long millis) implements Task<Integer> {
+        @Override
+        public Integer call() {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            int i = 0;
+            while (System.nanoTime() < end) {
+                long spin = System.nanoTime() + 1_000_000;
+                while (System.nanoTime() < spin) {
+                    Thread.onSpinWait();
+                }
+                TaskContext.current().emit(i++);
+            }
+            return i;
+        }
+    }
+
+    record Sleep(long millis, int value) implements Task<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Thread.sleep(millis);
+            return value;
+        }
+    }
+
+    /**
+     * cancel(true) interrupts a task that emits progress events: its next emit closes the worker's channel (see
+     * above), the worker exits, and an innocent task running beside it (capacity 2) fails with
+     * WorkerCrashedException. Expected: the cancelled task is cancelled, the other returns its value, no restart.
+     */
+    @Test
+    void cancellingATaskThatEmitsEventsDoesNotCrashTheTaskBesideIt() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("cancel-emit").workers(1).capacity(2).maxAttempts(1).build()) {
+            TaskFuture<Integer> innocent = pool.submit(new Sleep(3000, 7));
+            TaskFuture<Integer> progress = pool.submit(new Progress(20_000));
+            CompletableFuture<Object> firstEvent = new CompletableFuture<>();
+            progress.onEvent(firstEvent::complete);
+            firstEvent.get(60, TimeUnit.SECONDS);
+            progress.cancel(true);
+            assertThat(outcome(innocent)).isEqualTo("value 7");
+            assertThat(pool.stats().restarts()).isZero();
+        }
+    }
+}
