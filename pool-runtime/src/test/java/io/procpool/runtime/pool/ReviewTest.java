@@ -233,4 +233,26 @@ class ReviewTest {
             assertThat(pool.stats().restarts()).isZero();
         }
     }
+
+    enum Size { S, M, L }
+
+    record Sizes(java.util.EnumSet<Size> sizes) implements Task<Integer> {
+        @Override
+        public Integer call() {
+            return sizes.size();
+        }
+    }
+
+    /**
+     * CheckedKryo's Collection/Map defaults shadow Kryo's built-in serializers (see ReviewWireTest): a task returning
+     * Arrays.asList fails in the manager (NullPointerException decoding it), a task holding an EnumSet fails in the
+     * worker (ClassCastException decoding the task). Both worked at b4a804b.
+     */
+    @Test
+    void commonJdkCollectionsStillTravel() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("jdk").workers(1).maxAttempts(1).build()) {
+            assertThat(outcome(pool.submit(() -> java.util.Arrays.asList("a", "b")))).isEqualTo("value [a, b]");
+            assertThat(outcome(pool.submit(new Sizes(java.util.EnumSet.of(Size.S, Size.L))))).isEqualTo("value 2");
+        }
+    }
 }
