@@ -255,4 +255,53 @@ class ReviewTest {
             assertThat(outcome(pool.submit(new Sizes(java.util.EnumSet.of(Size.S, Size.L))))).isEqualTo("value 2");
         }
     }
+
+    record Big(byte[] data) implements Task<Integer> {
+        @Override
+        public Integer call() {
+            return data.length;
+        }
+    }
+
+    /**
+     * A task whose frame kills the worker before it can say STARTED (here: its 24 MiB TASK frame does not fit the
+     * reader's heap, the reader halts the worker with 70). No STARTED, so no attempt is ever charged: the task goes
+     * back to the front for free, kills each replacement the same way, and only the crash-loop breaker ends it, by
+     * failing the whole pool (every task, the pool unusable). Had the dying workers done a task first (or lived
+     * 10 s past HELLO) their deaths would not even count as early: the loop would never end and the future would
+     * stay pending. Before the change the task counted as running (first `runs` held) and failed after maxAttempts.
+     * Expected: the task fails with WorkerCrashedException after maxAttempts, and the pool still serves.
+     */
+    @Test
+    void aTaskThatKillsItsWorkerBeforeStartedFailsAloneAfterMaxAttempts() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("poison").workers(1).maxAttempts(2)
+                .jvmOptions(List.of("-XX:+UseSerialGC", "-Xmx16m")).maxMessageSize(64 << 20)
+                .restartBackoff(Duration.ofMillis(5), Duration.ofMillis(20)).crashLoopLimit(4, Duration.ofMinutes(5))
+                .build()) {
+            assertThat(outcome(pool.submit(new Big(new byte[24 << 20])))).startsWith("WorkerCrashedException");
+            assertThat(outcome(pool.submit(() -> 1))).isEqualTo("value 1");
+        }
+    }
+
+    /**
+     * Listeners are "logged and otherwise ignored" when they throw, but Listeners.each catches only RuntimeException
+     * and LinkageError. An AssertionError (JUnit's assertion failures are AssertionErrors) thrown by workerReady now
+     * lands in onMessage's new catch (Throwable), which calls it "a frame that could not be read" and kills the
+     * healthy worker as a protocol error; every replacement dies the same way, and build() fails after
+     * startupTimeout + 5 s saying the workers did not say HELLO.
+     */
+    @Test
+    void aListenerThatThrowsAnErrorDoesNotKillHealthyWorkers() throws Exception {
+        PoolListener buggy = new PoolListener() {
+            @Override
+            public void workerReady(WorkerInfo worker, Duration startup) {
+                throw new AssertionError("a listener's own bug");
+            }
+        };
+        try (TaskPool pool = TaskPool.builder().name("buggy-listener").workers(1).listener(buggy)
+                .startupTimeout(Duration.ofSeconds(5)).restartBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                .build()) {
+            assertThat(outcome(pool.submit(() -> 1))).isEqualTo("value 1");
+        }
+    }
 }
