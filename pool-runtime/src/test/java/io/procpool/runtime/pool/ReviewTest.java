@@ -304,4 +304,30 @@ class ReviewTest {
             assertThat(outcome(pool.submit(() -> 1))).isEqualTo("value 1");
         }
     }
+
+    /** shutdownNow while workers start (a resize), with a warm spare and prefetch: quick, exact, nothing pending. */
+    @Test
+    void shutdownNowWhileWorkersStartLeavesNothingPending() throws Exception {
+        TaskPool pool = TaskPool.builder().name("starting").workers(2).spares(1).prefetch(2).build();
+        try {
+            List<TaskFuture<?>> futures = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                futures.add(pool.submit(new Sleep(2000, i)));
+            }
+            pool.resize(4);
+            Thread.sleep(100);
+            long t0 = System.nanoTime();
+            List<Task<?>> back = pool.shutdownNow();
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("shutdownNow took (ms)").isLessThan(5000);
+            assertThat(pool.awaitTermination(Duration.ofSeconds(30))).isTrue();
+            int cancelled = 0;
+            for (TaskFuture<?> f : futures) {
+                assertThat(f.isDone()).isTrue();
+                cancelled += f.isCancelled() ? 1 : 0;
+            }
+            assertThat(back.size()).isLessThanOrEqualTo(cancelled).isGreaterThanOrEqualTo(16);
+        } finally {
+            pool.close();
+        }
+    }
 }
