@@ -30,7 +30,13 @@ public abstract class AbstractPool<T> implements AutoCloseable {
         engine.shutdown();
     }
 
-    /** Cancels queued and running tasks, kills the workers; returns the tasks that never started. */
+    /**
+     * Cancels queued and running tasks, kills the workers, and returns the tasks that never started, each once: the
+     * queued ones and those a worker held without having started them (it waits, 10 s at most, for the killed
+     * workers' exits to know). Their futures are cancelled by the time it returns. Called from a listener (listeners
+     * run on the pool's I/O thread, which handles those exits), it returns the queued tasks only, and the held ones
+     * are cancelled.
+     */
     @SuppressWarnings("unchecked")
     public List<T> shutdownNow() {
         List<T> tasks = new ArrayList<>();
@@ -87,9 +93,17 @@ public abstract class AbstractPool<T> implements AutoCloseable {
         return config;
     }
 
-    /** Shutdown, wait up to {@code shutdownTimeout}, then shutdownNow; returns when every worker is reaped. */
+    /**
+     * Shutdown, wait up to {@code shutdownTimeout}, then shutdownNow; returns when every worker is reaped. Called from
+     * a listener or a future's callback that runs on one of the pool's own threads, it shuts down and returns at
+     * once: it cannot wait for the threads it runs on.
+     */
     @Override
     public void close() {
+        if (engine.onOwnThread()) {
+            shutdown();
+            return;
+        }
         boolean interrupted = false;
         shutdown();
         try {

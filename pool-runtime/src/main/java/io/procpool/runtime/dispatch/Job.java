@@ -27,6 +27,8 @@ final class Job {
     boolean cancelSent;
     /** Its worker said STARTED for it (workers that report it): it ran, so a crash now uses an attempt. */
     boolean started;
+    /** How often a worker died holding it, as its oldest task, having started nothing: see PoolEngine. */
+    int unstartedDeaths;
     /** The pool has decided its outcome (timeout, cancel, failure): its future completes soon, if not yet. */
     boolean settled;
     /** 1 once its end was reported to the listeners: exactly once, whichever of completer and cancel comes first. */

@@ -52,7 +52,7 @@ final class Listeners implements PoolListener {
         for (PoolListener l : all) {
             try {
                 call.accept(l);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Throwable e) {  // an AssertionError too: a listener's failure is its own, never a worker's
                 failed(l, event, e);
             }
         }
@@ -97,7 +97,7 @@ final class Listeners implements PoolListener {
         for (PoolListener l : all) {  // the hot path: no lambda
             try {
                 l.taskSubmitted(taskId);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Throwable e) {  // an AssertionError too: a listener's failure is its own, never a worker's
                 failed(l, "taskSubmitted", e);
             }
         }
@@ -123,7 +123,7 @@ final class Listeners implements PoolListener {
         for (PoolListener l : all) {  // the hot path: no lambda
             try {
                 l.taskEnded(taskId, outcome, queueWait, execution);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Throwable e) {  // an AssertionError too: a listener's failure is its own, never a worker's
                 failed(l, "taskEnded", e);
             }
         }

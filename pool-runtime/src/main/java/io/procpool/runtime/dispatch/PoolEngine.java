@@ -145,8 +145,8 @@ public final class PoolEngine {
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
     private List<Runnable> completions = new ArrayList<>();
-    private List<Object> stopping;  // shutdownNow: the tasks that never started, found so far
-    private final List<CompletableFuture<List<Object>>> stopResults = new ArrayList<>();  // shutdownNow callers waiting
+    private List<Object> stopping;  // shutdownNow: the tasks that never started, found and not handed out yet
+    private final List<StopWaiter> stopWaiters = new ArrayList<>();  // shutdownNow callers waiting
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
     /** Worker and task counts, published as one value so that a reader never sees half an update. */
@@ -312,7 +312,7 @@ public final class PoolEngine {
                     .build();
             w.spawnNanos = System.nanoTime();
             w.child = spawner.spawn(spec);
-        } catch (RuntimeException e) {  // ENOENT, EACCES, a bad directory or environment: whatever stops the spawn
+        } catch (RuntimeException | Error e) {  // ENOENT, EACCES, a bad directory or environment, no thread left
             String why = e instanceof SpawnException ? e.getMessage()
                     : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
             if (w.spare) {
@@ -1016,10 +1016,14 @@ public final class PoolEngine {
         listeners.workerExited(info, status, reason);
         int index = 0;
         List<Job> back = new ArrayList<>();
+        Job suspect = w.reportsStarted ? oldestUnstarted(w) : null;
         for (Job j : w.held) {
             // exact when the worker says STARTED; otherwise the protocol's rule: answers are out before the next
             // task starts, so the oldest `runs` held tasks are the running ones
             boolean ran = w.reportsStarted ? j.started : index++ < w.runs;
+            if (j == suspect && ++j.unstartedDeaths > FREE_UNSTARTED_DEATHS) {
+                ran = true;  // its workers keep dying before they can start it (too big for their memory?): charged
+            }
             inFlight.remove(j.id);
             if (j.timer != null) {
                 j.timer.cancel(false);
@@ -1088,6 +1092,23 @@ public final class PoolEngine {
         scheduleDispatch();
         maybeStopped();
         maybeTerminated();
+    }
+
+    /**
+     * How many times a worker may die holding a task, and running nothing, before that task (the oldest it held) is
+     * charged an attempt although it never said STARTED: a task that kills its worker while the worker reads it
+     * (too big for the worker's heap) would otherwise go round for ever, free each time.
+     */
+    private static final int FREE_UNSTARTED_DEATHS = 2;
+
+    /** The oldest held job of a worker that had started none, or null when one had started. */
+    private static Job oldestUnstarted(Worker w) {
+        for (Job j : w.held) {
+            if (j.started) {
+                return null;
+            }
+        }
+        return w.held.peekFirst();
     }
 
     /** Why {@code w} left: what the pool decided when it killed or stopped it, else a crash or a failed start. */
@@ -1285,24 +1306,28 @@ public final class PoolEngine {
      * messages say what they had started (a SIGKILL takes a millisecond or so; at most {@link #STOP_WAIT_SECONDS}).
      */
     public List<Object> shutdownNow() {
-        CompletableFuture<List<Object>> result = new CompletableFuture<>();
         synchronized (this) {
             if (state.ordinal() < RunState.STOP.ordinal()) {
                 state = RunState.STOP;
             }
         }
         if (spawner.inIoThread()) {
-            // called from a listener: the workers' exits cannot be waited for on the thread that handles them, so
-            // only the queued tasks come back; the held ones are cancelled as their workers die
-            stopNow(result);
-            stopResults.remove(result);
-            List<Object> queued = List.copyOf(stopping);
-            stopping = null;
+            // from a listener, inside the event that called it (an exit being handled, say): nothing may run
+            // re-entrantly here, and the exits cannot be waited for on the thread that handles them. The queued
+            // tasks come back now; the rest stops right after, its held tasks cancelled as their workers die.
+            List<Object> queued = new ArrayList<>();
+            for (Job j : drainQueued()) {
+                if (!j.settled) {
+                    returned(j, queued);
+                }
+            }
+            spawner.execute(() -> stopNow(null));
             return queued;
         }
-        spawner.execute(() -> stopNow(result));
+        StopWaiter waiter = new StopWaiter(new CompletableFuture<>(), completer.isCurrentThread());
+        spawner.execute(() -> stopNow(waiter));
         try {
-            return result.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            return waiter.result.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();
@@ -1323,17 +1348,30 @@ public final class PoolEngine {
 
     private static final long STOP_WAIT_SECONDS = 10;
 
-    /** I/O thread (or after it stopped): cancels what waits, kills every worker; their exits settle what they held. */
-    private void stopNow(CompletableFuture<List<Object>> result) {
+    /**
+     * A caller of shutdownNow waiting for the list. {@code direct}: it waits on the completer thread, so its list
+     * cannot come through the completer after the cancels of the returned tasks' futures.
+     */
+    private record StopWaiter(CompletableFuture<List<Object>> result, boolean direct) {
+    }
+
+    /**
+     * I/O thread (or after it stopped): cancels what waits, kills every worker; their exits settle what they held.
+     * {@code waiter}: who gets the list of what never started, or null.
+     */
+    private void stopNow(StopWaiter waiter) {
         state = state == RunState.TERMINATED ? state : RunState.STOP;
-        List<Object> neverStarted = stopping == null ? new ArrayList<>() : stopping;
+        if (stopping == null) {
+            stopping = new ArrayList<>();
+        }
         for (Job j : drainQueued()) {
             if (!j.settled) {
-                returned(j, neverStarted);
+                returned(j, stopping);
             }
         }
-        stopping = neverStarted;
-        stopResults.add(result);
+        if (waiter != null) {
+            stopWaiters.add(waiter);
+        }
         killAll();
         maybeStopped();
         maybeTerminated();
@@ -1346,16 +1384,25 @@ public final class PoolEngine {
         complete(() -> j.future.cancel(false));
     }
 
-    /** I/O thread: once no worker holds a job any more, shutdownNow learns what never started. */
+    /**
+     * I/O thread: once no worker holds a job any more, the callers of shutdownNow get what never started, through
+     * the completer after those tasks' futures are cancelled (whoever gets the list sees them cancelled). Each task
+     * is returned once: a later shutdownNow returns only what it finds itself.
+     */
     private void maybeStopped() {
-        if (stopResults.isEmpty() || !inFlight.isEmpty()) {
+        if (stopWaiters.isEmpty() || !inFlight.isEmpty()) {
             return;
         }
         List<Object> list = List.copyOf(stopping);
-        for (CompletableFuture<List<Object>> r : stopResults) {
-            r.complete(list);
+        stopping = new ArrayList<>();
+        for (StopWaiter w : stopWaiters) {
+            if (w.direct()) {
+                w.result().complete(list);
+            } else {
+                complete(() -> w.result().complete(list));
+            }
         }
-        stopResults.clear();
+        stopWaiters.clear();
     }
 
     private List<Object> giveUpStopping() {
@@ -1364,7 +1411,9 @@ public final class PoolEngine {
                 settle(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id));
             }
         }
-        return stopping == null ? List.of() : List.copyOf(stopping);
+        List<Object> list = stopping == null ? List.of() : List.copyOf(stopping);
+        stopping = new ArrayList<>();
+        return list;
     }
 
     private List<Job> drainQueued() {
@@ -1457,6 +1506,11 @@ public final class PoolEngine {
 
     public boolean isTerminated() {
         return state == RunState.TERMINATED;
+    }
+
+    /** Whether the caller runs on one of the pool's own threads (I/O or completer): it must not wait for the pool. */
+    public boolean onOwnThread() {
+        return spawner.inIoThread() || completer.isCurrentThread();
     }
 
     /** Whether the pool failed (crash-loop breaker, or workers that cannot start). */

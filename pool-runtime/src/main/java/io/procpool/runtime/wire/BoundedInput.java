@@ -11,12 +11,36 @@ import com.esotericsoftware.kryo.io.Input;
  */
 final class BoundedInput extends Input {
 
-    /** Throws unless {@code count} elements of at least {@code bytesEach} byte can fit in what is left. */
-    void checkCount(long count, int bytesEach, String what) {
+    /** What one element slot of an object array or a collection costs on the heap, at most. */
+    static final int REFERENCE = 8;
+
+    /**
+     * How much a message may make the decoder allocate by the counts it claims: 8 bytes of heap per byte of message
+     * (no element takes less than one byte of message, none costs more than 8 on the heap), plus 1 MiB. Nested
+     * counts that each claim every byte left would otherwise multiply a small message into gigabytes.
+     */
+    private long budget;
+
+    @Override
+    public void setBuffer(byte[] bytes, int offset, int count) {
+        super.setBuffer(bytes, offset, count);
+        budget = 8L * count + (1 << 20);
+    }
+
+    /**
+     * Throws unless {@code count} elements of at least {@code bytesEach} bytes of message can fit in what is left,
+     * and their {@code cost} bytes of heap each fit in the message's budget (which they then use up).
+     */
+    void checkCount(long count, int bytesEach, int cost, String what) {
         long left = (long) limit - position;
         if (count < 0 || count * bytesEach > left) {
             throw new KryoException("a " + what + " claims " + count + " elements, but only " + left
                     + " bytes are left in the message");
+        }
+        budget -= count * cost;
+        if (budget < 0) {
+            throw new KryoException("a " + what + " of " + count + " elements takes the message over what it may"
+                    + " make the decoder allocate (8 bytes per byte of message): its counts are forged");
         }
     }
 
@@ -52,67 +76,67 @@ final class BoundedInput extends Input {
             } finally {
                 position = p;
             }
-            checkCount(count - 1L, 1, "string");
+            checkCount(count - 1L, 1, 2, "string");
         }
     }
 
     @Override
     public byte[] readBytes(int length) {
-        checkCount(length, 1, "byte array");
+        checkCount(length, 1, 1, "byte array");
         return super.readBytes(length);
     }
 
     @Override
     public int[] readInts(int length, boolean optimizePositive) {
-        checkCount(length, 1, "int array");
+        checkCount(length, 1, 4, "int array");
         return super.readInts(length, optimizePositive);
     }
 
     @Override
     public int[] readInts(int length) {
-        checkCount(length, 4, "int array");
+        checkCount(length, 4, 4, "int array");
         return super.readInts(length);
     }
 
     @Override
     public long[] readLongs(int length, boolean optimizePositive) {
-        checkCount(length, 1, "long array");
+        checkCount(length, 1, 8, "long array");
         return super.readLongs(length, optimizePositive);
     }
 
     @Override
     public long[] readLongs(int length) {
-        checkCount(length, 8, "long array");
+        checkCount(length, 8, 8, "long array");
         return super.readLongs(length);
     }
 
     @Override
     public float[] readFloats(int length) {
-        checkCount(length, 4, "float array");
+        checkCount(length, 4, 4, "float array");
         return super.readFloats(length);
     }
 
     @Override
     public double[] readDoubles(int length) {
-        checkCount(length, 8, "double array");
+        checkCount(length, 8, 8, "double array");
         return super.readDoubles(length);
     }
 
     @Override
     public short[] readShorts(int length) {
-        checkCount(length, 2, "short array");
+        checkCount(length, 2, 2, "short array");
         return super.readShorts(length);
     }
 
     @Override
     public char[] readChars(int length) {
-        checkCount(length, 2, "char array");
+        checkCount(length, 2, 2, "char array");
         return super.readChars(length);
     }
 
     @Override
     public boolean[] readBooleans(int length) {
-        checkCount(length, 1, "boolean array");
+        checkCount(length, 1, 1, "boolean array");
         return super.readBooleans(length);
     }
 }

@@ -14,15 +14,16 @@ import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
+import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
 
 /**
- * Kryo that checks every element count it reads before it sizes an array or a collection by it ({@link BoundedInput}),
- * and whose object graphs are at most {@link #MAX_DEPTH} deep, so that a hostile or broken message fails with a
- * {@code KryoException} instead of an {@code OutOfMemoryError} or a {@code StackOverflowError} in the manager.
- * Arrays: the count is the varint their data starts with. Collections and maps (the JDK's immutable ones included,
- * in place of Kryo's {@code ImmutableCollectionsSerializers}, which pre-size by the count): where the count reaches
- * {@code create}.
+ * Kryo that checks every element count it reads before it sizes an array or a collection by it, against the bytes
+ * left and against the message's allocation budget ({@link BoundedInput}), and whose object graphs are at most
+ * {@link #MAX_DEPTH} deep, so that a hostile or broken message fails with a {@code KryoException} instead of an
+ * {@code OutOfMemoryError} or a {@code StackOverflowError} in the manager. Arrays of objects: the count is the
+ * varint their data starts with. Collections and maps (the JDK's immutable ones included, in place of Kryo's
+ * {@code ImmutableCollectionsSerializers}, which pre-size by the count): where the count reaches {@code create}.
  */
 final class CheckedKryo extends Kryo {
 
@@ -44,8 +45,6 @@ final class CheckedKryo extends Kryo {
         addDefaultSerializer(Set.of(1).getClass(), factory(ImmutableSet::new));
         addDefaultSerializer(Map.of().getClass(), factory(ImmutableMap::new));
         addDefaultSerializer(Map.of(1, 1).getClass(), factory(ImmutableMap::new));
-        addDefaultSerializer(Collection.class, factory(CheckedCollection::new));
-        addDefaultSerializer(Map.class, factory(CheckedMap::new));
     }
 
     /** A new serializer per registered type, as Kryo's own factories make them (they keep per-type settings). */
@@ -59,29 +58,52 @@ final class CheckedKryo extends Kryo {
         };
     }
 
+    /**
+     * Kryo's choice, with the serializers that size something by a count they read swapped for checked ones of the
+     * same format: the plain collection and map serializers, the priority queue's and {@code Arrays.asList}'s, and
+     * the arrays (whose count is peeked before Kryo's serializer reads it). Kryo's more specific ones
+     * (EnumSet, TreeSet and TreeMap with their comparator, the singletons, ...) stay as they are.
+     */
     @Override
     @SuppressWarnings({"rawtypes", "unchecked"})
     public Serializer getDefaultSerializer(Class type) {
         Serializer s = super.getDefaultSerializer(type);
+        if (s.getClass() == CollectionSerializer.class) {
+            return new CheckedCollection();
+        }
+        if (s.getClass() == MapSerializer.class) {
+            return new CheckedMap();
+        }
+        if (s.getClass() == DefaultSerializers.PriorityQueueSerializer.class) {
+            return new CheckedPriorityQueue();
+        }
+        if (s.getClass() == DefaultSerializers.ArraysAsListSerializer.class) {
+            return new CheckedArraysAsList();
+        }
         if (type.isArray() && s.getClass().getName().startsWith("com.esotericsoftware.kryo.serializers.DefaultArraySerializers$")) {
-            return new ArrayCountChecked(s);
+            // the bulk reads of BoundedInput charge primitive arrays; boolean[] is filled one by one
+            Class<?> c = type.getComponentType();
+            return new ArrayCountChecked(s, !c.isPrimitive() ? BoundedInput.REFERENCE : c == boolean.class ? 1 : 0);
         }
         return s;
     }
 
+    /** Charges {@code size} elements (a reference each) to the message's budget, or refuses the message. */
     static void check(Input input, int size, String what) {
         if (input instanceof BoundedInput in) {
-            in.checkCount(size, 1, what);
+            in.checkCount(size, 1, BoundedInput.REFERENCE, what);
         }
     }
 
     /** Kryo's array serializers start with the length + 1 (0 for null): checked before the array is made. */
     private static final class ArrayCountChecked<T> extends Serializer<T> {
         private final Serializer<T> inner;
+        private final int cost;
 
-        ArrayCountChecked(Serializer<T> inner) {
+        ArrayCountChecked(Serializer<T> inner, int cost) {
             super(inner.getAcceptsNull(), inner.isImmutable());
             this.inner = inner;
+            this.cost = cost;
         }
 
         @Override
@@ -92,7 +114,7 @@ final class CheckedKryo extends Kryo {
         @Override
         public T read(Kryo kryo, Input input, Class<? extends T> type) {
             if (input instanceof BoundedInput in) {
-                in.checkCount(in.peekVarInt() - 1L, 1, type.getSimpleName());
+                in.checkCount(in.peekVarInt() - 1L, 1, cost, type.getSimpleName());
             }
             return inner.read(kryo, input, type);
         }
@@ -119,6 +141,27 @@ final class CheckedKryo extends Kryo {
         @Override
         protected Map create(Kryo kryo, Input input, Class<? extends Map> type, int size) {
             check(input, size, type.getSimpleName());
+            return super.create(kryo, input, type, size);
+        }
+    }
+
+    /** A priority queue (sized by its count when made): the count is checked first. */
+    @SuppressWarnings("rawtypes")
+    static final class CheckedPriorityQueue extends DefaultSerializers.PriorityQueueSerializer {
+        @Override
+        protected java.util.PriorityQueue create(Kryo kryo, Input input, Class<? extends java.util.PriorityQueue> type,
+                                                 int size) {
+            check(input, size, "PriorityQueue");
+            return super.create(kryo, input, type, size);
+        }
+    }
+
+    /** {@code Arrays.asList(...)} (read into a list sized by its count): the count is checked first. */
+    @SuppressWarnings("rawtypes")
+    static final class CheckedArraysAsList extends DefaultSerializers.ArraysAsListSerializer {
+        @Override
+        protected List create(Kryo kryo, Input input, Class type, int size) {
+            check(input, size, "Arrays.asList");
             return super.create(kryo, input, type, size);
         }
     }

@@ -88,12 +88,23 @@ public final class Protocol {
             BoundedWriter stack = new BoundedWriter(MAX_ERROR_TEXT);
             t.printStackTrace(new PrintWriter(stack));
             return errorBody(t.getClass().getName(), clip(t.getMessage(), MAX_ERROR_TEXT), stack.toString());
-        } catch (Throwable tooBig) {
+        } catch (Throwable failed) {  // out of memory, or a getMessage/toString of the task's own that throws
             try {
-                return errorBody(t.getClass().getName(), clip(t.getMessage(), 1000), "");
-            } catch (Throwable stillTooBig) {
-                return OUT_OF_MEMORY.clone();
+                return errorBody(t.getClass().getName(), clip(messageOf(t), 1000), "(the stack trace could not be"
+                        + " written: " + failed.getClass().getName() + ")");
+            } catch (Throwable stillFailing) {
+                return failed instanceof OutOfMemoryError || stillFailing instanceof OutOfMemoryError
+                        ? OUT_OF_MEMORY.clone() : errorBody(t.getClass().getName(), "", "");
             }
+        }
+    }
+
+    /** {@code t}'s message, or null when asking for it throws. */
+    private static String messageOf(Throwable t) {
+        try {
+            return t.getMessage();
+        } catch (RuntimeException | Error e) {
+            return null;
         }
     }
 

@@ -1,32 +1,37 @@
 package io.procpool.runtime.worker;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.io.OutputStream;
 
 import io.procpool.runtime.wire.Protocol;
 
 /**
  * Writes frames to the manager, straight from the thread that has them (a task thread, the reader, the heartbeat):
- * no writer thread, no copy of the body (header and body go out in one gathering write). A task thread writes
- * its answer before it starts its next task, and says STARTED before it runs one, so the manager always knows
- * which held task was running when a worker died.
+ * no writer thread. A task thread writes its answer before it starts its next task, and says STARTED before it runs
+ * one, so the manager always knows which held task was running when a worker died.
+ *
+ * <p>It writes to the channel's descriptor through a {@link FileOutputStream}, not through the
+ * {@code SocketChannel}: a channel is interruptible, and a write by a task thread that was interrupted (a CANCEL,
+ * or a task that restores its interrupt flag) would close it for good. A stream's write is never interrupted, and
+ * it writes every byte (it loops over partial writes). A frame of up to 64 KiB goes out in one write from a reused
+ * buffer (with the next task's STARTED); a larger body is written as it is, after its header, with no copy.
  */
 final class FrameWriter {
 
     private static final byte[] EMPTY = new byte[0];
+    private static final int FRAME_HEAD = 4 + Protocol.HEADER;
 
-    private final SocketChannel channel;
+    private final OutputStream out;
     private final int maxFrame;
     private final String workerId;
-    private final byte[] head = new byte[4 + Protocol.HEADER];
-    private final byte[] head2 = new byte[4 + Protocol.HEADER];
-    private final ByteBuffer[] one = new ByteBuffer[2];
-    private final ByteBuffer[] two = new ByteBuffer[3];
+    private final byte[] buffer = new byte[1 << 16];
     private boolean broken;
 
-    FrameWriter(SocketChannel channel, int maxFrame, String workerId) {
-        this.channel = channel;
+    /** Writes to the descriptor {@code fd} (the channel: 0 for a JVM worker). */
+    FrameWriter(FileDescriptor fd, int maxFrame, String workerId) {
+        this.out = new FileOutputStream(fd);
         this.maxFrame = maxFrame;
         this.workerId = workerId;
     }
@@ -38,55 +43,55 @@ final class FrameWriter {
 
     /** Sends one frame. False when the manager is gone (nothing more can be sent). */
     synchronized boolean send(int type, long id, byte[] body) {
-        if (broken) {
-            return false;
-        }
-        header(head, type, id, body.length);
-        one[0] = ByteBuffer.wrap(head);
-        one[1] = ByteBuffer.wrap(body);
-        return writeAll(one);
+        return !broken && write(type, id, body, -1);
     }
 
-    /** Sends an answer and the STARTED of the next task in one write. */
+    /** Sends an answer and the STARTED of the next task, in one write unless the answer is large. */
     synchronized boolean sendAnswerAndStart(int type, long id, byte[] body, long next) {
-        if (broken) {
-            return false;
-        }
-        header(head, type, id, body.length);
-        header(head2, Protocol.STARTED, next, 0);
-        two[0] = ByteBuffer.wrap(head);
-        two[1] = ByteBuffer.wrap(body);
-        two[2] = ByteBuffer.wrap(head2);
-        return writeAll(two);
+        return !broken && write(type, id, body, next);
     }
 
     boolean started(long id) {
         return send(Protocol.STARTED, id, EMPTY);
     }
 
-    private static void header(byte[] h, int type, long id, int bodyLength) {
-        int len = Protocol.HEADER + bodyLength;
-        h[0] = (byte) (len >>> 24);
-        h[1] = (byte) (len >>> 16);
-        h[2] = (byte) (len >>> 8);
-        h[3] = (byte) len;
-        Protocol.putHeader(h, 4, type, id);
-    }
-
-    private boolean writeAll(ByteBuffer[] bufs) {
+    /**
+     * Writes a frame, and a STARTED for {@code next} after it when {@code next >= 0}. A body that fits the buffer is
+     * copied so that everything goes out in one write; a larger one goes out as it is, after its header.
+     */
+    private boolean write(int type, long id, byte[] body, long next) {
         try {
-            do {
-                channel.write(bufs);
-            } while (bufs[bufs.length - 1].hasRemaining() || bufs[0].hasRemaining());  // a gathering write goes in order
+            if (body.length <= buffer.length - 2 * FRAME_HEAD) {
+                int n = header(0, type, id, body.length);
+                System.arraycopy(body, 0, buffer, n, body.length);
+                n += body.length;
+                if (next >= 0) {
+                    n = header(n, Protocol.STARTED, next, 0);
+                }
+                out.write(buffer, 0, n);
+            } else {
+                out.write(buffer, 0, header(0, type, id, body.length));
+                out.write(body);
+                if (next >= 0) {
+                    out.write(buffer, 0, header(0, Protocol.STARTED, next, 0));
+                }
+            }
             return true;
         } catch (IOException e) {
             broken = true;  // the manager is gone; the worker finishes what it runs and exits
             return false;
-        } finally {
-            for (int i = 0; i < bufs.length; i++) {
-                bufs[i] = null;  // keep no body referenced
-            }
         }
+    }
+
+    /** Puts a frame's length and header into the buffer at {@code at}; returns where its body goes. */
+    private int header(int at, int type, long id, int bodyLength) {
+        int len = Protocol.HEADER + bodyLength;
+        buffer[at] = (byte) (len >>> 24);
+        buffer[at + 1] = (byte) (len >>> 16);
+        buffer[at + 2] = (byte) (len >>> 8);
+        buffer[at + 3] = (byte) len;
+        Protocol.putHeader(buffer, at + 4, type, id);
+        return at + FRAME_HEAD;
     }
 
     /** The answer to a task whose body is too big for a frame: an ERROR that says so, which always fits. */

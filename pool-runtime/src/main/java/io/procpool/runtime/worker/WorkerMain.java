@@ -112,7 +112,7 @@ public final class WorkerMain {
                 return channel.read(ByteBuffer.wrap(b, off, len));
             }
         }, 1 << 16));
-        this.out = new FrameWriter(channel, maxFrame, workerId);
+        this.out = new FrameWriter(java.io.FileDescriptor.in, maxFrame, workerId);  // the channel is fd 0
     }
 
     public static void main(String[] args) throws Exception {

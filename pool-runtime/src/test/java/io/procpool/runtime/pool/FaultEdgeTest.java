@@ -25,8 +25,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Review of the issue 11 fixes: each test is a suspicion, written to fail while the bug is there. */
-class ReviewTest {
+/**
+ * Faults found by a review of the fault fixes: listeners that stop the pool, repeated shutdownNow, interrupted
+ * writes, tasks that kill their worker before it can start them, JDK collections.
+ */
+class FaultEdgeTest {
 
     @AfterEach
     void noChildLeft() {
@@ -191,6 +194,7 @@ class ReviewTest {
     }
 
     /** Emits progress events in a loop and does not look at interrupts (CPU-bound work between events). */
+    /** Emits an event every millisecond until cancelled; then, its thread interrupted, one more, and stops. */
     record Progress(long millis) implements Task<Integer> {
         @Override
         public Integer call() {
@@ -201,7 +205,10 @@ class ReviewTest {
                 while (System.nanoTime() < spin) {
                     Thread.onSpinWait();
                 }
-                TaskContext.current().emit(i++);
+                TaskContext.current().emit(i++);  // after the cancel: written by an interrupted thread
+                if (TaskContext.current().isCancelled()) {
+                    return -1;
+                }
             }
             return i;
         }
@@ -244,7 +251,7 @@ class ReviewTest {
     }
 
     /**
-     * CheckedKryo's Collection/Map defaults shadow Kryo's built-in serializers (see ReviewWireTest): a task returning
+     * CheckedKryo's Collection/Map defaults shadow Kryo's built-in serializers (see SerializationEdgeTest): a task returning
      * Arrays.asList fails in the manager (NullPointerException decoding it), a task holding an EnumSet fails in the
      * worker (ClassCastException decoding the task). Both worked at b4a804b.
      */

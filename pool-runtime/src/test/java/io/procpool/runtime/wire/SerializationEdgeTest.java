@@ -24,8 +24,8 @@ import java.util.TreeSet;
 import com.esotericsoftware.kryo.KryoException;
 import org.junit.jupiter.api.Test;
 
-/** Review of issue 11: counts that still size something unchecked, and legitimate values that must round-trip. */
-class ReviewWireTest {
+/** Counts that could still size something unchecked, and legitimate JDK values that must round-trip. */
+class SerializationEdgeTest {
 
     private final Serialization s = new Serialization(List.of(), getClass().getClassLoader());
 
