@@ -802,8 +802,12 @@ public final class PoolEngine {
         try {
             value = results.decode(body);
         } catch (Throwable e) {  // the bytes are a worker's: even an Error decoding them fails this task alone
-            finish(j, new TaskFailedException(cfg.name() + " - the result of task " + j.id
-                    + " cannot be deserialized here: " + e, e.getClass().getName(), e.getMessage(), ""));
+            try {
+                finish(j, new TaskFailedException(cfg.name() + " - the result of task " + j.id
+                        + " cannot be deserialized here: " + e, e.getClass().getName(), e.getMessage(), ""));
+            } catch (Throwable memory) {  // even the message could not be made: the error itself, unwrapped
+                finish(j, e);
+            }
             return;
         }
         @SuppressWarnings("unchecked")
@@ -827,8 +831,12 @@ public final class PoolEngine {
             finish(j, new CancellationException(e[1]));
             return;
         }
-        finish(j, new TaskFailedException(cfg.name() + " - task " + j.id + " failed in worker " + workerId + ": "
-                + e[0] + (e[1].isEmpty() ? "" : ": " + e[1]), e[0], e[1].isEmpty() ? null : e[1], e[2]));
+        try {
+            finish(j, new TaskFailedException(cfg.name() + " - task " + j.id + " failed in worker " + workerId + ": "
+                    + e[0] + (e[1].isEmpty() ? "" : ": " + e[1]), e[0], e[1].isEmpty() ? null : e[1], e[2]));
+        } catch (OutOfMemoryError memory) {  // the message could not be made: fail it still, with the bare error
+            finish(j, memory);
+        }
     }
 
     // completer thread (or any: completeExceptionally is thread-safe)
