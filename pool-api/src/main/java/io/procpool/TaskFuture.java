@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The pending result of a submitted task. A {@link CompletableFuture} with the task's id and its progress events.
@@ -14,6 +18,12 @@ import java.util.function.Consumer;
  * {@link java.util.concurrent.CancellationException}, or {@link PoolFailedException}. {@code cancel(true)} on
  * a running task interrupts it in its worker; a worker that does not stop within the grace period is killed
  * and replaced. Cancelling a queued task just removes it.
+ *
+ * <p>A task's outcome is decided by the pool alone: {@code complete}, {@code completeExceptionally},
+ * {@code obtrudeValue}, {@code obtrudeException}, {@code completeAsync} and {@code completeOnTimeout} throw
+ * {@link UnsupportedOperationException} (the dependent futures {@code thenApply} and the like return are yours to
+ * complete). {@link #orTimeout} stops the task, as a cancel does, and fails the future with a
+ * {@link TimeoutException}; for a timeout that counts only while the task runs, use {@link TaskOptions#timeout}.
  */
 public class TaskFuture<R> extends CompletableFuture<R> {
 
@@ -61,6 +71,89 @@ public class TaskFuture<R> extends CompletableFuture<R> {
         for (Consumer<Object> l : copy) {
             l.accept(event);
         }
+    }
+
+    /** Completes the future with the task's result: for the pool only. */
+    protected final boolean completeByPool(R value) {
+        return super.complete(value);
+    }
+
+    /** Fails the future: for the pool only. */
+    protected final boolean failByPool(Throwable failure) {
+        return super.completeExceptionally(failure);
+    }
+
+    /**
+     * Fails the future with {@code failure} and stops the task as {@code cancel(true)} would; false when the future
+     * was done first.
+     */
+    protected boolean stop(Throwable failure) {
+        if (!failByPool(failure)) {
+            return false;
+        }
+        canceller.cancel(this, true);
+        return true;
+    }
+
+    private UnsupportedOperationException refused(String method) {
+        return new UnsupportedOperationException(method + " is refused on the future of task " + id + ": a task's"
+                + " outcome is decided by its pool. Stop it with cancel(true) or orTimeout(...), or complete a future"
+                + " of your own (thenApply(...) returns one)");
+    }
+
+    @Override
+    public boolean complete(R value) {
+        throw refused("complete");
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        throw refused("completeExceptionally");
+    }
+
+    @Override
+    public void obtrudeValue(R value) {
+        throw refused("obtrudeValue");
+    }
+
+    @Override
+    public void obtrudeException(Throwable ex) {
+        throw refused("obtrudeException");
+    }
+
+    @Override
+    public CompletableFuture<R> completeAsync(Supplier<? extends R> supplier, Executor executor) {
+        throw refused("completeAsync");
+    }
+
+    @Override
+    public CompletableFuture<R> completeAsync(Supplier<? extends R> supplier) {
+        throw refused("completeAsync");
+    }
+
+    /** Refused: a value made up on a timeout would not stop the task. Use {@link #orTimeout} or a task timeout. */
+    @Override
+    public CompletableFuture<R> completeOnTimeout(R value, long timeout, TimeUnit unit) {
+        throw new UnsupportedOperationException("completeOnTimeout is refused on the future of task " + id + ": it"
+                + " would leave the task running. Use orTimeout(...), which stops it, or TaskOptions.timeout(...)");
+    }
+
+    /**
+     * Stops the task if it has not ended within {@code timeout} (counted from now, queue time included): the future
+     * fails with a {@link TimeoutException} and the task is cancelled as with {@code cancel(true)}.
+     */
+    @Override
+    public TaskFuture<R> orTimeout(long timeout, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        if (!isDone()) {
+            CompletableFuture.delayedExecutor(timeout, unit).execute(() -> {
+                if (!isDone()) {
+                    stop(new TimeoutException("task " + id + " did not end within " + timeout + " "
+                            + unit.name().toLowerCase(java.util.Locale.ROOT) + " (orTimeout); it was stopped"));
+                }
+            });
+        }
+        return this;
     }
 
     @Override

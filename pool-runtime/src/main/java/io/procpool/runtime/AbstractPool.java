@@ -46,8 +46,14 @@ public abstract class AbstractPool<T> implements AutoCloseable {
         return tasks;
     }
 
+    /** Waits until the pool has terminated (every future done, every worker reaped); false at the timeout. */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return engine.awaitTermination(timeout);
+    }
+
+    /** As {@link #awaitTermination(Duration)}, with the arguments of {@code ExecutorService}. */
+    public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        return engine.awaitTermination(Duration.ofNanos(unit.toNanos(timeout)));
     }
 
     public boolean isShutdown() {

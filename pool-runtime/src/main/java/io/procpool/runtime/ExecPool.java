@@ -89,13 +89,23 @@ public final class ExecPool<I, O> extends AbstractPool<I> {
         return engine.submit(value, body, options);
     }
 
-    /** Submits every input; the futures are in the same order. */
-    public List<TaskFuture<O>> invokeAll(Collection<? extends I> values) {
-        List<TaskFuture<O>> out = new ArrayList<>(values.size());
-        for (I v : values) {
-            out.add(submit(v));
-        }
-        return out;
+    /** Submits every input without waiting; the futures are in the same order. */
+    public List<TaskFuture<O>> submitAll(Collection<? extends I> values) {
+        return Batch.submitAll(values, this::submit);
+    }
+
+    /**
+     * Submits every input and waits until each has ended, as {@code ExecutorService.invokeAll} does; the futures, all
+     * done, are in the same order. When interrupted, it cancels what has not ended.
+     */
+    public List<TaskFuture<O>> invokeAll(Collection<? extends I> values) throws InterruptedException {
+        return Batch.invokeAll(values, this::submit, null);
+    }
+
+    /** As {@link #invokeAll(Collection)}, but what has not ended within {@code timeout} is cancelled. */
+    public List<TaskFuture<O>> invokeAll(Collection<? extends I> values, java.time.Duration timeout)
+            throws InterruptedException {
+        return Batch.invokeAll(values, this::submit, java.util.Objects.requireNonNull(timeout, "timeout"));
     }
 
     /** Configures an {@link ExecPool}: the worker command and mode, and the settings every pool has. */

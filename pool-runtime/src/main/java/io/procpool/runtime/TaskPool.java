@@ -1,10 +1,13 @@
 package io.procpool.runtime;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 import io.procpool.RejectReason;
 import io.procpool.Task;
@@ -76,13 +79,43 @@ public final class TaskPool extends AbstractPool<Task<?>> {
         return engine.submit(task, body, options);
     }
 
-    /** Submits every task; the futures are in the same order. */
-    public <R> List<TaskFuture<R>> invokeAll(Collection<? extends Task<R>> tasks) {
-        List<TaskFuture<R>> out = new ArrayList<>(tasks.size());
-        for (Task<R> t : tasks) {
-            out.add(submit(t));
+    /** Submits every task without waiting; the futures are in the same order. */
+    public <R> List<TaskFuture<R>> submitAll(Collection<? extends Task<R>> tasks) {
+        return Batch.submitAll(tasks, this::submit);
+    }
+
+    /**
+     * Submits every task and waits until each has ended, as {@code ExecutorService.invokeAll} does; the futures, all
+     * done, are in the same order. When interrupted, it cancels what has not ended.
+     */
+    public <R> List<TaskFuture<R>> invokeAll(Collection<? extends Task<R>> tasks) throws InterruptedException {
+        return Batch.invokeAll(tasks, this::submit, null);
+    }
+
+    /** As {@link #invokeAll(Collection)}, but what has not ended within {@code timeout} is cancelled. */
+    public <R> List<TaskFuture<R>> invokeAll(Collection<? extends Task<R>> tasks, Duration timeout)
+            throws InterruptedException {
+        return Batch.invokeAll(tasks, this::submit, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Runs the tasks and returns the result of one that succeeded, cancelling the rest, as
+     * {@code ExecutorService.invokeAny} does.
+     *
+     * @throws ExecutionException when every task failed (the cause is the last failure)
+     */
+    public <R> R invokeAny(Collection<? extends Task<R>> tasks) throws InterruptedException, ExecutionException {
+        try {
+            return Batch.invokeAny(tasks, this::submit, null);
+        } catch (TimeoutException impossible) {
+            throw new IllegalStateException(impossible);
         }
-        return out;
+    }
+
+    /** As {@link #invokeAny(Collection)}, failing with {@link TimeoutException} when none succeeded in time. */
+    public <R> R invokeAny(Collection<? extends Task<R>> tasks, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        return Batch.invokeAny(tasks, this::submit, Objects.requireNonNull(timeout, "timeout"));
     }
 
     /**

@@ -67,5 +67,24 @@ final class Job {
             }
             return super.cancel(mayInterruptIfRunning);
         }
+
+        /** orTimeout: as a cancel, it claims the end first. */
+        @Override
+        protected boolean stop(Throwable failure) {
+            Job j = job;
+            if (j != null && !j.claimEnd()) {
+                return false;
+            }
+            return super.stop(failure);
+        }
+
+        @SuppressWarnings("unchecked")
+        boolean succeed(Object value) {
+            return completeByPool((R) value);
+        }
+
+        boolean fail(Throwable failure) {
+            return failByPool(failure);
+        }
     }
 }

@@ -810,8 +810,6 @@ public final class PoolEngine {
             }
             return;
         }
-        @SuppressWarnings("unchecked")
-        TaskFuture<Object> f = (TaskFuture<Object>) j.future;
         if (!j.claimEnd()) {
             return;  // cancelled first: the cancel counted and reported its end
         }
@@ -820,7 +818,7 @@ public final class PoolEngine {
             listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.sentNanos - j.queuedNanos),
                     Duration.ofNanos(j.endNanos - j.sentNanos));
         }
-        if (!f.complete(value)) {
+        if (!j.future.succeed(value)) {
             completed.decrement();  // cancelled meanwhile: the cancel reported its end
         }
     }
@@ -850,7 +848,7 @@ public final class PoolEngine {
                     : Duration.ofNanos(j.sentNanos - j.queuedNanos), j.sentNanos == 0 ? Duration.ZERO
                     : Duration.ofNanos(Math.max(0, j.endNanos - j.sentNanos)));
         }
-        if (!j.future.completeExceptionally(t)) {
+        if (!j.future.fail(t)) {
             failed.decrement();
         }
     }
