@@ -25,8 +25,14 @@ record AppRun(int exit, String stdout, String stderr, long pid) {
 
     /** Runs {@code java args...} in {@code cwd} with these extra environment variables; waits for it to exit. */
     static AppRun run(Path cwd, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return run(JAVA, cwd, env, args);
+    }
+
+    /** Runs {@code java args...} with this java. */
+    static AppRun run(String java, Path cwd, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        command.add(JAVA);
+        command.add(java);
         command.addAll(List.of(args));
         Path out = Files.createTempFile(cwd, "stdout", ".txt");
         Path err = Files.createTempFile(cwd, "stderr", ".txt");

@@ -12,7 +12,7 @@ import io.procpool.runtime.TaskPool;
 /**
  * The application the packaging tests ship in each form (class directories, a shaded jar, a class-loader launcher,
  * Spring Boot jars): it runs a lambda and a record task on one worker and prints what came back.
- * Arguments: the pool name, then optionally the workers' directory.
+ * Arguments: the pool name, then optionally the workers' directory; {@code -Dapp.java} sets the workers' java.
  */
 public final class PackagedApp {
 
@@ -35,6 +35,10 @@ public final class PackagedApp {
                         System.out.println("STARTUP " + startup.toMillis());
                     }
                 });
+        String workerJava = System.getProperty("app.java");
+        if (workerJava != null) {
+            builder.javaCommand(workerJava);
+        }
         if (args.length > 1) {
             builder.directory(Path.of(args[1]));
         }
