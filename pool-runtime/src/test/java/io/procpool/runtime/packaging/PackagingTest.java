@@ -92,6 +92,8 @@ class PackagingTest {
         Fixtures.runtime().forEach(p -> app.add(p.toString()));
         AppRun run = AppRun.run(launcher, env("loader"), "-cp", "launcher.jar", ClassLoaderLauncher.class.getName(),
                 String.join(File.pathSeparator, app), Fixtures.APP, "loader").ranTasks(launcher);
+        // jnr-ffi's finalizer thread, started by procpool, must not join the application's thread group
+        assertThat(run.value("LINGERING")).isEqualTo("[]");
         System.out.println("class-loader launcher: worker start-up " + run.startupMillis() + " ms");
         assertNoWorkerOf("loader");
     }
