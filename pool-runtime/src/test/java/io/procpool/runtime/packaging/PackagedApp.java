@@ -12,7 +12,8 @@ import io.procpool.runtime.TaskPool;
 /**
  * The application the packaging tests ship in each form (class directories, a shaded jar, a class-loader launcher,
  * Spring Boot jars): it runs a lambda and a record task on one worker and prints what came back.
- * Arguments: the pool name, then optionally the workers' directory; {@code -Dapp.java} sets the workers' java.
+ * Arguments: the pool name, then optionally the workers' directory; {@code -Dapp.java} sets the workers' java,
+ * {@code -Dapp.crash=true} adds a task that kills its worker.
  */
 public final class PackagedApp {
 
@@ -50,6 +51,16 @@ public final class PackagedApp {
             System.out.println("CWD " + pool.submit(() -> System.getProperty("user.dir")).get(60, TimeUnit.SECONDS));
             System.out.println("CDS " + pool.submit(() -> java.nio.file.Files.readString(Path.of("/proc/self/maps"))
                     .contains("/procpool/cds/")).get(60, TimeUnit.SECONDS));
+            if (Boolean.getBoolean("app.crash")) {
+                try {
+                    pool.submit(() -> {
+                        Runtime.getRuntime().halt(3);
+                        return 0;
+                    }, io.procpool.TaskOptions.DEFAULTS.withMaxAttempts(1)).get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException expected) {
+                    System.out.println("CRASHED " + expected.getCause().getClass().getSimpleName());
+                }
+            }
             System.out.println("WORKER " + pool.submit(() -> {
                 System.out.println("printed by the task");
                 return ProcessHandle.current().pid();

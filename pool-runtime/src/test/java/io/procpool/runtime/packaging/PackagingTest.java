@@ -53,10 +53,13 @@ class PackagingTest {
         List<String> cp = new ArrayList<>();
         cp.add(dir.resolve("ide").relativize(app).toString());
         Fixtures.runtime().forEach(p -> cp.add(p.toString()));
-        AppRun run = AppRun.run(dir.resolve("ide"), env("ide"), "-cp", String.join(File.pathSeparator, cp), Fixtures.APP,
-                "ide", elsewhere.toString()).ranTasks(elsewhere);
-        // no SLF4J provider in the application: worker output still reaches its stdout, with the worker's name
+        AppRun run = AppRun.run(dir.resolve("ide"), env("ide"), "-Dapp.crash=true", "-cp",
+                String.join(File.pathSeparator, cp), Fixtures.APP, "ide", elsewhere.toString()).ranTasks(elsewhere);
+        // no SLF4J provider in the application: worker output still reaches its stdout, with the worker's name, and
+        // procpool's warning about the crash its stderr
+        assertThat(run.value("CRASHED")).isEqualTo("WorkerCrashedException");
         assertThat(run.stdout()).containsPattern("\\[ide-1 \\d+ stdout\\] printed by the task");
+        assertThat(run.stderr()).containsPattern("procpool WARN ide - worker ide-1 \\(pid \\d+\\) exited 3");
         assertNoWorkerOf("ide");
     }
 
