@@ -26,8 +26,9 @@ import io.procpool.runtime.worker.WorkerMain;
  * needs, derived from the application rather than from {@code java.class.path} alone.
  *
  * <ul>
- *   <li>a Spring Boot executable jar (procpool loaded by Boot's launched class loader): the worker starts through
- *       Boot's own {@code PropertiesLauncher} on the same jar, with {@code -Dloader.main=WorkerMain}, so that
+ *   <li>a Spring Boot executable jar, or one extracted to a directory (procpool loaded by Boot's launched class
+ *       loader): the worker starts through Boot's own {@code PropertiesLauncher} on the same jar or directory,
+ *       with {@code -Dloader.main=WorkerMain}, so that
  *       {@code BOOT-INF/classes} and the nested jars of {@code BOOT-INF/lib} are its class path too;</li>
  *   <li>procpool loaded by a {@link URLClassLoader} ({@code mvn exec:java}, application servers, plug-in hosts):
  *       the file URLs of that loader and its parents, then {@code java.class.path} if the chain reaches the
@@ -74,7 +75,7 @@ record WorkerClasspath(String classpath, List<String> launch, String description
         return found;
     }
 
-    /** Spring Boot's launched class loader (2.x: LaunchedURLClassLoader, 3.2+: LaunchedClassLoader): Boot's launcher. */
+    /** Spring Boot's launched class loader (2.x: LaunchedURLClassLoader, 3.2+: LaunchedClassLoader): its launcher. */
     private static WorkerClasspath boot(ClassLoader loader, String javaClassPath) {
         boolean launched = false;
         for (ClassLoader l = loader; l != null; l = l.getParent()) {
@@ -85,19 +86,23 @@ record WorkerClasspath(String classpath, List<String> launch, String description
         }
         String jar = absolute(List.of(javaClassPath.split(File.pathSeparator)[0]));
         String launcher;
-        try (JarFile j = new JarFile(jar)) {
-            if (j.getEntry(BOOT_LAUNCHER) != null) {
-                launcher = "org.springframework.boot.loader.launch.PropertiesLauncher";
-            } else if (j.getEntry(BOOT2_LAUNCHER) != null) {
-                launcher = "org.springframework.boot.loader.PropertiesLauncher";
-            } else {
-                return null;
+        if (Files.isDirectory(Path.of(jar))) {  // an extracted jar, e.g. in a container image
+            launcher = Files.isRegularFile(Path.of(jar, BOOT_LAUNCHER)) ? BOOT_LAUNCHER
+                    : Files.isRegularFile(Path.of(jar, BOOT2_LAUNCHER)) ? BOOT2_LAUNCHER : null;
+        } else {
+            try (JarFile j = new JarFile(jar)) {
+                launcher = j.getEntry(BOOT_LAUNCHER) != null ? BOOT_LAUNCHER
+                        : j.getEntry(BOOT2_LAUNCHER) != null ? BOOT2_LAUNCHER : null;
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot derive the workers' class path: procpool runs in a Spring Boot"
+                        + " class loader, but " + jar + " (java.class.path) is not a readable jar (" + e.getMessage()
+                        + "). Set TaskPool.builder().classpath(...)", e);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot derive the workers' class path: procpool runs in a Spring Boot"
-                    + " class loader, but " + jar + " (java.class.path) is not a readable jar (" + e.getMessage()
-                    + "). Set TaskPool.builder().classpath(...)", e);
         }
+        if (launcher == null) {
+            return null;
+        }
+        launcher = launcher.substring(0, launcher.length() - ".class".length()).replace('/', '.');
         return new WorkerClasspath(jar, List.of("-Dloader.main=" + WORKER_CLASS, launcher),
                 "the Spring Boot jar " + jar + " (through " + launcher + ")");
     }

@@ -102,9 +102,12 @@ public final class ClassDataSharing {
         return null;
     }
 
-    /** Once per archive in this JVM: does {@code java -Xshare:on} with the worker's options accept it? */
+    /**
+     * Once per archive in this JVM: does {@code java -Xshare:on} with the worker's options accept it? (The name holds
+     * the content's digest, checked before, so the path identifies the content.)
+     */
     private static boolean probe(Path archive, List<String> command) throws IOException {
-        String id = archive + "@" + Files.getLastModifiedTime(archive).toMillis();
+        String id = archive.toString();
         if (PROBED.contains(id)) {
             return true;
         }
@@ -148,8 +151,8 @@ public final class ClassDataSharing {
             if (!entry.endsWith(".jar") || !Files.isRegularFile(p)) {
                 return null;
             }
-            sha.update(("\0" + p.toAbsolutePath() + "\0" + Files.size(p) + "\0" + Files.getLastModifiedTime(p).toMillis())
-                    .getBytes(StandardCharsets.UTF_8));
+            sha.update(("\0" + p.toAbsolutePath() + "\0" + Files.size(p) + "\0"
+                    + Files.getLastModifiedTime(p).toMillis()).getBytes(StandardCharsets.UTF_8));
         }
         return HexFormat.of().formatHex(sha.digest(), 0, 16);
     }

@@ -23,13 +23,13 @@ public final class Logs {
     }
 
     static boolean noProvider(ILoggerFactory factory) {
-        return factory instanceof NOPLoggerFactory
-                || factory.getClass().getName().equals("org.slf4j.helpers.SubstituteLoggerFactory");
+        return factory instanceof NOPLoggerFactory;
     }
 
     /** The logger of a procpool class: without a provider, WARN and ERROR go to stderr. */
     public static Logger logger(Class<?> owner) {
-        return NO_PROVIDER ? new Fallback(owner.getName(), Level.WARN, System.err, "procpool ") : LoggerFactory.getLogger(owner);
+        return NO_PROVIDER ? new Fallback(owner.getName(), Level.WARN, System.err, "procpool ")
+                : LoggerFactory.getLogger(owner);
     }
 
     /**

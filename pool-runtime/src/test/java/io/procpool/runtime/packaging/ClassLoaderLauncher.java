@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * A class-loader launcher as {@code mvn exec:java} or a plug-in host is one: it is alone on java.class.path and
  * loads the application from URLs, runs its main in a thread group of its own and says which of that group's threads
- * outlive it ({@code LINGERING [names]}: exec:java waits 15 s for each). Arguments: the application's class path, its main class, then its arguments.
+ * outlive it ({@code LINGERING [names]}: exec:java waits 15 s for each). Arguments: the application's class path,
+ * its main class, then its arguments.
  */
 public final class ClassLoaderLauncher {
 

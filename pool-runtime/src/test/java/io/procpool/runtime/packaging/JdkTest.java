@@ -63,7 +63,7 @@ class JdkTest {
     /** The options the README tells a host on this version to give its JVM (jnr's native access, Unsafe). */
     static List<String> hostOptions(int feature) {
         return feature >= 24 ? List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
-                : feature >= 22 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
+                : List.of();
     }
 
     @TestFactory

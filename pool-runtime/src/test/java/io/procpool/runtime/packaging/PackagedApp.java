@@ -13,7 +13,8 @@ import io.procpool.runtime.TaskPool;
  * The application the packaging tests ship in each form (class directories, a shaded jar, a class-loader launcher,
  * Spring Boot jars): it runs a lambda and a record task on one worker and prints what came back.
  * Arguments: the pool name, then optionally the workers' directory; {@code -Dapp.java} sets the workers' java,
- * {@code -Dapp.crash=true} adds a task that kills its worker.
+ * {@code -Dapp.crash=true} adds a task that kills its worker,
+ * {@code -Dapp.nocds=true} turns class-data sharing off.
  */
 public final class PackagedApp {
 
@@ -36,6 +37,7 @@ public final class PackagedApp {
                         System.out.println("STARTUP " + startup.toMillis());
                     }
                 });
+        builder.classDataSharing(!Boolean.getBoolean("app.nocds"));
         String workerJava = System.getProperty("app.java");
         if (workerJava != null) {
             builder.javaCommand(workerJava);
