@@ -28,6 +28,9 @@ import org.springframework.boot.loader.tools.LoaderImplementation;
  */
 class PackagingTest {
 
+    /** Where CDS is not the point: no archive to record when the worker exits (it costs a second or so). */
+    private static final String NO_CDS = "-Dapp.nocds=true";
+
     @TempDir
     static Path dir;
     private static Path elsewhere;
@@ -89,7 +92,7 @@ class PackagingTest {
         List<String> app = new ArrayList<>();
         app.add(Fixtures.appClasses(launcher.resolve("app")).toString());
         Fixtures.runtime().forEach(p -> app.add(p.toString()));
-        AppRun run = AppRun.run(launcher, env("loader"), "-cp", "launcher.jar", ClassLoaderLauncher.class.getName(),
+        AppRun run = AppRun.run(launcher, env("loader"), NO_CDS, "-cp", "launcher.jar", ClassLoaderLauncher.class.getName(),
                 String.join(File.pathSeparator, app), Fixtures.APP, "loader").ranTasks(launcher);
         // jnr-ffi's finalizer thread, started by procpool, must not join the application's thread group
         assertThat(run.value("LINGERING")).isEqualTo("[]");
@@ -101,7 +104,7 @@ class PackagingTest {
     void springBootExecutableJar() throws Exception {
         Path boot = Fixtures.springBoot(Files.createDirectories(dir.resolve("boot")), "boot3",
                 LoaderImplementation.DEFAULT);
-        AppRun run = AppRun.run(dir.resolve("boot"), env("boot3"), "-jar", "boot3.jar", "boot3", elsewhere.toString())
+        AppRun run = AppRun.run(dir.resolve("boot"), env("boot3"), NO_CDS, "-jar", "boot3.jar", "boot3", elsewhere.toString())
                 .ranTasks(elsewhere);
         System.out.println("Spring Boot jar: worker start-up " + run.startupMillis() + " ms");
         assertNoWorkerOf("boot3");
@@ -123,7 +126,7 @@ class PackagingTest {
                 }
             }
         }
-        AppRun run = AppRun.run(root, env("extracted"), "-cp", ".",
+        AppRun run = AppRun.run(root, env("extracted"), NO_CDS, "-cp", ".",
                 "org.springframework.boot.loader.launch.JarLauncher", "extracted").ranTasks(root);
         System.out.println("Spring Boot jar extracted: worker start-up " + run.startupMillis() + " ms");
         assertNoWorkerOf("extracted");
@@ -133,7 +136,7 @@ class PackagingTest {
     void springBootJarWithTheClassicLoaderOfBoot2() throws Exception {
         Path boot = Fixtures.springBoot(Files.createDirectories(dir.resolve("classic")), "classic",
                 LoaderImplementation.CLASSIC);
-        AppRun run = AppRun.run(dir.resolve("classic"), env("classic"), "-jar", boot.toString(), "classic").ranTasks(
+        AppRun run = AppRun.run(dir.resolve("classic"), env("classic"), NO_CDS, "-jar", boot.toString(), "classic").ranTasks(
                 dir.resolve("classic"));
         System.out.println("Spring Boot jar, classic loader: worker start-up " + run.startupMillis() + " ms");
         assertNoWorkerOf("classic");
