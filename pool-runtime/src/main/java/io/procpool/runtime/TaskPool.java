@@ -18,7 +18,6 @@ import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
 import io.procpool.runtime.dispatch.WorkerKind;
 import io.procpool.runtime.wire.Serialization;
-import io.procpool.runtime.worker.WorkerMain;
 
 /**
  * A pool of worker JVMs that run {@link Task}s: {@code pool.submit(task)} returns a future of the task's result.
@@ -30,8 +29,8 @@ import io.procpool.runtime.worker.WorkerMain;
  * }
  * }</pre>
  *
- * <p>Each worker is a separate JVM started with {@code posix_spawnp} ({@code java} from this JVM's home, this
- * JVM's class path by default), speaking the procpool protocol on a Unix socket. Tasks and results travel
+ * <p>Each worker is a separate JVM started with {@code posix_spawnp} ({@code java} from this JVM's home, the
+ * application's class path by default), speaking the procpool protocol on a Unix socket. Tasks and results travel
  * Kryo-serialized. Lifecycle as in {@code java.util.concurrent}: {@link #shutdown()} drains, {@link #shutdownNow()}
  * returns what never started, {@link #close()} shuts down, waits {@code shutdownTimeout}, then stops the rest.
  * After close no worker process is left, alive or zombie.
@@ -121,44 +120,67 @@ public final class TaskPool extends AbstractPool<Task<?>> {
     /**
      * Configures a {@link TaskPool}: the settings of every pool ({@link PoolBuilder}) and those of JVM workers. Every
      * setter checks its value, {@link #build()} starts the workers.
+     *
+     * <p>What a worker JVM gets from this JVM: the java executable (from {@code java.home}), the class path of the
+     * application (derived, see {@link #classpath}), the environment and working directory (unless {@code env} or
+     * {@code directory} say otherwise). What it does not get: this JVM's options ({@code -Xmx}, {@code -D},
+     * {@code --add-opens}, agents) and system properties, except those forwarded with
+     * {@link #forwardSystemProperties} and {@link #forwardSystemPropertiesWithPrefix}.
      */
     public static final class Builder extends PoolBuilder<Builder> {
+        /** The JVM options of a worker unless {@link #jvmOptions} replaces them. */
         public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-Xshare:auto");
 
         private String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        private String classpath = System.getProperty("java.class.path");
+        private String classpath;
         private List<String> jvmOptions = DEFAULT_JVM_OPTIONS;
+        private final List<String> addedJvmOptions = new ArrayList<>();
+        private final List<String> forwardedKeys = new ArrayList<>();
+        private final List<String> forwardedPrefixes = new ArrayList<>();
         private final List<String> allowlist = new ArrayList<>();
         private boolean classDataSharing = true;
-        private Path classDataSharingDirectory = ClassDataSharing.defaultDirectory();
+        private Path classDataSharingDirectory;
 
         private Builder() {
         }
 
         /**
          * Whether workers share an AppCDS archive of their classes (default true): the first worker records it
-         * when it exits, later ones start faster. Only when the class path is all jars; kept in
-         * {@code ~/.cache/procpool/cds} unless {@link #classDataSharingDirectory} says otherwise.
+         * when it exits, later ones start faster. Only when the class path is all jars. Archives are checked before
+         * use (digest, owner, permissions, a trial start) and one that fails is discarded and recorded anew.
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
             return this;
         }
 
-        /** Where class-data sharing archives are kept. */
+        /**
+         * Where class-data sharing archives are kept (default {@code $XDG_CACHE_HOME/procpool/cds}, or
+         * {@code ~/.cache/procpool/cds}). Created 0700; refused when owned by another user or writable by others.
+         */
         public Builder classDataSharingDirectory(Path directory) {
-            this.classDataSharingDirectory = Objects.requireNonNull(directory, "directory");
+            this.classDataSharingDirectory = Objects.requireNonNull(directory, "classDataSharingDirectory");
             return this;
         }
 
-        /** The java executable of the workers (default: this JVM's). */
+        /** The java executable of the workers (default: this JVM's); a path with a slash is made absolute. */
         public Builder javaCommand(String java) {
-            this.javaCommand = Objects.requireNonNull(java, "java");
+            Objects.requireNonNull(java, "javaCommand");
+            if (java.isBlank()) {
+                throw new IllegalArgumentException("javaCommand must not be blank");
+            }
+            this.javaCommand = java.contains("/") ? Path.of(java).toAbsolutePath().toString() : java;
             return this;
         }
 
-        /** The workers' class path (default: this JVM's); it must hold procpool and every task class. */
+        /**
+         * The workers' class path, overriding the one derived from the application; relative entries are made
+         * absolute against this JVM's working directory. It must hold procpool, its dependencies and every task
+         * class. By default the class path comes from the class loader that loaded procpool: Spring Boot's
+         * launcher for an executable Boot jar, the URLs of a {@code URLClassLoader} (e.g. {@code mvn exec:java}),
+         * else {@code java.class.path}.
+         */
         public Builder classpath(String classpath) {
             Objects.requireNonNull(classpath, "classpath");
             if (classpath.isBlank()) {
@@ -168,10 +190,70 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             return this;
         }
 
-        /** The workers' JVM options, replacing the defaults ({@link #DEFAULT_JVM_OPTIONS}). */
+        /**
+         * The workers' JVM options, replacing the defaults ({@link #DEFAULT_JVM_OPTIONS}) and the default heap; the
+         * options procpool needs (see {@link #addJvmOptions}) are still added.
+         */
         public Builder jvmOptions(List<String> options) {
-            this.jvmOptions = List.copyOf(options);
+            this.jvmOptions = checkedOptions("jvmOptions", options);
             return this;
+        }
+
+        /**
+         * Adds JVM options after the defaults, e.g. {@code addJvmOptions("-Xmx512m")}. A worker's maximum heap is,
+         * unless an option sets it ({@code -Xmx}, {@code -XX:MaxHeapSize}, {@code -XX:MaxRAMPercentage}), the default
+         * heap of one JVM (a quarter of the machine's or container's memory) divided by {@code maxWorkers + spares},
+         * at least 64 MiB: all workers together take no more than one JVM would.
+         */
+        public Builder addJvmOptions(String... options) {
+            addedJvmOptions.addAll(checkedOptions("addJvmOptions", List.of(options)));
+            return this;
+        }
+
+        /** Gives the workers this JVM's value of each named system property that is set (at {@code build()}). */
+        public Builder forwardSystemProperties(String... keys) {
+            for (String k : keys) {
+                Objects.requireNonNull(k, "forwardSystemProperties");
+                if (k.isBlank() || k.contains("=") || WorkerJvm.neverForwarded(k)) {
+                    throw new IllegalArgumentException("forwardSystemProperties: '" + k + "' cannot be forwarded"
+                            + (k.isBlank() || k.contains("=") ? " (a key, without '=')"
+                            : " (the worker JVM sets it itself)"));
+                }
+                forwardedKeys.add(k);
+            }
+            return this;
+        }
+
+        /**
+         * Gives the workers every system property of this JVM whose key starts with one of {@code prefixes} (at
+         * {@code build()}), except those the worker JVM sets itself ({@code java.home}, {@code user.dir}, ...).
+         */
+        public Builder forwardSystemPropertiesWithPrefix(String... prefixes) {
+            for (String p : prefixes) {
+                Objects.requireNonNull(p, "forwardSystemPropertiesWithPrefix");
+                if (p.isBlank() || p.contains("=")) {
+                    throw new IllegalArgumentException("forwardSystemPropertiesWithPrefix: '" + p
+                            + "' is not a key prefix");
+                }
+                forwardedPrefixes.add(p);
+            }
+            return this;
+        }
+
+        private static List<String> checkedOptions(String field, List<String> options) {
+            Objects.requireNonNull(options, field);
+            for (String o : options) {
+                Objects.requireNonNull(o, field);
+                if (!o.startsWith("-") || o.isBlank()) {
+                    throw new IllegalArgumentException(field + ": '" + o + "' is not a JVM option (options start"
+                            + " with '-')");
+                }
+                if (List.of("-cp", "-classpath", "--class-path", "-jar").contains(o) || o.startsWith("--class-path=")) {
+                    throw new IllegalArgumentException(field + ": '" + o + "' is not allowed; set the class path"
+                            + " with classpath(...)");
+                }
+            }
+            return List.copyOf(options);
         }
 
         /**
@@ -189,13 +271,29 @@ public final class TaskPool extends AbstractPool<Task<?>> {
          * Starts the workers and waits until all are ready.
          *
          * @throws IllegalArgumentException      for a combination of settings that cannot work
+         * @throws IllegalStateException         when no class path holding procpool can be derived (set
+         *                                       {@link #classpath})
          * @throws io.procpool.PoolFailedException when a worker cannot start (the message has its stderr)
          */
         public TaskPool build() {
+            ClassLoader loader = applicationLoader();
+            WorkerClasspath cp;
+            try {
+                cp = classpath != null ? WorkerClasspath.explicit(classpath)
+                        : WorkerClasspath.derive(loader, System.getProperty("java.class.path", ""));
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(name + " - " + e.getMessage(), e);
+            }
+            List<String> options = new ArrayList<>(jvmOptions);
+            options.addAll(addedJvmOptions);
             List<String> command = new ArrayList<>();
             command.add(javaCommand);
-            command.add("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");  // serializable lambdas
-            command.addAll(jvmOptions);
+            command.addAll(WorkerJvm.required(WorkerJvm.featureVersion(javaCommand)));
+            if (jvmOptions == DEFAULT_JVM_OPTIONS && !WorkerJvm.setsHeap(options)) {
+                command.add("-Xmx" + WorkerJvm.defaultHeapMiB(WorkerJvm.totalMemory(), maxWorkers + spares) + "m");
+            }
+            command.addAll(options);
+            command.addAll(WorkerJvm.forwarded(System.getProperties(), forwardedKeys, forwardedPrefixes));
             command.add("-Dprocpool.capacity=" + capacity);
             if (heartbeatTimeout != null) {
                 command.add("-Dprocpool.heartbeatMillis=" + Math.max(10, heartbeatTimeout.toMillis() / 3));
@@ -205,16 +303,31 @@ public final class TaskPool extends AbstractPool<Task<?>> {
                 command.add("-Dprocpool.allow=" + String.join(",", allowlist));
             }
             command.add("-cp");
-            command.add(classpath);
-            command.add(WorkerMain.class.getName());
+            command.add(cp.classpath());
+            command.addAll(cp.launch());
             PoolConfig cfg = config(WorkerKind.JVM, command, allowlist, classDataSharing
-                    ? ClassDataSharing.forWorkers(classDataSharingDirectory, javaCommand, jvmOptions, classpath) : null);
-            Serialization serialization = new Serialization(allowlist, Thread.currentThread().getContextClassLoader()
-                    != null ? Thread.currentThread().getContextClassLoader() : TaskPool.class.getClassLoader());
+                    ? ClassDataSharing.forWorkers(classDataSharingDirectory != null ? classDataSharingDirectory
+                    : ClassDataSharing.defaultDirectory(), command, cp.classpath()) : null);
+            Serialization serialization = new Serialization(allowlist, loader);
             PoolEngine engine = engine(cfg, b -> serialization.deserialize(b, 0, b.length),
                     b -> serialization.deserialize(b, 0, b.length));
             engine.start();
             return new TaskPool(cfg, engine, serialization);
+        }
+
+        /** The context class loader if it sees this procpool (it may see the task classes too), else procpool's. */
+        private static ClassLoader applicationLoader() {
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            if (context != null) {
+                try {
+                    if (Class.forName(TaskPool.class.getName(), false, context) == TaskPool.class) {
+                        return context;
+                    }
+                } catch (ClassNotFoundException | LinkageError notThisOne) {
+                    // a loader of another world: use procpool's
+                }
+            }
+            return TaskPool.class.getClassLoader();
         }
     }
 }

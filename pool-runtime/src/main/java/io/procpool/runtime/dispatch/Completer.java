@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The thread that completes futures, so that no caller's continuation ever runs on the I/O thread. It takes
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Completer {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Completer.class);
+    private static final Logger LOG = io.procpool.runtime.process.Logs.logger(Completer.class);
     private static final List<Runnable> STOP = List.of();
 
     private final LinkedBlockingQueue<List<Runnable>> batches = new LinkedBlockingQueue<>();

@@ -11,7 +11,6 @@ import io.procpool.RejectReason;
 import io.procpool.TaskOutcome;
 import io.procpool.WorkerInfo;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The pool's listeners as one. A listener that throws is logged (once per listener and event kind, then at debug)
@@ -20,7 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Listeners implements PoolListener {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
+    private static final Logger LOG = io.procpool.runtime.process.Logs.logger(Listeners.class);
 
     private final String pool;
     private final PoolListener[] all;

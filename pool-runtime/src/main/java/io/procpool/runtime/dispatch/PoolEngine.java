@@ -38,7 +38,6 @@ import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
 import io.procpool.runtime.wire.Protocol;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The pool's engine. Submitters serialize their task and put it in the bounded queue; everything else runs on
@@ -49,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PoolEngine {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PoolEngine.class);
+    private static final Logger LOG = io.procpool.runtime.process.Logs.logger(PoolEngine.class);
     /** A worker that did a task, or lived this long after HELLO, was healthy: its death resets the back-off. */
     private static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] EMPTY = new byte[0];
@@ -68,6 +67,7 @@ public final class PoolEngine {
         boolean stopping;
         String killReason;
         long cdsRecording;
+        boolean cdsMapped;
         int tasksDone;
         int taskLimit;
         long lastHeardNanos = System.nanoTime();
@@ -259,11 +259,12 @@ public final class PoolEngine {
         }
         List<String> command = cfg.command();
         long unique = ids.incrementAndGet() ^ System.nanoTime();
-        String cdsOption = cfg.cds() == null ? null : cfg.cds().optionFor(unique);
-        if (cdsOption != null) {
+        List<String> cdsOptions = cfg.cds() == null ? List.of() : cfg.cds().optionsFor(unique);
+        if (!cdsOptions.isEmpty()) {
             command = new ArrayList<>(command);
-            command.add(1, cdsOption);
-            w.cdsRecording = cdsOption.startsWith("-XX:ArchiveClassesAtExit") ? unique : 0;
+            command.addAll(1, cdsOptions);
+            w.cdsRecording = ClassDataSharing.records(cdsOptions) ? unique : 0;
+            w.cdsMapped = ClassDataSharing.maps(cdsOptions);
         }
         try {
             ProcessSpec.Builder b = ProcessSpec.builder(command);
@@ -1012,6 +1013,9 @@ public final class PoolEngine {
         w.child.close();
         if (w.cdsRecording != 0) {
             cfg.cds().recorded(w.cdsRecording);
+        }
+        if (w.cdsMapped && !w.ready && reason != ExitReason.SHUTDOWN && reason != ExitReason.SCALE_DOWN) {
+            cfg.cds().failedStart();
         }
         String why = status + (w.killReason != null ? " (" + w.killReason + ")" : "") + tailText(tail);
         if (!w.ready && reason != ExitReason.SHUTDOWN && reason != ExitReason.SCALE_DOWN) {

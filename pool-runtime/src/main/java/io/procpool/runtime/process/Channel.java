@@ -9,7 +9,6 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.procpool.MessageTooLargeException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The manager's end of a child's message channel: a CLOEXEC AF_UNIX stream socket carrying whole messages,
@@ -29,7 +28,7 @@ final class Channel implements EventLoop.Handler {
     private static final int SHUT_WR = 1;
     private static final byte[] EMPTY = new byte[0];
     private static final int INITIAL = 64 << 10;
-    private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
+    private static final Logger LOG = Logs.logger(Channel.class);
 
     /** What {@link #take} returns when the channel has ended and nothing is left. */
     static final Object END = new Object();

@@ -19,7 +19,6 @@ import io.procpool.MessageTooLargeException;
 import io.procpool.ProcessExitedException;
 import io.procpool.Signal;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A child process started by a {@link Spawner}: its message channel ({@link #push}/{@link #pop}), its piped
@@ -33,7 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChildProcess implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
+    private static final Logger LOG = Logs.logger(ChildProcess.class);
     private static final long EXIT_AFTER_EOF_MILLIS = 1000;
     private static final int POLL_SLICE_MILLIS = 250;
 
@@ -84,15 +83,16 @@ public final class ChildProcess implements AutoCloseable {
         this.stdin = new Pipe("stdin", s.stdinPipe());
         this.stdout = new Pipe("stdout", s.stdoutPipe());
         this.stderr = new Pipe("stderr", s.stderrPipe());
-        Logger childLog = LoggerFactory.getLogger("io.procpool.child." + spec.name());
+        Logger outLog = Logs.child(spec.name(), false);
         if (s.stdoutLog() >= 0) {
             relays.add(spec.stdoutLines() != null
-                    ? new OutputRelay(loop, s.stdoutLog(), childLog, "", tail, spec.stdoutLines(), spec.stdoutEnd(),
+                    ? new OutputRelay(loop, s.stdoutLog(), outLog, "", tail, spec.stdoutLines(), spec.stdoutEnd(),
                             spec.maxMessageSize())
-                    : new OutputRelay(loop, s.stdoutLog(), childLog, "[" + spec.name() + " " + pid + " stdout]", tail));
+                    : new OutputRelay(loop, s.stdoutLog(), outLog, "[" + spec.name() + " " + pid + " stdout]", tail));
         }
         if (s.stderrLog() >= 0) {
-            relays.add(new OutputRelay(loop, s.stderrLog(), childLog, "[" + spec.name() + " " + pid + " stderr]", tail));
+            relays.add(new OutputRelay(loop, s.stderrLog(), Logs.child(spec.name(), true),
+                    "[" + spec.name() + " " + pid + " stderr]", tail));
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One thread, one epoll set: serves every descriptor of every child of a {@link Spawner} (message channels,
@@ -23,7 +22,7 @@ final class EventLoop implements AutoCloseable {
         void onEvents(int events);
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+    private static final Logger LOG = Logs.logger(EventLoop.class);
     private static final int MAX_EVENTS = 256;
 
     private final int epfd;

@@ -16,7 +16,7 @@ public interface MessageHandler {
      * handler that treats it as a protocol error overrides this.
      */
     default void onOversize(ChildProcess child, long size) {
-        org.slf4j.LoggerFactory.getLogger(MessageHandler.class).warn("{} - the child sent a message of {} bytes,"
+        Logs.logger(MessageHandler.class).warn("{} - the child sent a message of {} bytes,"
                 + " over the channel's maxMessageSize; it was skipped", child, size);
     }
 

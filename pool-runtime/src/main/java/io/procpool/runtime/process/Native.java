@@ -53,7 +53,33 @@ final class Native {
     // native scratch memory is malloc'ed and freed only by GC: keep one per thread instead of one per call
     private static final ThreadLocal<Pointer> POLL_FDS = ThreadLocal.withInitial(() -> allocate(16));
 
+    static {
+        startJnrFinalizerOutsideTheApplication();
+    }
+
     private Native() {
+    }
+
+    /**
+     * jnr-ffi starts a thread that never ends (the finalizer of auto-released memory) at the first allocation, in
+     * the thread group of whoever allocates first. Under {@code mvn exec:java} that is the application's group, and
+     * the Maven JVM then waits 15 s for it after every run. Start it here from a thread of the root group, with no
+     * context class loader (so that it pins no application class loader either).
+     */
+    private static void startJnrFinalizerOutsideTheApplication() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread t = new Thread(root, new FirstAllocation(RT), "procpool-jnr-init");
+        t.setDaemon(true);
+        t.setContextClassLoader(null);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static int errno() {
@@ -71,6 +97,20 @@ final class Native {
 
     static Pointer allocate(int bytes) {
         return jnr.ffi.Memory.allocateDirect(RT, bytes, true);
+    }
+
+    /** Not a lambda: that would run in Native, whose initialization waits for this thread. */
+    private static final class FirstAllocation implements Runnable {
+        private final Runtime runtime;
+
+        FirstAllocation(Runtime runtime) {
+            this.runtime = runtime;
+        }
+
+        @Override
+        public void run() {
+            jnr.ffi.Memory.allocateDirect(runtime, 8, true);
+        }
     }
 
     /** A pidfd for our own, not yet reaped, child; CLOEXEC by definition. */

@@ -18,7 +18,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.procpool.ExitStatus;
 import io.procpool.Signal;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Starts child processes with {@code posix_spawnp} (never a fork of the JVM) and serves all of them from one
@@ -39,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Spawner implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Spawner.class);
+    private static final Logger LOG = Logs.logger(Spawner.class);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final String name;

@@ -1,0 +1,138 @@
+package io.procpool.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import io.procpool.Task;
+import io.procpool.runtime.testing.Children;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What a worker JVM is started with: the default heap, added and replaced options, forwarded properties. */
+class WorkerJvmTest {
+
+    @AfterEach
+    void noChildLeft() {
+        Children.assertNoneLeft();
+    }
+
+    @Test
+    void theDefaultHeapIsOneJvmsDefaultSharedByEveryWorker() {
+        assertThat(WorkerJvm.defaultHeapMiB(8L << 30, 4)).isEqualTo(512);      // 8 GiB / 4 = 2 GiB for 4 workers
+        assertThat(WorkerJvm.defaultHeapMiB(24L << 30, 3)).isEqualTo(2048);
+        assertThat(WorkerJvm.defaultHeapMiB(1L << 30, 16)).isEqualTo(64);       // never below 64 MiB
+        assertThat(WorkerJvm.setsHeap(List.of("-XX:+UseSerialGC", "-Xmx1g"))).isTrue();
+        assertThat(WorkerJvm.setsHeap(List.of("-XX:MaxRAMPercentage=10"))).isTrue();
+        assertThat(WorkerJvm.setsHeap(List.of("-Xms64m"))).isFalse();
+    }
+
+    @Test
+    void aWorkerGetsTheDefaultHeapOfItsShare() throws Exception {
+        long expected = WorkerJvm.defaultHeapMiB(WorkerJvm.totalMemory(), 3) << 20;
+        try (TaskPool pool = TaskPool.builder().name("heap").minWorkers(1).maxWorkers(2).spares(1).build()) {
+            long max = pool.submit(() -> Runtime.getRuntime().maxMemory()).get(60, TimeUnit.SECONDS);
+            // SerialGC reports the heap less one survivor space
+            assertThat(max).isLessThanOrEqualTo(expected).isGreaterThan(expected * 8 / 10);
+            assertThat(cmdlines()).allMatch(c -> c.contains(" -Xmx" + (expected >> 20) + "m "));
+        }
+    }
+
+    @Test
+    void addedOptionsKeepTheDefaultsAndAHeapOptionReplacesTheDefaultHeap() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("added").workers(1).addJvmOptions("-Xmx96m", "-Dadded.by=test")
+                .build()) {
+            long max = pool.submit(() -> Runtime.getRuntime().maxMemory()).get(60, TimeUnit.SECONDS);
+            assertThat(max).isLessThanOrEqualTo(96L << 20).isGreaterThan(80L << 20);
+            assertThat(pool.submit(() -> System.getProperty("added.by")).get(60, TimeUnit.SECONDS)).isEqualTo("test");
+            assertThat(cmdlines()).singleElement().satisfies(c -> assertThat(c)
+                    .contains(" -XX:+UseSerialGC ", " -Xmx96m ").doesNotContainPattern("-Xmx\\d+m .*-Xmx"));
+        }
+    }
+
+    @Test
+    void jvmOptionsReplaceTheDefaults() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("replaced").workers(1).jvmOptions(List.of("-Xmx80m")).build()) {
+            assertThat(pool.submit(() -> Runtime.getRuntime().maxMemory()).get(60, TimeUnit.SECONDS))
+                    .isLessThanOrEqualTo(80L << 20);
+            assertThat(cmdlines()).singleElement().satisfies(c -> assertThat(c).doesNotContain("UseSerialGC")
+                    .contains("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED"));
+        }
+    }
+
+    @Test
+    void systemPropertiesAreForwardedByKeyAndByPrefixOnly() throws Exception {
+        System.setProperty("wjt.region", "eu-west");
+        System.setProperty("wjt.app.tier", "gold");
+        System.setProperty("wjt.app.name", "thumbs with spaces");
+        System.setProperty("wjt.secret", "not forwarded");
+        try (TaskPool pool = TaskPool.builder().name("props").workers(1).forwardSystemProperties("wjt.region",
+                "wjt.unset").forwardSystemPropertiesWithPrefix("wjt.app.").build()) {
+            Task<String> read = () -> Arrays.asList(System.getProperty("wjt.region"),
+                    System.getProperty("wjt.app.tier"), System.getProperty("wjt.app.name"),
+                    System.getProperty("wjt.secret"), System.getProperty("wjt.unset")).toString();
+            assertThat(pool.submit(read).get(60, TimeUnit.SECONDS))
+                    .isEqualTo("[eu-west, gold, thumbs with spaces, null, null]");
+        } finally {
+            for (String k : List.of("wjt.region", "wjt.app.tier", "wjt.app.name", "wjt.secret")) {
+                System.clearProperty(k);
+            }
+        }
+    }
+
+    @Test
+    void forwardingSkipsWhatTheWorkerJvmSetsItself() {
+        Properties host = new Properties();
+        host.setProperty("java.home", "/elsewhere");
+        host.setProperty("user.dir", "/here");
+        host.setProperty("java.library.path", "/opt/lib");
+        host.setProperty("procpool.capacity", "9");
+        assertThat(WorkerJvm.forwarded(host, List.of(), List.of("java.", "user.", "procpool.")))
+                .containsExactly("-Djava.library.path=/opt/lib");
+    }
+
+    @Test
+    void wrongSettingsFailAtTheSetterNamingFieldAndValue() {
+        TaskPool.Builder b = TaskPool.builder();
+        assertThatThrownBy(() -> b.addJvmOptions("Xmx1g")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("addJvmOptions").hasMessageContaining("'Xmx1g'");
+        assertThatThrownBy(() -> b.jvmOptions(List.of("-cp"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("jvmOptions").hasMessageContaining("classpath(...)");
+        assertThatThrownBy(() -> b.forwardSystemProperties("java.home")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("forwardSystemProperties").hasMessageContaining("'java.home'");
+        assertThatThrownBy(() -> b.forwardSystemProperties("a=b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'a=b'");
+        assertThatThrownBy(() -> b.forwardSystemPropertiesWithPrefix(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("forwardSystemPropertiesWithPrefix");
+        assertThatThrownBy(() -> b.javaCommand(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("javaCommand");
+    }
+
+    @Test
+    void workersGetTheOptionsTheirJavaVersionNeeds() {
+        assertThat(WorkerJvm.required(17)).containsExactly("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
+        assertThat(WorkerJvm.required(25)).contains("--sun-misc-unsafe-memory-access=allow")
+                .doesNotContain("--enable-native-access=ALL-UNNAMED");
+        assertThat(WorkerJvm.featureVersion(Path.of(System.getProperty("java.home"), "bin", "java").toString()))
+                .isEqualTo(Runtime.version().feature());
+        assertThat(WorkerJvm.featureVersion("/no/such/java")).isZero();
+    }
+
+    /** The command lines of this JVM's children, arguments separated by spaces (and one at the end). */
+    static List<String> cmdlines() {
+        return ProcessHandle.current().children().map(p -> {
+            try {
+                return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+            } catch (IOException e) {
+                return "";
+            }
+        }).toList();
+    }
+}
