@@ -11,6 +11,7 @@ import java.util.Objects;
 import io.procpool.PoolListener;
 import io.procpool.QueueFullPolicy;
 import io.procpool.runtime.dispatch.ClassDataSharing;
+import io.procpool.runtime.dispatch.Durations;
 import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
 import io.procpool.runtime.dispatch.WorkerKind;
@@ -111,7 +112,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     public B heartbeatTimeout(Duration timeout) {
         Duration t = positive("heartbeatTimeout", timeout);
         if (t.toMillis() < 30) {
-            throw new IllegalArgumentException("heartbeatTimeout must be at least 30 ms, was " + t);
+            throw new IllegalArgumentException("heartbeatTimeout must be at least 30 ms, was " + Durations.text(t));
         }
         this.heartbeatTimeout = t;
         return self();
@@ -183,8 +184,8 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
         this.backoffBase = positive("restartBackoff base", base);
         this.backoffMax = positive("restartBackoff max", max);
         if (max.compareTo(base) < 0) {
-            throw new IllegalArgumentException("restartBackoff max must be at least base, was base " + base
-                    + ", max " + max);
+            throw new IllegalArgumentException("restartBackoff max must be at least base, was base "
+                    + Durations.text(base) + ", max " + Durations.text(max));
         }
         return self();
     }
@@ -333,7 +334,7 @@ static int range(String field, int value, int min, int max) {
 static Duration positive(String field, Duration d) {
         Objects.requireNonNull(d, field);
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(field + " must be positive, was " + d);
+            throw new IllegalArgumentException(field + " must be positive, was " + Durations.text(d));
         }
         return d;
     }

@@ -216,7 +216,7 @@ public final class PoolEngine {
         }
         String why = failure;
         if (why == null && !inTime) {
-            why = cfg.name() + " - workers did not say HELLO within the startup timeout of " + cfg.startupTimeout()
+            why = cfg.name() + " - workers did not say HELLO within the startup timeout of " + Durations.text(cfg.startupTimeout())
                     + "; raise startupTimeout or check the workers' log lines";
         }
         if (why != null) {
@@ -242,7 +242,7 @@ public final class PoolEngine {
         long idleCheck = Math.max(50, cfg.idleTimeout().toMillis() / 4);
         timer.scheduleWithFixedDelay(() -> spawner.execute(this::stopIdleWorkers), idleCheck, idleCheck,
                 TimeUnit.MILLISECONDS);
-        LOG.info("{} - started {} workers (max {}, capacity {}, prefetch {})", cfg.name(), initialWorkers(),
+        LOG.info("{} - started {} (max {}, capacity {}, prefetch {})", cfg.name(), Durations.count(initialWorkers(), "worker"),
                 maxWorkers, cfg.capacity(), cfg.prefetch());
     }
 
@@ -900,7 +900,7 @@ public final class PoolEngine {
     /** I/O thread: {@code w} was spawned startupTimeout ago; if it has not said HELLO, it failed to start. */
     private void startupOver(Worker w) {
         if (!w.ready && w.exitReason == null && w.child.exitStatus().isEmpty()) {
-            w.killReason = "did not say HELLO within startupTimeout " + cfg.startupTimeout();
+            w.killReason = "did not say HELLO within startupTimeout " + Durations.text(cfg.startupTimeout());
             w.child.killGroup(9);
             w.child.kill(9);
         }
@@ -964,7 +964,7 @@ public final class PoolEngine {
         for (Worker w : allWorkers()) {
             if (w.ready && !w.stopping && w.killReason == null && now - w.lastHeardNanos > limit) {
                 w.killReason = "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
-                        + " ms, over heartbeatTimeout " + cfg.heartbeatTimeout();
+                        + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout());
                 w.exitReason = ExitReason.HUNG;
                 w.child.killGroup(9);
                 w.child.kill(9);
@@ -1153,7 +1153,7 @@ public final class PoolEngine {
             return false;
         }
         failPool(cfg.name() + " - crash loop: " + earlyDeaths.size() + " workers died before doing any work within "
-                + cfg.crashLoopWindow() + " (the limit is " + cfg.crashLoopRestarts() + "; see crashLoopLimit); the"
+                + Durations.text(cfg.crashLoopWindow()) + " (the limit is " + cfg.crashLoopRestarts() + "; see crashLoopLimit); the"
                 + " last: " + why);
         return true;
     }
@@ -1224,7 +1224,7 @@ public final class PoolEngine {
         if (inFlight.get(j.id) != j || j.worker != sentTo || j.settled || j.future.isDone()) {
             return;  // answered meanwhile, or a timer of an earlier attempt
         }
-        settle(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after " + j.timeout
+        settle(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after " + Durations.text(j.timeout)
                 + " in worker " + j.worker.id, j.timeout));
         stop(j, ExitReason.TIMEOUT, "task " + j.id + " timed out");
     }
@@ -1270,7 +1270,7 @@ public final class PoolEngine {
         }
         timer.schedule(() -> spawner.execute(() -> {
             if (inFlight.get(j.id) == j && j.worker == w) {
-                w.killReason = why + " and did not stop within " + cfg.cancelGrace();
+                w.killReason = why + " and did not stop within " + Durations.text(cfg.cancelGrace());
                 w.exitReason = reason;
                 w.child.killGroup(9);
             }
