@@ -1,6 +1,7 @@
 package io.procpool.examples.cli;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -8,17 +9,23 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import io.procpool.PoolFailedException;
+import io.procpool.WorkerCrashedException;
 
 /**
  * Writes each item of a run as it is handed out: its result to the output (tagged with its input under --tag), or
  * its failure to the failures ({@code LINE<TAB>INPUT<TAB>ERROR}), and either to the job log. A reply line that starts
  * with {@code error: } (the reference workers' convention) fails its item. An item that did not finish (the run was
- * stopped) or that the pool could not run at all (it failed) is neither: the run reports those once.
+ * stopped) or that the pool could not run at all (it failed) is neither: the run reports those once. Until some
+ * item has succeeded, an item whose worker crashed is held back: when the pool then fails (the command cannot work),
+ * the run says so once instead of once per item.
  */
 final class ItemWriter {
 
     /** The reply prefix that fails an item in line and protocol mode. */
     static final String ERROR_PREFIX = "error: ";
+
+    /** How many crash failures are held back at most while no item has succeeded. */
+    private static final int MAX_HELD_BACK = 4096;
 
     /** What became of an item. */
     enum Outcome { OK, FAILED, NOT_FINISHED, POOL_FAILED }
@@ -33,6 +40,8 @@ final class ItemWriter {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicReference<String> firstFailure = new AtomicReference<>();
     private final AtomicReference<Throwable> poolFailure = new AtomicReference<>();
+    private final ArrayDeque<ResultWindow.Item> heldBack = new ArrayDeque<>();
+    private volatile boolean proven;  // an item succeeded: the command works
 
     /**
      * @param joblog       the job log, or null
@@ -49,7 +58,15 @@ final class ItemWriter {
         this.command = command;
     }
 
+    /** Some item succeeded (any thread): the command works, and crash failures are written as they come. */
+    void proven() {
+        proven = true;
+    }
+
     Outcome write(ResultWindow.Item it) throws IOException {
+        if (proven && !heldBack.isEmpty()) {
+            release();
+        }
         String result;
         try {
             result = it.future().getNow(null);
@@ -63,6 +80,10 @@ final class ItemWriter {
             if (cause instanceof PoolFailedException) {
                 poolFailure.compareAndSet(null, cause);
                 return Outcome.POOL_FAILED;
+            }
+            if (cause instanceof WorkerCrashedException && !proven && heldBack.size() < MAX_HELD_BACK) {
+                heldBack.add(it);
+                return Outcome.FAILED;
             }
             fail(it, RunJob.describe(cause), cause instanceof PerItem.Failed f ? f.exitCode : 1,
                     cause instanceof PerItem.Failed f ? f.signal : 0);
@@ -83,6 +104,26 @@ final class ItemWriter {
         log(it, result.length() + (wholeOutputs ? 0 : 1), 0, 0);
         ok.incrementAndGet();
         return Outcome.OK;
+    }
+
+    /**
+     * At the end of the run: writes the failures held back, unless the pool failed before any item succeeded (the
+     * command cannot work: they are not items' failures, and the run says so once).
+     */
+    void finish() throws IOException {
+        if (poolFailure.get() != null && !proven) {
+            heldBack.clear();
+        } else {
+            release();
+        }
+    }
+
+    private void release() throws IOException {
+        for (ResultWindow.Item it; (it = heldBack.poll()) != null; ) {
+            Throwable cause = it.future().handle((v, t) -> t instanceof CompletionException c ? c.getCause() : t)
+                    .join();
+            fail(it, RunJob.describe(cause), 1, 0);
+        }
     }
 
     private void fail(ResultWindow.Item it, String error, int exitval, int signal) throws IOException {

@@ -80,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
     private String failures;
 
     @Option(names = {"--workers", "-j", "--jobs"}, paramLabel = "N",
-            description = "workers, or processes at once per item: 1..1024, or N% of the processors;"
+            description = "workers, or processes at once per item: 1..1024, or N%% of the processors;"
                     + " the default is the number of processors")
     private String workers = Integer.toString(Runtime.getRuntime().availableProcessors());
 
@@ -176,7 +176,7 @@ final class RunCommand implements Callable<Integer> {
         Set<Long> skip = resumeSet();
         // before anything starts: a bad option never leaves a worker behind
         if (System.getProperty(POOL_LOG_LEVEL) == null) {
-            System.setProperty(POOL_LOG_LEVEL, verbose ? "info" : "error");
+            System.setProperty(POOL_LOG_LEVEL, verbose ? "info" : "off");  // the run reports what went wrong
         }
         System.setProperty(CHILD_LOG_LEVEL, quiet ? "error" : "info");
         CommandLine cl = spec.commandLine();

@@ -107,6 +107,7 @@ final class RunJob {
                 }
                 try {
                     feed(r);
+                    finishWriting();
                 } finally {
                     lines.stop();
                     flushQuietly();
@@ -228,11 +229,14 @@ final class RunJob {
 
     /** Any thread: counts an ended item for --halt (the writer counts what it writes). */
     private void ended(String result, Throwable failure) {
+        boolean ok = failure == null && (runner == null || runner.wholeOutputs()
+                || !result.startsWith(ItemWriter.ERROR_PREFIX));
+        if (failure == null) {
+            writer.proven();
+        }
         if (options.halt().never()) {
             return;
         }
-        boolean ok = failure == null && (runner == null || runner.wholeOutputs()
-                || !result.startsWith(ItemWriter.ERROR_PREFIX));
         boolean counted = ok || failure != null && !(failure instanceof PoolFailedException)
                 && !(failure instanceof java.util.concurrent.CancellationException)
                 && !(failure.getCause() instanceof java.util.concurrent.CancellationException);
@@ -246,20 +250,24 @@ final class RunJob {
         }
     }
 
-    /** Once, when nothing was sent to a worker or came back for the stall period while items wait. */
+    /**
+     * Once, when nothing was sent to a worker or came back for half the stall period while items wait: the pool
+     * ends a silent worker's input at the full period, so the warning comes first.
+     */
     private void watchStall(ResultWindow pending) {
         Duration stall = options.stallWarning();
         if (stall == null || stallWarned || pending.size() == 0
-                || System.nanoTime() - stats.lastActivityNanos() < stall.toNanos()) {
+                || System.nanoTime() - stats.lastActivityNanos() < stall.toNanos() / 2) {
             return;
         }
         stallWarned = true;
         err.println((progress != null && progress.terminal() ? Progress.CLEAR_LINE : "") + "procpool run: no reply"
-                + " from the workers for " + RunCommand.format(stall) + " (" + pending.size() + " items waiting). If "
-                + options.command() + " is a filter whose stdout is block-buffered (C stdio, a Python file opened with"
-                + " a buffer), it answers only when its buffer fills: make it flush each line (fflush(stdout),"
-                + " setvbuf(stdout, NULL, _IOLBF, 0), python3 -u, stdbuf -oL). Its input is ended now so that it"
-                + " flushes; use --timeout to give up on a hung one.");
+                + " from the workers for " + RunCommand.format(stall.dividedBy(2)) + " (" + pending.size() + " items"
+                + " waiting). If " + options.command() + " is a filter whose stdout is block-buffered (C stdio, a"
+                + " Python file opened with a buffer), it answers only when its buffer fills: make it flush each line"
+                + " (fflush(stdout), setvbuf(stdout, NULL, _IOLBF, 0), python3 -u, stdbuf -oL). A worker silent for "
+                + RunCommand.format(stall) + " has its input ended, which makes it flush (slowly: a worker start per"
+                + " silence); --timeout gives up on a hung one.");
         err.flush();
     }
 
@@ -341,6 +349,14 @@ final class RunJob {
 
     private void flush() throws IOException {
         writer.flush();
+    }
+
+    private void finishWriting() {
+        try {
+            writer.finish();
+        } catch (IOException e) {
+            fail("cannot write the failures: " + e.getMessage());
+        }
     }
 
     private void flushQuietly() {

@@ -587,7 +587,7 @@ public final class PoolEngine {
      * block-buffered worker then flushes at exit; a stuck one shows it is out of step).
      */
     private void checkLineWorkers() {
-        if (state != RunState.RUNNING) {
+        if (state != RunState.RUNNING && state != RunState.SHUTDOWN) {
             return;
         }
         long now = System.nanoTime();
@@ -598,14 +598,26 @@ public final class PoolEngine {
                 continue;
             }
             if (w.held.isEmpty()) {
-                if (!w.ledger.isEmpty() && nothingQueued && now - w.idleSinceNanos > LineCheck.IDLE.toNanos()) {
+                if (!w.ledger.isEmpty() && nothingQueued && now - w.idleSinceNanos > LineCheck.IDLE.toNanos()
+                        && state == RunState.RUNNING) {  // in SHUTDOWN maybeDrained ends every input
                     retire(w, ExitReason.MAX_TASKS, "to check its replies");
                 }
             } else if (now - Math.max(w.lastHeardNanos, w.held.peekFirst().sentNanos) > cfg.lineCheck().stall().toNanos()) {
                 LOG.debug("{} - worker {} holds {} requests without a reply for {}: ending its input", cfg.name(), w,
                         w.held.size(), cfg.lineCheck().stall());
-                retire(w, ExitReason.MAX_TASKS, "after no reply for " + cfg.lineCheck().stall());
+                endLineInput(w, "after no reply for " + cfg.lineCheck().stall());
             }
+        }
+    }
+
+    /** I/O thread: ends a checked line worker's input, its successor taking over (in SHUTDOWN: none needed). */
+    private void endLineInput(Worker w, String why) {
+        if (state == RunState.RUNNING) {
+            retire(w, ExitReason.MAX_TASKS, why);
+        } else {
+            w.stopping = true;
+            w.exitReason = ExitReason.MAX_TASKS;  // a check, not a crash: its slot restarts if work is left
+            endInput(w);
         }
     }
 
@@ -620,8 +632,7 @@ public final class PoolEngine {
         }
         LineLedger.Verdict verdict = LineLedger.verdict(status, w.held.size(), w.exitReason, w.killReason);
         if (verdict == LineLedger.Verdict.OUT_OF_STEP && w.exitReason != ExitReason.PROTOCOL_ERROR) {
-            w.killReason = "out of step: it ended without answering " + w.held.size() + " of its requests (a missing"
-                    + " reply)";
+            w.killReason = "a missing reply: it ended with " + w.held.size() + " of its requests unanswered";
         }
         List<LineLedger.Reply> replies = w.ledger.takeAll();
         if (verdict == LineLedger.Verdict.TRUSTED) {
@@ -648,8 +659,9 @@ public final class PoolEngine {
                 listeners.taskRetried(j.id, j.attempt);
             } else {
                 String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " answered out of step ("
-                        + w.killReason + "), so none of the " + replies.size() + " replies since its last check can be"
-                        + " matched to its request; on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail);
+                        + w.killReason.replaceFirst("^protocol error: ", "an extra line, ") + "), so none of the "
+                        + replies.size() + " replies since its last check can be matched to their requests; on attempt "
+                        + j.attempt + " of " + j.maxAttempts + tailText(tail);
                 settle(j, new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail));
             }
         }
