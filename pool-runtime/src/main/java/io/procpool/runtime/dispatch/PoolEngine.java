@@ -86,6 +86,7 @@ public final class PoolEngine {
         final ArrayDeque<Runnable> writes = new ArrayDeque<>();  // line mode: its stdin writes, in order
         boolean writing;          // line mode, guarded by writes: a thread is running its writes
         LineLedger ledger;        // line mode with checked replies: its replies not believed yet; else null
+        boolean stalled;          // checked line mode: its input was ended because it held a request in silence
 
         WorkerInfo info() {
             return new WorkerInfo(id, child == null ? 0 : child.pid());
@@ -126,6 +127,8 @@ public final class PoolEngine {
     private final Thread shutdownHook = new Thread(this::onJvmExit);
     private volatile String failure;
     private final java.util.Set<Runnable> terminationHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Checked line mode, I/O thread: the stall period now, doubled (up to 16 times) after each merely slow worker. */
+    private long lineStallNanos;
 
     private final Listeners listeners;
     private volatile int minWorkers;
@@ -576,6 +579,9 @@ public final class PoolEngine {
     private void checkedLines(Worker w) {
         LineCheck check = cfg.lineCheck();
         if (check != null) {
+            if (lineStallNanos == 0) {
+                lineStallNanos = check.stall().toNanos();
+            }
             w.ledger = new LineLedger();
             w.taskLimit = w.taskLimit == 0 ? check.every() : Math.min(w.taskLimit, check.every());
         }
@@ -602,10 +608,11 @@ public final class PoolEngine {
                         && state == RunState.RUNNING) {  // in SHUTDOWN maybeDrained ends every input
                     retire(w, ExitReason.MAX_TASKS, "to check its replies");
                 }
-            } else if (now - Math.max(w.lastHeardNanos, w.held.peekFirst().sentNanos) > cfg.lineCheck().stall().toNanos()) {
-                LOG.debug("{} - worker {} holds {} requests without a reply for {}: ending its input", cfg.name(), w,
-                        w.held.size(), cfg.lineCheck().stall());
-                endLineInput(w, "after no reply for " + cfg.lineCheck().stall());
+            } else if (now - Math.max(w.lastHeardNanos, w.held.peekFirst().sentNanos) > lineStallNanos) {
+                LOG.debug("{} - worker {} holds {} requests without a reply for {} ms: ending its input", cfg.name(),
+                        w, w.held.size(), lineStallNanos / 1_000_000);
+                w.stalled = true;
+                endLineInput(w, "after no reply for " + lineStallNanos / 1_000_000 + " ms");
             }
         }
     }
@@ -635,6 +642,10 @@ public final class PoolEngine {
             w.killReason = "a missing reply: it ended with " + w.held.size() + " of its requests unanswered";
         }
         List<LineLedger.Reply> replies = w.ledger.takeAll();
+        if (verdict == LineLedger.Verdict.TRUSTED && w.stalled) {
+            // it was only slow (starting, or buffering): give the next ones longer before their input is ended
+            lineStallNanos = Math.min(lineStallNanos * 2, cfg.lineCheck().stall().toNanos() * 16);
+        }
         if (verdict == LineLedger.Verdict.TRUSTED) {
             for (LineLedger.Reply r : replies) {
                 complete(() -> completeResult(r.job(), r.body()));
