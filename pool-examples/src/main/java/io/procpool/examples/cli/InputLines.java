@@ -11,9 +11,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The lines (or NUL-separated items) of a run's input, read as UTF-8 on a thread of their own a little ahead of the run: the run never
- * blocks in a read, so it can write what completed while the input trickles in (a terminal, a slow pipe) and stop
- * at once on Ctrl-C. The thread is a daemon: a read of a terminal's stdin does not end when the run does.
+ * The lines (or NUL-separated items) of a run's input, read as UTF-8 on a thread of their own a little ahead of the
+ * run: the run never blocks in a read, so it can write what completed while the input trickles in (a terminal, a slow
+ * pipe) and stop at once on Ctrl-C. The thread is a daemon: a read of a terminal's stdin does not end when the run does.
  */
 final class InputLines {
 

@@ -85,7 +85,7 @@ final class ItemWriter {
                 heldBack.add(it);
                 return Outcome.FAILED;
             }
-            fail(it, RunJob.describe(cause), cause instanceof PerItem.Failed f ? f.exitCode : 1,
+            fail(it, FailureText.describe(cause), cause instanceof PerItem.Failed f ? f.exitCode : 1,
                     cause instanceof PerItem.Failed f ? f.signal : 0);
             return Outcome.FAILED;
         }
@@ -96,7 +96,7 @@ final class ItemWriter {
         if (wholeOutputs) {
             if (!result.isEmpty()) {
                 out.text(tag ? result.lines().map(l -> it.input() + "\t" + l + "\n")
-                        .reduce("", String::concat) : result);
+                        .collect(java.util.stream.Collectors.joining()) : result);
             }
         } else {
             out.line(tag ? it.input() + "\t" + result : result);
@@ -122,7 +122,7 @@ final class ItemWriter {
         for (ResultWindow.Item it; (it = heldBack.poll()) != null; ) {
             Throwable cause = it.future().handle((v, t) -> t instanceof CompletionException c ? c.getCause() : t)
                     .join();
-            fail(it, RunJob.describe(cause), 1, 0);
+            fail(it, FailureText.describe(cause), 1, 0);
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * GNU parallel's job log: a header, then one tab-separated line per finished item, {@code Seq Host Starttime
  * JobRuntime Send Receive Exitval Signal Command}. Seq is the item's input line number, Host is {@code :} (this
  * machine); Command is the command run (one process per item) or the input line (persistent workers, where the
- * input is the job). Only finished items are logged, so that {@code --resume} runs what did not finish, and
+ * input is the job). Starttime and JobRuntime count from when the run submitted the item (its wait for a free
+ * worker included). Only finished items are logged, so that {@code --resume} runs what did not finish, and
  * {@code --resume-failed} also what failed.
  */
 final class Joblog {

@@ -15,9 +15,11 @@ import java.util.concurrent.TimeUnit;
 
 import io.procpool.ExitStatus;
 import io.procpool.PoolFailedException;
+import io.procpool.PoolListener;
 import io.procpool.SpawnException;
 import io.procpool.TaskOutcome;
 import io.procpool.TaskRejectedException;
+import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
 import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Redirect;
@@ -40,7 +42,7 @@ final class PerItem implements ItemRunner {
     private final Duration timeout;
     private final int retries;
     private final Map<String, String> env;
-    private final BatchStats stats;
+    private final List<PoolListener> listeners;
     private final Spawner spawner = Spawner.create(NAME);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "procpool-run-timer");
@@ -73,6 +75,7 @@ final class PerItem implements ItemRunner {
         final long number;
         final String input;
         final CompletableFuture<String> future = new CompletableFuture<>();
+        final long submittedNanos = System.nanoTime();
         final StringBuilder out = new StringBuilder();
         int attempt;
         int slot;
@@ -87,14 +90,15 @@ final class PerItem implements ItemRunner {
         }
     }
 
+    /** {@code listeners} hear what a pool's listeners would: processes started, items submitted, started, ended. */
     PerItem(CommandTemplate template, int jobs, Duration timeout, int retries, Map<String, String> env,
-            BatchStats stats) {
+            List<PoolListener> listeners) {
         this.template = template;
         this.jobs = jobs;
         this.timeout = timeout;
         this.retries = retries;
         this.env = env;
-        this.stats = stats;
+        this.listeners = List.copyOf(listeners);
         for (int i = 1; i <= jobs; i++) {
             freeSlots.add(i);
         }
@@ -109,6 +113,7 @@ final class PerItem implements ItemRunner {
             throw new TaskRejectedException(NAME + " - stopped: it takes no new item");
         }
         Item it = new Item(number, input);
+        listeners.forEach(l -> l.taskSubmitted(number));
         spawner.execute(() -> {
             waiting.add(it);
             startWaiting();
@@ -147,7 +152,12 @@ final class PerItem implements ItemRunner {
         }
         running.add(it);
         live = running.size();
-        stats.workerStarted(null);
+        WorkerInfo info = new WorkerInfo(NAME + "-" + it.slot, it.child.pid());
+        Duration wait = Duration.ofNanos(it.startNanos - it.submittedNanos);
+        for (PoolListener l : listeners) {
+            l.workerStarted(info);
+            l.taskStarted(it.number, info.id(), it.attempt, wait);
+        }
         if (timeout != null) {
             it.timer = timer.schedule(() -> spawner.execute(() -> timedOut(it)), timeout.toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -173,24 +183,31 @@ final class PerItem implements ItemRunner {
         it.child.close();
         Duration took = Duration.ofNanos(System.nanoTime() - it.startNanos);
         if (stopped) {
+            ended(it, TaskOutcome.CANCELLED, took);
             it.future.completeExceptionally(new CancellationException("stopped"));
         } else if (it.timedOut) {
-            fail(it, "timed out after " + RunCommand.format(timeout) + " (killed with its process group)", took, -1,
-                    9);
+            ended(it, TaskOutcome.TIMEOUT, took);
+            fail(it, "timed out after " + RunCommand.format(timeout) + " (killed with its process group)", -1, 9);
         } else if (status.success()) {
-            stats.taskEnded(it.number, TaskOutcome.SUCCESS, took);
+            ended(it, TaskOutcome.SUCCESS, took);
             it.future.complete(it.out.toString());
         } else if (status.signal() != 0 && it.attempt <= retries) {
+            listeners.forEach(l -> l.taskRetried(it.number, it.attempt + 1));
             waiting.addFirst(it);  // killed by a signal nobody here sent: try again
         } else {
-            fail(it, status + (stderr.isEmpty() ? "" : ": " + stderr.get(stderr.size() - 1).strip()), took,
+            ended(it, status.signal() != 0 ? TaskOutcome.CRASH : TaskOutcome.FAILURE, took);
+            fail(it, status + (stderr.isEmpty() ? "" : ": " + stderr.get(stderr.size() - 1).strip()),
                     status.signal() != 0 ? -1 : status.exitCode(), status.signal());
         }
         startWaiting();
     }
 
-    private void fail(Item it, String why, Duration took, int exitCode, int signal) {
-        stats.taskEnded(it.number, TaskOutcome.FAILURE, took);
+    private void ended(Item it, TaskOutcome outcome, Duration took) {
+        Duration wait = Duration.ofNanos(it.startNanos - it.submittedNanos);
+        listeners.forEach(l -> l.taskEnded(it.number, outcome, wait, took));
+    }
+
+    private void fail(Item it, String why, int exitCode, int signal) {
         it.future.completeExceptionally(new Failed(why, exitCode, signal));
     }
 

@@ -203,7 +203,7 @@ final class RunCommand implements Callable<Integer> {
             }
         } catch (PoolFailedException e) {
             // the command cannot start (missing, not executable): the message names the errno; nothing ran
-            cl.getErr().println("procpool run: cannot start the command: " + RunJob.describe(e));
+            cl.getErr().println("procpool run: cannot start the command: " + FailureText.describe(e));
             cl.getErr().flush();
             return 2;
         } catch (IOException e) {

@@ -15,7 +15,6 @@ import java.util.function.Supplier;
 
 import io.procpool.ExitReason;
 import io.procpool.PoolFailedException;
-import io.procpool.TaskFailedException;
 import io.procpool.TaskRejectedException;
 
 /**
@@ -129,13 +128,13 @@ final class RunJob {
         }
         Throwable poolFailure = writer.poolFailure();
         if (poolFailure != null && writer.ok() == 0 && writer.failed() == 0) {
-            err.println("procpool run: the command cannot work: " + cannotWork(poolFailure));
+            err.println("procpool run: the command cannot work: " + FailureText.cannotWork(poolFailure));
             err.flush();
             hook.printed();
             return EXIT_CANNOT_WORK;
         }
         if (poolFailure != null) {
-            writer.problem(describe(poolFailure));
+            writer.problem(FailureText.describe(poolFailure));
             problem = true;
         }
         if (skipped > 0) {
@@ -214,7 +213,7 @@ final class RunJob {
             more = false;
         } catch (TaskRejectedException e) {
             if (!hook.interrupted() && !halted && !stopped) {
-                fail("the pool takes no more tasks: " + describe(e));
+                fail("the pool takes no more tasks: " + FailureText.describe(e));
             }
             taken--;  // it never ran: not an item of this run
             return false;
@@ -309,37 +308,6 @@ final class RunJob {
             stopped = true;
             runner.stopNow();
         }
-    }
-
-    /**
-     * One line, no tab, for a failure: the worker's own error when it sent one, else what the pool says happened
-     * without its {@code "run - "} and with "the item" for its task id; of a message that ends with the worker's
-     * last output (a crash), the first line and the last of that output, where a traceback says what went wrong.
-     */
-    static String describe(Throwable t) {
-        String s;
-        if (t instanceof TaskFailedException f && f.remoteClass() != null) {
-            s = f.remoteMessage() == null ? f.remoteClass() : f.remoteClass() + ": " + f.remoteMessage();
-        } else {
-            s = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
-        }
-        List<String> lines = s.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        String line = lines.isEmpty() ? "" : lines.get(0);
-        if (line.endsWith(":") && lines.size() > 1) {
-            line += " " + lines.get(lines.size() - 1);
-        }
-        if (line.startsWith(POOL_NAME + " - ")) {
-            line = line.substring(POOL_NAME.length() + 3);
-        }
-        return line.replaceAll("\\btask \\d+\\b", "the item").replace('\t', ' ');
-    }
-
-    /** What a pool failure says about the command: the last worker's exit and output, without the breaker's words. */
-    private static String cannotWork(Throwable t) {
-        String d = describe(t);
-        int last = d.indexOf("the last: ");
-        return last < 0 ? d : "its workers exit before answering anything; the last: "
-                + d.substring(last + "the last: ".length());
     }
 
     private void fail(String why) {

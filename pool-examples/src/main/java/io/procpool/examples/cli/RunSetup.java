@@ -10,8 +10,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.procpool.Codec;
+import io.procpool.PoolListener;
 import io.procpool.examples.metrics.MetricsEndpoint;
 import io.procpool.runtime.ExecPool;
+import io.procpool.runtime.metrics.PoolMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -106,7 +108,9 @@ final class RunSetup {
     /** Makes the runner: builds the pool (its workers start) or the per-item spawner. */
     ItemRunner runner(Settings s, BatchStats stats, MetricsEndpoint endpoint) {
         if (template != null) {
-            return new PerItem(template, s.workers(), s.timeout(), s.retries(), Map.of(), stats);
+            List<PoolListener> listeners = endpoint == null ? List.of(stats)
+                    : List.of(stats, new PoolMetrics(endpoint.registry(), RunJob.POOL_NAME));
+            return new PerItem(template, s.workers(), s.timeout(), s.retries(), Map.of(), listeners);
         }
         ExecPool.Builder<String, String> pool = ExecPool.builder(Codec.utf8(), Codec.utf8())
                 .name(RunJob.POOL_NAME)
