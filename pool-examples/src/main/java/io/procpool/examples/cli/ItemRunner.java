@@ -29,9 +29,6 @@ interface ItemRunner extends AutoCloseable {
     /** The processes it started and reaped. */
     long reaped();
 
-    /** Whether its outputs are whole outputs (one process per item) rather than reply lines. */
-    boolean wholeOutputs();
-
     /** Waits for what runs, then releases everything: no child is left. */
     @Override
     void close();

@@ -13,15 +13,15 @@ import io.procpool.WorkerCrashedException;
 
 /**
  * Writes each item of a run as it is handed out: its result to the output (tagged with its input under --tag), or
- * its failure to the failures ({@code LINE<TAB>INPUT<TAB>ERROR}), and either to the job log. A reply line that starts
- * with {@code error: } (the reference workers' convention) fails its item. An item that did not finish (the run was
+ * its failure to the failures ({@code LINE<TAB>INPUT<TAB>ERROR}), and either to the job log. In line mode a reply that
+ * starts with {@code error: } (the reference workers' convention) fails its item. An item that did not finish (the run was
  * stopped) or that the pool could not run at all (it failed) is neither: the run reports those once. Until some
  * item has succeeded, an item whose worker crashed is held back: when the pool then fails (the command cannot work),
  * the run says so once instead of once per item.
  */
 final class ItemWriter {
 
-    /** The reply prefix that fails an item in line and protocol mode. */
+    /** The reply prefix that fails an item in line mode. */
     static final String ERROR_PREFIX = "error: ";
 
     /** How many crash failures are held back at most while no item has succeeded. */
@@ -35,6 +35,7 @@ final class ItemWriter {
     private final Joblog joblog;
     private final boolean tag;
     private final boolean wholeOutputs;
+    private final boolean errorReplies;
     private final Function<ResultWindow.Item, String> command;
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -46,10 +47,12 @@ final class ItemWriter {
     /**
      * @param joblog       the job log, or null
      * @param wholeOutputs results are whole outputs, newline-ended lines (one process per item), not reply lines
+     * @param errorReplies a result starting with {@link #ERROR_PREFIX} fails its item (line mode)
      * @param command      the command of an item, for the job log
      */
-    ItemWriter(Sink out, Sink failures, Joblog joblog, boolean tag, boolean wholeOutputs,
+    ItemWriter(Sink out, Sink failures, Joblog joblog, boolean tag, boolean wholeOutputs, boolean errorReplies,
                Function<ResultWindow.Item, String> command) {
+        this.errorReplies = errorReplies;
         this.out = out;
         this.failures = failures;
         this.joblog = joblog;
@@ -89,7 +92,7 @@ final class ItemWriter {
                     cause instanceof PerItem.Failed f ? f.signal : 0);
             return Outcome.FAILED;
         }
-        if (!wholeOutputs && result.startsWith(ERROR_PREFIX)) {
+        if (isError(result)) {
             fail(it, result.replace('\t', ' '), 1, 0);
             return Outcome.FAILED;
         }
@@ -124,6 +127,11 @@ final class ItemWriter {
                     .join();
             fail(it, FailureText.describe(cause), 1, 0);
         }
+    }
+
+    /** Whether a result is an error reply (line mode's convention). */
+    boolean isError(String result) {
+        return errorReplies && result.startsWith(ERROR_PREFIX);
     }
 
     private void fail(ResultWindow.Item it, String error, int exitval, int signal) throws IOException {

@@ -241,11 +241,6 @@ final class PerItem implements ItemRunner {
     }
 
     @Override
-    public boolean wholeOutputs() {
-        return true;
-    }
-
-    @Override
     public void close() {
         timer.shutdownNow();
         spawner.close();  // what still runs (only after a stop) is killed with its group and reaped

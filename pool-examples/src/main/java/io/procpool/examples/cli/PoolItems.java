@@ -40,11 +40,6 @@ final class PoolItems implements ItemRunner {
     }
 
     @Override
-    public boolean wholeOutputs() {
-        return false;
-    }
-
-    @Override
     public void close() {
         pool.close();
     }

@@ -190,7 +190,7 @@ final class RunCommand implements Callable<Integer> {
             Joblog log = joblog == null ? null : openJoblog();
             try {
                 ItemWriter writer = new ItemWriter(out, failed, log, tag, setup.perItem(),
-                        setup.commandOf());
+                        !setup.perItem() && mode.equals("line"), setup.commandOf());
                 RunJob.Options options = new RunJob.Options(asCompleted, s.halt(),
                         setup.perItem() || !mode.equals("line") ? null : s.stall(), skip, setup.commandName());
                 return new RunJob(() -> setup.runner(s, stats, endpoint), s.window(), options,

@@ -228,8 +228,7 @@ final class RunJob {
 
     /** Any thread: counts an ended item for --halt (the writer counts what it writes). */
     private void ended(String result, Throwable failure) {
-        boolean ok = failure == null && (runner == null || runner.wholeOutputs()
-                || !result.startsWith(ItemWriter.ERROR_PREFIX));
+        boolean ok = failure == null && !writer.isError(result);
         if (failure == null) {
             writer.proven();
         }
