@@ -638,8 +638,10 @@ public final class PoolEngine {
             return;
         }
         LineLedger.Verdict verdict = LineLedger.verdict(status, w.held.size(), w.exitReason, w.killReason);
-        if (verdict == LineLedger.Verdict.OUT_OF_STEP && w.exitReason != ExitReason.PROTOCOL_ERROR) {
-            w.killReason = "a missing reply: it ended with " + w.held.size() + " of its requests unanswered";
+        if (verdict == LineLedger.Verdict.OUT_OF_STEP) {  // what it held fails with these words too
+            w.killReason = "answered out of step: " + (w.exitReason == ExitReason.PROTOCOL_ERROR
+                    ? "an extra line, " + w.killReason.replaceFirst("^protocol error: ", "")
+                    : "a missing reply, it ended with " + w.held.size() + " of its requests unanswered");
         }
         List<LineLedger.Reply> replies = w.ledger.takeAll();
         if (verdict == LineLedger.Verdict.TRUSTED && w.stalled) {
@@ -669,10 +671,9 @@ public final class PoolEngine {
                 back.add(j);
                 listeners.taskRetried(j.id, j.attempt);
             } else {
-                String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " answered out of step ("
-                        + w.killReason.replaceFirst("^protocol error: ", "an extra line, ") + "), so none of the "
-                        + replies.size() + " replies since its last check can be matched to their requests; on attempt "
-                        + j.attempt + " of " + j.maxAttempts + tailText(tail);
+                String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + w.killReason
+                        + ", so none of the " + replies.size() + " replies since its last check can be matched to their"
+                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail);
                 settle(j, new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail));
             }
         }
