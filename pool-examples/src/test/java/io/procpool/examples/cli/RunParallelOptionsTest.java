@@ -150,6 +150,18 @@ class RunParallelOptionsTest extends InProcessCli {
     }
 
     @Test
+    void aLongOutputLineComesWhole() throws IOException {
+        Path output = dir.resolve("out.txt");
+
+        int exit = execute("run", "-j", "1", "--output", output.toString(),
+                "head -c {} /dev/zero | tr '\\0' x; echo", ":::", "300000");
+
+        assertThat(exit).isZero();
+        assertThat(Files.readString(output)).isEqualTo("x".repeat(300_000) + "\n");
+        assertNoChildLeft();
+    }
+
+    @Test
     void helpShowsProcpoolNamesAndParallelAliases() {
         assertThat(execute("run", "--help")).isZero();
         assertThat(out.toString()).contains("-j, --jobs, --workers", "-a, --input, --arg-file", "-0, --null",
