@@ -1,5 +1,6 @@
 package io.procpool.runtime;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -114,6 +115,7 @@ public final class ExecPool<I, O> extends AbstractPool<I> {
         private final Codec<O> output;
         private List<String> command;
         private boolean lineMode;
+        private io.procpool.runtime.dispatch.LineCheck lineCheck;
 
         private Builder(Codec<I> input, Codec<O> output) {
             this.input = input;
@@ -149,6 +151,21 @@ public final class ExecPool<I, O> extends AbstractPool<I> {
         }
 
         /**
+         * Line mode whose replies are believed only when proven in step: a worker's results are held until it exits
+         * cleanly with every request answered and no line to spare, and fail (or are retried) with a message saying
+         * what happened when it does not. Its input is ended, to check it, after {@code checkEvery} tasks (its
+         * successor takes over first), when it idles with held results and nothing is queued, and when it holds a
+         * request without a word for {@code stall} (which also flushes a block-buffered worker). The cost is a
+         * worker start per {@code checkEvery} tasks and results that come in batches; the gain is that an extra line
+         * or a missing reply can never give a request another's answer.
+         */
+        public Builder<I, O> checkedLineMode(int checkEvery, Duration stall) {
+            this.lineCheck = new io.procpool.runtime.dispatch.LineCheck(checkEvery, stall);
+            this.lineMode = true;
+            return this;
+        }
+
+        /**
          * Starts the workers and waits until all are ready.
          *
          * @throws IllegalArgumentException      for a missing command or settings that cannot work together
@@ -169,6 +186,9 @@ public final class ExecPool<I, O> extends AbstractPool<I> {
                         + " channel to beat on; use taskTimeout to catch a hung one");
             }
             PoolConfig cfg = config(lineMode ? WorkerKind.LINE : WorkerKind.PROTOCOL, command, List.of(), null);
+            if (lineCheck != null) {
+                cfg = cfg.withLineCheck(lineCheck);
+            }
             PoolEngine engine = engine(cfg, b -> output.decode(b, 0, b.length),
                     b -> output.decode(b, 0, b.length));
             engine.start();

@@ -391,6 +391,6 @@ static Duration positive(String field, Duration d) {
                 queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout,
                 maxMessageSize + 12, List.copyOf(command), Map.copyOf(env), inherit, directory, List.copyOf(allowlist),
                 cds, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares, backoffBase,
-                backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(all), kind);
+                backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(all), kind, null);
     }
 }

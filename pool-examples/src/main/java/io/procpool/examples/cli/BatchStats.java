@@ -30,6 +30,7 @@ final class BatchStats implements PoolListener {
     private long[] executionNanos = new long[1024];  // guarded by this; a reservoir once full
     private int kept;                                // guarded by this
     private long executions;                         // guarded by this
+    private volatile long lastActivityNanos = System.nanoTime();
 
     @Override
     public void workerStarted(WorkerInfo worker) {
@@ -42,7 +43,13 @@ final class BatchStats implements PoolListener {
     }
 
     @Override
+    public void taskStarted(long taskId, String workerId, int attempt, Duration queueWait) {
+        lastActivityNanos = System.nanoTime();
+    }
+
+    @Override
     public void taskEnded(long taskId, TaskOutcome outcome, Duration execution) {
+        lastActivityNanos = System.nanoTime();
         if (outcome == TaskOutcome.SUCCESS) {
             record(execution.toNanos());
         }
@@ -64,6 +71,11 @@ final class BatchStats implements PoolListener {
         if (slot < SAMPLES) {
             executionNanos[(int) slot] = nanos;
         }
+    }
+
+    /** When a task was last sent to a worker or ended: the run's sign of life. */
+    long lastActivityNanos() {
+        return lastActivityNanos;
     }
 
     int workersStarted() {

@@ -102,6 +102,9 @@ final class Progress {
         String counts = String.format(Locale.ROOT, "%d/%d%s  ok %d  failed %d  %.0f tasks/s  restarts %d", done,
                 items, known ? "" : "+", ok, failed, seconds > 0 ? done / seconds : 0.0, stats.restarts());
         String percent = known ? String.format(Locale.ROOT, "%3d%%  ", items == 0 ? 100 : done * 100 / items) : "";
+        if (known && done > 0 && done < items && seconds > 0) {
+            counts += String.format(Locale.ROOT, "  eta %.0fs", (items - done) * seconds / done);
+        }
         if (terminal) {
             int filled = items == 0 ? BAR : (int) (done * BAR / items);
             String bar = known ? "[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "] " : "";

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeoutException;
  */
 interface ResultWindow {
 
-    /** An item: its input line number and text, and its pending result. */
-    record Item(long number, String input, CompletableFuture<String> future) {
+    /** An item: its input line number and text, its pending result, and when it was submitted (epoch ms, nanos). */
+    record Item(long number, String input, CompletableFuture<String> future, long startMillis, long startNanos) {
     }
 
     static ResultWindow inOrder() {

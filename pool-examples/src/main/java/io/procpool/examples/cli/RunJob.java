@@ -1,113 +1,121 @@
 package io.procpool.examples.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
-import java.util.concurrent.CancellationException;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
+import io.procpool.ExitReason;
 import io.procpool.PoolFailedException;
-import io.procpool.TaskFailedException;
 import io.procpool.TaskRejectedException;
-import io.procpool.runtime.ExecPool;
 
 /**
- * One {@code procpool run}: takes the input's lines ({@link InputLines}), submits each as a task while at most
- * {@link #window} items are between submit and output ({@link ResultWindow}), writes each result (in input order, or
- * as it completes) and each failure, then prints the summary on stderr. The window bounds the memory whatever the
- * input's size: in input order it is the reorder buffer, and a slow item holds back only that many behind it. Output
- * is flushed whenever the run would wait, so results show at once when the input trickles in. An {@link ExitHook}
- * (Ctrl-C, SIGTERM) stops the pool, lets the run write what finished, and prints the summary of that.
+ * One {@code procpool run}: takes the input's items ({@link InputLines}), submits each to an {@link ItemRunner}
+ * while at most {@link #window} items are between submit and output ({@link ResultWindow}), writes each result (in
+ * input order, or as it completes) and each failure ({@link ItemWriter}), then prints the summary on stderr. The
+ * window bounds the memory whatever the input's size. Output is flushed whenever the run would wait. An
+ * {@link ExitHook} (Ctrl-C, SIGTERM) stops the runner, lets the run write what finished, and prints the summary of
+ * that; {@code --halt} stops it the same way (now) or stops feeding it (soon).
  */
 final class RunJob {
 
     /** The pool's name: in its threads' names and at the start of its messages. */
     static final String POOL_NAME = "run";
 
+    /** What {@link #run} returns when the command cannot work: it was stopped after one message. */
+    static final int EXIT_CANNOT_WORK = 2;
+
     private static final Duration POLL = Duration.ofMillis(100);
 
-    private final ExecPool.Builder<String, String> builder;
+    /** What else a run does, beyond reading, running and writing. */
+    record Options(boolean asCompleted, Halt halt, Duration stallWarning, Set<Long> skip, String command) {
+    }
+
+    private final Supplier<ItemRunner> runners;
     private final int window;
-    private final boolean asCompleted;
+    private final Options options;
     private final InputLines lines;
-    private final Sink out;
-    private final Sink failures;
+    private final ItemWriter writer;
     private final PrintWriter err;
-    private final BatchStats stats = new BatchStats();
+    private final BatchStats stats;
     private final Progress progress;
     private final ExitHook hook = new ExitHook("procpool-run-exit", this::onJvmExit);
     private final CountDownLatch loopEnded = new CountDownLatch(1);
-    private final AtomicLong ok = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicReference<String> firstFailure = new AtomicReference<>();
+    private final AtomicLong endedOk = new AtomicLong();
+    private final AtomicLong endedFailed = new AtomicLong();
     private final long startNanos = System.nanoTime();
-    private volatile long taken;       // lines taken from the input: the items
+    private volatile long taken;       // items taken from the input and run
+    private volatile long skipped;     // items taken from the input and not run (--resume)
     private volatile boolean problem;  // the input, the output or the pool failed: exit 1 even if no item did
+    private volatile boolean halted;   // --halt reached
     private volatile long readyNanos;
-    private volatile ExecPool<String, String> pool;
+    private volatile ItemRunner runner;
+    private boolean stopped;           // the run's thread stopped the runner (halt now)
+    private boolean stallWarned;
 
     /**
-     * @param builder      the configured pool, built here (with the run's listener) once the exit hook is in place
-     * @param window       the most items between submit and output (and the pool's queue capacity)
-     * @param asCompleted  write results as they complete rather than in input order
-     * @param in           the input, UTF-8 lines
-     * @param out          the results, one line each
-     * @param failures     the failed items, {@code LINE<TAB>INPUT<TAB>ERROR}
-     * @param err          progress and summary
-     * @param showProgress whether to show progress on {@code err}
-     * @param terminal     whether {@code err} is a terminal: the progress line is then redrawn in place
+     * @param runners  makes the runner (a pool is built there, after the exit hook is in place)
+     * @param window   the most items between submit and output
+     * @param lines    the input's items
+     * @param writer   where results and failures go
+     * @param err      progress, warnings and summary
+     * @param stats    what the runner reports
+     * @param progress the live progress, or null
      */
-    RunJob(ExecPool.Builder<String, String> builder, int window, boolean asCompleted, InputStream in, Sink out,
-           Sink failures, PrintWriter err, boolean showProgress, boolean terminal) {
-        this.builder = builder;
+    RunJob(Supplier<ItemRunner> runners, int window, Options options, InputLines lines, ItemWriter writer,
+           PrintWriter err, BatchStats stats, boolean showProgress, boolean terminal) {
+        this.runners = runners;
         this.window = window;
-        this.asCompleted = asCompleted;
-        this.lines = new InputLines(in);
-        this.out = out;
-        this.failures = failures;
+        this.options = options;
+        this.lines = lines;
+        this.writer = writer;
         this.err = err;
+        this.stats = stats;
         this.progress = showProgress ? new Progress(err, terminal, () -> taken, lines::allTaken, stats) : null;
     }
 
     /** The window for this many workers holding this many tasks each: enough to keep them all busy, bounded. */
-    static int window(int workers, int prefetch) {
-        return Math.min(1 << 16, Math.max(1024, 16 * workers * (prefetch + 1)));
+    static int window(int workers, int perWorker) {
+        return (int) Math.min(1 << 16, Math.max(1024L, 16L * workers * perWorker));
     }
 
     /**
-     * Runs the input through the pool; returns 0 when every item ended ok, 1 when one failed (or the input, the
-     * output or the pool did), {@link ExitHook#EXIT_INTERRUPTED} when cut short.
+     * Runs the input; returns 0 when every item ended ok, 1 when one failed (or the input, the output or the pool
+     * did), {@link #EXIT_CANNOT_WORK} when the command cannot work (one message printed, no summary),
+     * {@link ExitHook#EXIT_INTERRUPTED} when cut short.
      *
      * @throws PoolFailedException when the workers cannot start: nothing ran, no summary was printed
      */
     int run() {
         hook.install();
         try {
-            try (ExecPool<String, String> p = builder.listener(stats).build()) {
-                pool = p;
+            try (ItemRunner r = runners.get()) {
+                runner = r;
                 readyNanos = System.nanoTime();
                 lines.start();
                 if (progress != null) {
                     progress.start();
                 }
                 try {
-                    feed(p);
+                    feed(r);
+                    finishWriting();
                 } finally {
                     lines.stop();
                     flushQuietly();
                     loopEnded.countDown();
                 }
-                if (problem) {
-                    p.shutdownNow();  // the input or output failed: what still runs has nowhere to go
+                if (problem || halted && options.halt().now()) {
+                    r.stopNow();  // what still runs has nowhere to go, or is not wanted
                 }
-            }  // close(): every worker has exited and was reaped
+            }  // close(): every process has exited and was reaped
         } finally {
             lines.stop();
             if (progress != null) {
@@ -118,16 +126,35 @@ final class RunJob {
         if (!hook.claim()) {
             return ExitHook.EXIT_INTERRUPTED;  // the hook prints what finished
         }
+        Throwable poolFailure = writer.poolFailure();
+        if (poolFailure != null && writer.ok() == 0 && writer.failed() == 0) {
+            err.println("procpool run: the command cannot work: " + FailureText.cannotWork(poolFailure));
+            err.flush();
+            hook.printed();
+            return EXIT_CANNOT_WORK;
+        }
+        if (poolFailure != null) {
+            writer.problem(FailureText.describe(poolFailure));
+            problem = true;
+        }
+        if (skipped > 0) {
+            err.println("resumed      " + skipped + " items skipped (finished in the job log)");
+        }
+        if (halted) {
+            err.println("halted       --halt " + options.halt() + " reached: " + (options.halt().now()
+                    ? "what ran was stopped" : "nothing more was started"));
+        }
         summary().print(err);
         hook.printed();
-        return failed.get() == 0 && !problem ? 0 : 1;
+        boolean successHalt = halted && options.halt().success();
+        return successHalt || writer.failed() == 0 && !problem ? 0 : 1;
     }
 
-    /** Submits every line while the window has room; writes what completed whenever it would wait. */
-    private void feed(ExecPool<String, String> p) {
-        ResultWindow pending = asCompleted ? ResultWindow.asCompleted() : ResultWindow.inOrder();
+    /** Submits every item while the window has room; writes what completed whenever it would wait. */
+    private void feed(ItemRunner r) {
+        ResultWindow pending = options.asCompleted() ? ResultWindow.asCompleted() : ResultWindow.inOrder();
         try {
-            while (!hook.interrupted()) {
+            while (!hook.interrupted() && !halted) {
                 while (pending.size() >= window) {
                     if (!writeNext(pending)) {
                         return;
@@ -139,6 +166,7 @@ final class RunJob {
                     flush();
                     line = lines.poll(POLL);
                     if (line == null) {
+                        watchStall(pending);
                         continue;
                     }
                 }
@@ -149,13 +177,18 @@ final class RunJob {
                     fail("cannot read the input: " + line.error());
                     break;
                 }
-                taken = line.number();
-                if (!submit(p, line, pending)) {
+                if (options.skip().contains(line.number())) {
+                    skipped++;
+                    continue;
+                }
+                taken++;
+                if (!submit(r, line, pending)) {
                     break;
                 }
                 writeReady(pending);
             }
-            // the input is done, or the run stops: what was submitted still ends (at once when the pool stopped)
+            // the input is done, or the run stops: what was submitted still ends (at once when the runner stopped)
+            r.shutdown();
             while (pending.size() > 0) {
                 if (!writeNext(pending)) {
                     return;
@@ -169,22 +202,71 @@ final class RunJob {
         }
     }
 
-    /** False when the pool takes no more tasks. */
-    private boolean submit(ExecPool<String, String> p, InputLines.Line line, ResultWindow pending) {
+    /** False when the runner takes no more items. */
+    private boolean submit(ItemRunner r, InputLines.Line line, ResultWindow pending) {
         CompletableFuture<String> future;
+        boolean more = true;
         try {
-            future = p.submit(line.text());  // never waits: the queue holds the whole window
-        } catch (TaskRejectedException | PoolFailedException e) {
-            if (!hook.interrupted()) {
-                fail("the pool takes no more tasks: " + describe(e));
+            future = r.submit(line.number(), line.text());
+        } catch (PoolFailedException e) {
+            future = CompletableFuture.failedFuture(e);  // reported once, as the pool's failure
+            more = false;
+        } catch (TaskRejectedException e) {
+            if (!hook.interrupted() && !halted && !stopped) {
+                fail("the pool takes no more tasks: " + FailureText.describe(e));
             }
-            taken = line.number() - 1;  // it never ran: not an item of this run
+            taken--;  // it never ran: not an item of this run
             return false;
         } catch (IllegalArgumentException e) {
             future = CompletableFuture.failedFuture(e);  // cannot be encoded: this item fails, the others go on
         }
-        pending.add(new ResultWindow.Item(line.number(), line.text(), future));
-        return true;
+        future.whenComplete(this::ended);
+        pending.add(new ResultWindow.Item(line.number(), line.text(), future, System.currentTimeMillis(),
+                System.nanoTime()));
+        return more;
+    }
+
+    /** Any thread: counts an ended item for --halt (the writer counts what it writes). */
+    private void ended(String result, Throwable failure) {
+        boolean ok = failure == null && !writer.isError(result);
+        if (failure == null) {
+            writer.proven();
+        }
+        if (options.halt().never()) {
+            return;
+        }
+        boolean counted = ok || failure != null && !(failure instanceof PoolFailedException)
+                && !(failure instanceof java.util.concurrent.CancellationException)
+                && !(failure.getCause() instanceof java.util.concurrent.CancellationException);
+        if (!counted) {
+            return;
+        }
+        long o = ok ? endedOk.incrementAndGet() : endedOk.get();
+        long f = ok ? endedFailed.get() : endedFailed.incrementAndGet();
+        if (options.halt().reached(o, f)) {
+            halted = true;
+        }
+    }
+
+    /**
+     * Once, when nothing was sent to a worker or came back for half the stall period while items wait: the pool
+     * ends a silent worker's input at the full period, so the warning comes first.
+     */
+    private void watchStall(ResultWindow pending) {
+        Duration stall = options.stallWarning();
+        if (stall == null || stallWarned || pending.size() == 0
+                || System.nanoTime() - stats.lastActivityNanos() < stall.toNanos() / 2) {
+            return;
+        }
+        stallWarned = true;
+        err.println((progress != null && progress.terminal() ? Progress.CLEAR_LINE : "") + "procpool run: no reply"
+                + " from the workers for " + RunCommand.format(stall.dividedBy(2)) + " (" + pending.size() + " items"
+                + " waiting). If " + options.command() + " is a filter whose stdout is block-buffered (C stdio, a"
+                + " Python file opened with a buffer), it answers only when its buffer fills: make it flush each line"
+                + " (fflush(stdout), setvbuf(stdout, NULL, _IOLBF, 0), python3 -u, stdbuf -oL). A worker silent for "
+                + RunCommand.format(stall) + " has its input ended, which makes it flush (slowly: a worker start per"
+                + " silence); --timeout gives up on a hung one.");
+        err.flush();
     }
 
     private void writeReady(ResultWindow pending) throws IOException {
@@ -195,16 +277,18 @@ final class RunJob {
 
     /**
      * Writes the next item, waiting for it; the output is flushed before any wait. False when it never comes: the
-     * pool was stopped and is gone, and every future that was to end has.
+     * runner was stopped and is gone, and every future that was to end has.
      */
     private boolean writeNext(ResultWindow pending) throws IOException, InterruptedException {
         ResultWindow.Item it = pending.poll();
         if (it == null) {
             flush();
             while ((it = pending.await(POLL)) == null) {
-                if (hook.interrupted() && pool.isTerminated()) {
+                if ((hook.interrupted() || stopped) && runner.isTerminated()) {
                     return false;
                 }
+                stopOnHalt();
+                watchStall(pending);
             }
         }
         write(it);
@@ -212,57 +296,34 @@ final class RunJob {
     }
 
     private void write(ResultWindow.Item it) throws IOException {
-        String result;
-        try {
-            result = it.future().getNow(null);
-        } catch (CancellationException e) {
-            return;  // the pool was stopped under it: not finished, neither ok nor failed
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof CancellationException) {
-                return;
-            }
-            String error = describe(cause);
-            failures.line(it.number() + "\t" + it.input() + "\t" + error);
-            failed.incrementAndGet();
-            firstFailure.compareAndSet(null, "line " + it.number() + ": " + error);
-            return;
+        if (writer.write(it) == ItemWriter.Outcome.POOL_FAILED && !stopped) {
+            stopped = true;  // the pool failed: every other item fails the same way, reported once
         }
-        out.line(result);
-        ok.incrementAndGet();
+        stopOnHalt();
     }
 
-    /**
-     * One line, no tab, for a failure: the worker's own error when it sent one, else what the pool says happened
-     * without its {@code "run - "}; of a message that ends with the worker's last output (a crash), the first line
-     * and the last of that output, which is where a traceback says what went wrong.
-     */
-    static String describe(Throwable t) {
-        String s;
-        if (t instanceof TaskFailedException f && f.remoteClass() != null) {
-            s = f.remoteMessage() == null ? f.remoteClass() : f.remoteClass() + ": " + f.remoteMessage();
-        } else {
-            s = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+    private void stopOnHalt() {
+        if (halted && options.halt().now() && !stopped) {
+            stopped = true;
+            runner.stopNow();
         }
-        List<String> lines = s.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        String line = lines.isEmpty() ? "" : lines.get(0);
-        if (line.endsWith(":") && lines.size() > 1) {
-            line += " " + lines.get(lines.size() - 1);
-        }
-        if (line.startsWith(POOL_NAME + " - ")) {
-            line = line.substring(POOL_NAME.length() + 3);
-        }
-        return line.replace('\t', ' ');
     }
 
     private void fail(String why) {
         problem = true;
-        firstFailure.compareAndSet(null, why);
+        writer.problem(why);
     }
 
     private void flush() throws IOException {
-        out.flush();
-        failures.flush();
+        writer.flush();
+    }
+
+    private void finishWriting() {
+        try {
+            writer.finish();
+        } catch (IOException e) {
+            fail("cannot write the failures: " + e.getMessage());
+        }
     }
 
     private void flushQuietly() {
@@ -275,11 +336,10 @@ final class RunJob {
 
     /** The shutdown hook. It runs beside the pool's own hook, in no set order: both stop the pool, both wait. */
     private void onJvmExit() {
-        ExecPool<String, String> p = pool;
-        if (p != null) {
-            p.shutdownNow();
+        ItemRunner r = runner;
+        if (r != null) {
+            r.stopNow();
             try {
-                p.awaitTermination(ExitHook.WAIT);
                 // the run writes what finished and flushes; it must be done before the JVM halts
                 loopEnded.await(ExitHook.WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -294,12 +354,14 @@ final class RunJob {
     }
 
     private Summary summary() {
-        ExecPool<String, String> p = pool;
+        ItemRunner r = runner;
         long now = System.nanoTime();
         long ready = readyNanos;
-        return new Summary(taken, ok.get(), failed.get(), Duration.ofNanos(now - startNanos),
+        Map<ExitReason, Long> restarts = new EnumMap<>(stats.restartsByReason());
+        restarts.remove(ExitReason.MAX_TASKS);  // checked line mode ends workers' input to check them: no restart
+        return new Summary(taken, writer.ok(), writer.failed(), Duration.ofNanos(now - startNanos),
                 Duration.ofNanos((ready == 0 ? now : ready) - startNanos), stats.workersStarted(),
-                stats.restartsByReason(), p == null ? 0 : p.reapedWorkers(), stats.executionQuantile(0.5),
-                stats.executionQuantile(0.99), null, firstFailure.get(), hook.interrupted());
+                restarts, r == null ? 0 : r.reaped(), stats.executionQuantile(0.5),
+                stats.executionQuantile(0.99), null, writer.firstFailure(), hook.interrupted());
     }
 }

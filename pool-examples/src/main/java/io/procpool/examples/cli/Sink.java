@@ -60,6 +60,15 @@ final class Sink implements Closeable {
         }
     }
 
+    /** Text as it is: whole lines, each already ended by a newline (a process's output). */
+    void text(String s) throws IOException {
+        try {
+            writer.write(prefix + s);
+        } catch (IOException e) {
+            throw new Failed(name, e.getMessage());
+        }
+    }
+
     void flush() throws IOException {
         try {
             writer.flush();

@@ -108,10 +108,15 @@ final class CliProcess implements AutoCloseable {
 
     /** The first stderr line from now on that starts with {@code prefix}, or null after {@link #WAIT}. */
     String awaitErrLine(String prefix) throws InterruptedException {
+        return awaitErrLine(line -> line.startsWith(prefix));
+    }
+
+    /** The first stderr line from now on that {@code wanted} accepts, or null after {@link #WAIT}. */
+    String awaitErrLine(java.util.function.Predicate<String> wanted) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         for (long left; (left = deadline - System.nanoTime()) > 0; ) {
             String line = errLines.poll(left, TimeUnit.NANOSECONDS);
-            if (line != null && line.startsWith(prefix)) {
+            if (line != null && wanted.test(line)) {
                 return line;
             }
         }

@@ -44,6 +44,8 @@ import io.procpool.QueueFullPolicy;
  * @param crashLoopWindow the crash-loop breaker's window
  * @param listeners       who hears the pool's events
  * @param kind            what the workers are: procpool's JVM worker, or any executable in protocol or line mode
+ * @param lineCheck       line mode: believe a worker's replies only once its exit proves them in step
+ *                        ({@link LineCheck}); null to believe each line as it comes
  */
 public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration idleTimeout, int capacity, int prefetch, int queueCapacity,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
@@ -53,5 +55,15 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
                          long maxWorkerRss, Duration heartbeatTimeout, int spares,
                          Duration backoffBase, Duration backoffMax, int crashLoopRestarts,
                          Duration crashLoopWindow, List<io.procpool.PoolListener> listeners,
-                         WorkerKind kind) {
+                         WorkerKind kind, LineCheck lineCheck) {
+
+    /** This configuration with line checks (line mode only). */
+    public PoolConfig withLineCheck(LineCheck check) {
+        return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,
+                queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize,
+                command, environment, inheritEnvironment, directory, allowlist, cds, maxTasksPerWorker, maxWorkerLifetime,
+                maxWorkerRss,
+                heartbeatTimeout, spares, backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, listeners, kind,
+                check);
+    }
 }

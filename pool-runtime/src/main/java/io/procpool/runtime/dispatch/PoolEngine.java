@@ -88,6 +88,8 @@ public final class PoolEngine {
         boolean reportsStarted;   // its HELLO lists "started": it says STARTED before each task it runs
         final ArrayDeque<Runnable> writes = new ArrayDeque<>();  // line mode: its stdin writes, in order
         boolean writing;          // line mode, guarded by writes: a thread is running its writes
+        LineLedger ledger;        // line mode with checked replies: its replies not believed yet; else null
+        boolean stalled;          // checked line mode: its input was ended because it held a request in silence
 
         WorkerInfo info() {
             return new WorkerInfo(id, child == null ? 0 : child.pid());
@@ -128,6 +130,8 @@ public final class PoolEngine {
     private final Thread shutdownHook = new Thread(this::onJvmExit);
     private volatile String failure;
     private final java.util.Set<Runnable> terminationHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Checked line mode, I/O thread: the stall period now, doubled (up to 16 times) after each merely slow worker. */
+    private long lineStallNanos;
 
     private final Listeners listeners;
     private volatile int minWorkers;
@@ -238,6 +242,9 @@ public final class PoolEngine {
             long every = Math.max(10, cfg.heartbeatTimeout().toMillis() / 3);
             timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkHeartbeats), every, every,
                     TimeUnit.MILLISECONDS);
+        }
+        if (cfg.lineCheck() != null) {
+            timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkLineWorkers), 10, 10, TimeUnit.MILLISECONDS);
         }
         long idleCheck = Math.max(50, cfg.idleTimeout().toMillis() / 4);
         timer.scheduleWithFixedDelay(() -> spawner.execute(this::stopIdleWorkers), idleCheck, idleCheck,
@@ -357,6 +364,7 @@ public final class PoolEngine {
         if (cfg.kind() == WorkerKind.LINE) {
             w.runs = 1;
             w.credits = 1 + cfg.prefetch();
+            checkedLines(w);
             onHello(w);  // a line-mode worker says nothing first: it is ready once it runs
         }
         updateStats();
@@ -591,6 +599,112 @@ public final class PoolEngine {
         onReply(w, j, line.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
     }
 
+    // ------------------------------------------------------------ line mode with checked replies (LineCheck)
+
+    /** Spawn: a checked line worker keeps a ledger, and its input is ended after {@code every} tasks. */
+    private void checkedLines(Worker w) {
+        LineCheck check = cfg.lineCheck();
+        if (check != null) {
+            if (lineStallNanos == 0) {
+                lineStallNanos = check.stall().toNanos();
+            }
+            w.ledger = new LineLedger();
+            w.taskLimit = w.taskLimit == 0 ? check.every() : Math.min(w.taskLimit, check.every());
+        }
+    }
+
+    /**
+     * I/O thread, every few ms: ends the input of a worker that idles with unconfirmed replies while nothing is
+     * queued (so that they are confirmed now), or that holds a request without a word for the stall period (a
+     * block-buffered worker then flushes at exit; a stuck one shows it is out of step).
+     */
+    private void checkLineWorkers() {
+        if (state != RunState.RUNNING && state != RunState.SHUTDOWN) {
+            return;
+        }
+        long now = System.nanoTime();
+        boolean nothingQueued = front.isEmpty() && queue.isEmpty();
+        for (Worker w : slots) {
+            if (w == null || w.ledger == null || !w.ready || w.stopping || w.retired || w.successor != null
+                    || w.killReason != null) {
+                continue;
+            }
+            if (w.held.isEmpty()) {
+                if (!w.ledger.isEmpty() && nothingQueued && now - w.idleSinceNanos > LineCheck.IDLE.toNanos()
+                        && state == RunState.RUNNING) {  // in SHUTDOWN maybeDrained ends every input
+                    retire(w, ExitReason.MAX_TASKS, "to check its replies");
+                }
+            } else if (now - Math.max(w.lastHeardNanos, w.held.peekFirst().sentNanos) > lineStallNanos) {
+                LOG.debug("{} - worker {} holds {} requests without a reply for {} ms: ending its input", cfg.name(),
+                        w, w.held.size(), lineStallNanos / 1_000_000);
+                w.stalled = true;
+                endLineInput(w, "after no reply for " + lineStallNanos / 1_000_000 + " ms");
+            }
+        }
+    }
+
+    /** I/O thread: ends a checked line worker's input, its successor taking over (in SHUTDOWN: none needed). */
+    private void endLineInput(Worker w, String why) {
+        if (state == RunState.RUNNING) {
+            retire(w, ExitReason.MAX_TASKS, why);
+        } else {
+            w.stopping = true;
+            w.exitReason = ExitReason.MAX_TASKS;  // a check, not a crash: its slot restarts if work is left
+            endInput(w);
+        }
+    }
+
+    /**
+     * I/O thread, at a checked line worker's exit: its held replies are believed (it proved in step), or go back to
+     * the queue (it died unchecked: no attempt used), or are retried and at last failed (it answered out of step).
+     * Requests it still held are left to the caller, with the reason in {@code w.killReason}.
+     */
+    private void checkLines(Worker w, ExitStatus status, List<String> tail, List<Job> back) {
+        if (w.ledger == null) {
+            return;
+        }
+        LineLedger.Verdict verdict = LineLedger.verdict(status, w.held.size(), w.exitReason, w.killReason);
+        if (verdict == LineLedger.Verdict.OUT_OF_STEP) {  // what it held fails with these words too
+            w.killReason = "answered out of step: " + (w.exitReason == ExitReason.PROTOCOL_ERROR
+                    ? "an extra line, " + w.killReason.replaceFirst("^protocol error: ", "")
+                    : "a missing reply, it ended with " + w.held.size() + " of its requests unanswered");
+        }
+        List<LineLedger.Reply> replies = w.ledger.takeAll();
+        if (verdict == LineLedger.Verdict.TRUSTED && w.stalled) {
+            // it was only slow (starting, or buffering): give the next ones longer before their input is ended
+            lineStallNanos = Math.min(lineStallNanos * 2, cfg.lineCheck().stall().toNanos() * 16);
+        }
+        if (verdict == LineLedger.Verdict.TRUSTED) {
+            for (LineLedger.Reply r : replies) {
+                complete(() -> completeResult(r.job(), r.body()));
+            }
+            return;
+        }
+        for (LineLedger.Reply r : replies) {
+            Job j = r.job();
+            if (j.settled || j.future.isDone()) {
+                continue;
+            }
+            if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
+                settle(j, failure != null ? new PoolFailedException(failure)
+                        : new CancellationException(cfg.name() + " - the pool stopped task " + j.id));
+            } else if (verdict == LineLedger.Verdict.UNCHECKED) {
+                j.queuedNanos = System.nanoTime();
+                back.add(j);  // answered, but the worker died before it could be checked: run it again
+            } else if (j.attempt < j.maxAttempts) {
+                j.attempt++;
+                j.queuedNanos = System.nanoTime();
+                back.add(j);
+                listeners.taskRetried(j.id, j.attempt);
+            } else {
+                String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + w.killReason
+                        + ", so none of the " + replies.size() + " replies since its last check can be matched to their"
+                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail);
+                settle(j, new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail));
+            }
+        }
+    }
+
     /** Line mode: ends the worker's input once all written requests are out: it finishes and exits. */
     private void endInput(Worker w) {
         if (cfg.kind() == WorkerKind.LINE) {
@@ -719,7 +833,11 @@ public final class PoolEngine {
         }
         w.tasksDone++;
         afterTask(w);
-        complete(error == null ? () -> completeResult(j, body) : () -> completeError(j, w.id, error));
+        if (w.ledger != null) {
+            w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
+        } else {
+            complete(error == null ? () -> completeResult(j, body) : () -> completeError(j, w.id, error));
+        }
         scheduleDispatch();
     }
 
@@ -857,7 +975,8 @@ public final class PoolEngine {
     /** I/O thread: after each task of {@code w}: start its successor at its limit; let a retired one leave. */
     private void afterTask(Worker w) {
         if (w.retired) {
-            if (w.held.isEmpty() && !w.stopping) {
+            // checked line mode: its input ends at once (its requests are written): it answers them, then exits
+            if ((w.held.isEmpty() || w.ledger != null) && !w.stopping) {
                 w.stopping = true;
                 endInput(w);
             }
@@ -1027,6 +1146,7 @@ public final class PoolEngine {
         int index = 0;
         List<Job> back = new ArrayList<>();
         Job suspect = w.reportsStarted ? oldestUnstarted(w) : null;
+        checkLines(w, status, tail, back);
         for (Job j : w.held) {
             // exact when the worker says STARTED; otherwise the protocol's rule: answers are out before the next
             // task starts, so the oldest `runs` held tasks are the running ones
@@ -1133,7 +1253,9 @@ public final class PoolEngine {
     }
 
     private boolean workLeft() {
-        return !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty();
+        // checked line mode drains by ending every worker's input at once: a request in flight is its own worker's,
+        // and comes back to the queue if that worker fails it
+        return !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty() && cfg.lineCheck() == null;
     }
 
     /**
@@ -1290,7 +1412,10 @@ public final class PoolEngine {
 
     /** I/O thread: in SHUTDOWN with nothing left, tells the workers to finish. */
     private void maybeDrained() {
-        if (state != RunState.SHUTDOWN || !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty()) {
+        // checked line mode: the workers' input ends as soon as nothing is queued (their requests are written): they
+        // answer what they hold, then exit, and their exit checks their replies
+        if (state != RunState.SHUTDOWN || !front.isEmpty() || !queue.isEmpty()
+                || !inFlight.isEmpty() && cfg.lineCheck() == null) {
             return;
         }
         for (Worker w : allWorkers()) {

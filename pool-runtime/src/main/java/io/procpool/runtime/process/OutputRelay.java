@@ -49,7 +49,8 @@ final class OutputRelay implements EventLoop.Handler {
     private final Logger log;
     private final String prefix;
     private final Tail tail;
-    private final byte[] line;
+    private final int maxLine;
+    private byte[] line;  // grows to maxLine as long lines come: a relay per child must not cost maxLine up front
     private final java.util.function.Consumer<String> handler;
     private final Runnable onEnd;
     private int lineLength;
@@ -68,7 +69,8 @@ final class OutputRelay implements EventLoop.Handler {
                 java.util.function.Consumer<String> handler, Runnable onEnd, int maxLine) {
         this.handler = handler;
         this.onEnd = onEnd;
-        this.line = new byte[maxLine];
+        this.maxLine = maxLine;
+        this.line = new byte[Math.min(maxLine, 256)];
         this.loop = loop;
         this.fd = fd;
         this.log = log;
@@ -103,8 +105,11 @@ final class OutputRelay implements EventLoop.Handler {
                     if (b == '\n') {
                         emit();
                     } else {
-                        line[lineLength++] = b;
                         if (lineLength == line.length) {
+                            line = java.util.Arrays.copyOf(line, (int) Math.min(maxLine, 2L * line.length));
+                        }
+                        line[lineLength++] = b;
+                        if (lineLength == maxLine) {
                             emit();
                         }
                     }
