@@ -136,11 +136,11 @@ class FaultEdgeTest {
         try {
             List<TaskFuture<?>> futures = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                futures.add(pool.submit(new Sleep(1000, i)));
+                futures.add(pool.submit(new FaultTest.Sleep(1000, i)));
             }
             futures.add(pool.submit(new FaultTest.HaltEvery(0, 1)));  // halts its worker when it runs
             for (int i = 0; i < 3; i++) {
-                futures.add(pool.submit(new Sleep(1000, i)));
+                futures.add(pool.submit(new FaultTest.Sleep(1000, i)));
             }
             assertThat(pool.awaitTermination(Duration.ofSeconds(60))).isTrue();
             List<String> outcomes = new ArrayList<>();
@@ -214,14 +214,6 @@ class FaultEdgeTest {
         }
     }
 
-    record Sleep(long millis, int value) implements Task<Integer> {
-        @Override
-        public Integer call() throws Exception {
-            Thread.sleep(millis);
-            return value;
-        }
-    }
-
     /**
      * cancel(true) interrupts a task that emits progress events: its next emit closes the worker's channel (see
      * above), the worker exits, and an innocent task running beside it (capacity 2) fails with
@@ -230,7 +222,7 @@ class FaultEdgeTest {
     @Test
     void cancellingATaskThatEmitsEventsDoesNotCrashTheTaskBesideIt() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("cancel-emit").workers(1).capacity(2).maxAttempts(1).build()) {
-            TaskFuture<Integer> innocent = pool.submit(new Sleep(3000, 7));
+            TaskFuture<Integer> innocent = pool.submit(new FaultTest.Sleep(3000, 7));
             TaskFuture<Integer> progress = pool.submit(new Progress(20_000));
             CompletableFuture<Object> firstEvent = new CompletableFuture<>();
             progress.onEvent(firstEvent::complete);
@@ -319,7 +311,7 @@ class FaultEdgeTest {
         try {
             List<TaskFuture<?>> futures = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                futures.add(pool.submit(new Sleep(2000, i)));
+                futures.add(pool.submit(new FaultTest.Sleep(2000, i)));
             }
             pool.resize(4);
             Thread.sleep(100);
