@@ -72,8 +72,14 @@ class ExecPoolTest {
         try (ExecPool<String, String> pool = c().workers(2).prefetch(4).build()) {
             roundTrips(pool, 5000);
             List<Object> events = new CopyOnWriteArrayList<>();
+            // both workers busy for a while: the event task waits, so its listener is in place before it runs
+            // (events emitted before onEvent are not replayed; a warm pool answered before the listener was added)
+            List<TaskFuture<String>> busy = List.of(pool.submit("sleep 300"), pool.submit("sleep 300"));
             TaskFuture<String> withEvent = pool.submit("event progress");
             withEvent.onEvent(events::add);
+            for (TaskFuture<String> b : busy) {
+                b.get(60, TimeUnit.SECONDS);
+            }
             assertThat(withEvent.get(60, TimeUnit.SECONDS)).isEqualTo("progress");
             assertThat(events).containsExactly("progress");
             assertThatThrownBy(() -> pool.submit("fail bad input").get(60, TimeUnit.SECONDS)).cause()
