@@ -685,18 +685,8 @@ public final class PoolEngine {
             if (j.settled || j.future.isDone()) {
                 continue;
             }
-            if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
-                settle(j, failure != null ? new PoolFailedException(failure)
-                        : new CancellationException(cfg.name() + " - the pool stopped task " + j.id));
-            } else if (verdict == LineLedger.Verdict.UNCHECKED) {
-                j.queuedNanos = System.nanoTime();
-                back.add(j);  // answered, but the worker died before it could be checked: run it again
-            } else if (j.attempt < j.maxAttempts) {
-                j.attempt++;
-                j.queuedNanos = System.nanoTime();
-                back.add(j);
-                listeners.taskRetried(j.id, j.attempt);
-            } else {
+            // UNCHECKED: answered, but the worker died before it could be checked: run again without an attempt
+            if (!requeue(j, back, verdict != LineLedger.Verdict.UNCHECKED)) {
                 String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + w.killReason
                         + ", so none of the " + replies.size() + " replies since its last check can be matched to their"
                         + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail);
@@ -1165,20 +1155,7 @@ public final class PoolEngine {
                 returned(j, stopping);  // shutdownNow: held, never started
                 continue;
             }
-            if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
-                settle(j, failure != null ? new PoolFailedException(failure)
-                        : new CancellationException(cfg.name() + " - the pool stopped task " + j.id));
-                continue;
-            }
-            if (!ran) {
-                j.queuedNanos = System.nanoTime();
-                back.add(j);  // never started: back to the front, no attempt used
-            } else if (j.attempt < j.maxAttempts) {
-                j.attempt++;
-                j.queuedNanos = System.nanoTime();
-                back.add(j);
-                listeners.taskRetried(j.id, j.attempt);
-            } else {
+            if (!requeue(j, back, ran)) {  // never started: back to the front, no attempt used
                 String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + status
                         + (w.killReason != null ? " (" + w.killReason + ")" : "") + " on attempt " + j.attempt + " of "
                         + j.maxAttempts + tailText(tail);
@@ -1239,6 +1216,30 @@ public final class PoolEngine {
             }
         }
         return w.held.peekFirst();
+    }
+
+    /**
+     * I/O thread: a job its worker's death gave back: settled at once when the pool stops or failed, else back to the
+     * front, using an attempt when {@code charged}. False when it has no attempt left: the caller fails it.
+     */
+    private boolean requeue(Job j, List<Job> back, boolean charged) {
+        if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
+            settle(j, failure != null ? new PoolFailedException(failure)
+                    : new CancellationException(cfg.name() + " - the pool stopped task " + j.id));
+            return true;
+        }
+        if (charged && j.attempt >= j.maxAttempts) {
+            return false;
+        }
+        if (charged) {
+            j.attempt++;
+        }
+        j.queuedNanos = System.nanoTime();
+        back.add(j);
+        if (charged) {
+            listeners.taskRetried(j.id, j.attempt);
+        }
+        return true;
     }
 
     /** Why {@code w} left: what the pool decided when it killed or stopped it, else a crash or a failed start. */
