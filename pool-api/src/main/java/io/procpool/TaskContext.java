@@ -42,6 +42,35 @@ public interface TaskContext {
     void emit(Object event);
 
     /**
+     * What the pool's initializer returned in this worker ({@code TaskPool.Builder.initializer}): state the worker
+     * set up once (a loaded model, a connection) and every task it runs shares; null when the pool has none. Tasks
+     * of a worker with {@code capacity > 1} use it from several threads at once.
+     */
+    default Object workerState() {
+        return Holder.workerState;
+    }
+
+    /**
+     * As {@link #workerState()}, as a {@code type}.
+     *
+     * @throws IllegalStateException when the pool has no initializer, or it returned null
+     * @throws ClassCastException    when the state is not a {@code type}
+     */
+    default <S> S workerState(Class<S> type) {
+        Object state = workerState();
+        if (state == null) {
+            throw new IllegalStateException("worker " + workerId() + " has no state: the pool has no initializer, or"
+                    + " it returned null (TaskPool.builder().initializer(...))");
+        }
+        return type.cast(state);
+    }
+
+    /** For worker implementations: sets what {@link #workerState()} gives, once, before the worker's first task. */
+    static void initWorkerState(Object state) {
+        Holder.workerState = state;
+    }
+
+    /**
      * The context of the task running on this thread.
      *
      * @throws IllegalStateException outside a task in a procpool worker
@@ -70,6 +99,7 @@ public interface TaskContext {
     /** Holds the current context per thread. */
     final class Holder {
         private static final ThreadLocal<TaskContext> CURRENT = new ThreadLocal<>();
+        private static volatile Object workerState;
 
         private Holder() {
         }

@@ -24,6 +24,17 @@ import java.util.function.Supplier;
  * {@link UnsupportedOperationException} (the dependent futures {@code thenApply} and the like return are yours to
  * complete). {@link #orTimeout} stops the task, as a cancel does, and fails the future with a
  * {@link TimeoutException}; for a timeout that counts only while the task runs, use {@link TaskOptions#timeout}.
+ *
+ * <p><b>Where callbacks run.</b> Non-async dependents ({@code thenApply}, {@code whenComplete}, ... and
+ * {@code CompletableFuture.allOf} over task futures) and {@link #onEvent} listeners run on the pool's completion
+ * thread, never on its I/O thread. They may block: a slow callback, or a {@code get()} of another task's future
+ * inside one, does not stall the pool: when completions wait while none has finished for 100 ms, the pool adds a
+ * completion thread (and logs it once), as a {@code ForkJoinPool} compensates for a blocked worker; extra threads
+ * leave after 30 s idle. One task's events reach its listeners one at a time, in the order emitted, and all of them
+ * before its future completes; a listener that blocks holds back that task alone. Callbacks that do real work
+ * belong on an executor of yours ({@code thenApplyAsync(fn, executor)}): each blocked completion thread costs
+ * 100 ms of latency to the tasks behind it. Calling the pool's {@code close()} from a callback shuts the pool down
+ * without waiting (a thread of the pool cannot wait for the pool to end).
  */
 public class TaskFuture<R> extends CompletableFuture<R> {
 
@@ -48,8 +59,9 @@ public class TaskFuture<R> extends CompletableFuture<R> {
     }
 
     /**
-     * Calls {@code listener} with each progress event the task emits ({@link TaskContext#emit}), in order, on
-     * the pool's completion thread. Events emitted before the listener was added are not replayed.
+     * Calls {@code listener} with each progress event the task emits ({@link TaskContext#emit}), in order, one at a
+     * time, on a completion thread of the pool, before the future completes. Events emitted before the listener was
+     * added are not replayed.
      */
     public TaskFuture<R> onEvent(Consumer<Object> listener) {
         Objects.requireNonNull(listener, "listener");

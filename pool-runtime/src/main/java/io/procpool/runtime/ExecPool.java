@@ -3,10 +3,14 @@ package io.procpool.runtime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 import io.procpool.Codec;
+import io.procpool.ItemResult;
+import io.procpool.MapOptions;
 import io.procpool.RejectReason;
 import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
@@ -107,6 +111,35 @@ public final class ExecPool<I, O> extends AbstractPool<I> {
     public List<TaskFuture<O>> invokeAll(Collection<? extends I> values, java.time.Duration timeout)
             throws InterruptedException {
         return Batch.invokeAll(values, this::submit, java.util.Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Runs the inputs and streams their outputs in input order (see {@link #map(Stream, MapOptions)}). */
+    public Stream<O> map(Iterable<? extends I> values) {
+        return map(values.iterator());
+    }
+
+    /** Runs the inputs and streams their outputs in input order (see {@link #map(Stream, MapOptions)}). */
+    public Stream<O> map(Iterator<? extends I> values) {
+        return Streaming.values(config, values, this::submit, MapOptions.DEFAULTS, () -> { });
+    }
+
+    /** Runs the inputs and streams their outputs in input order (see {@link #map(Stream, MapOptions)}). */
+    public Stream<O> map(Stream<? extends I> values) {
+        return map(values, MapOptions.DEFAULTS);
+    }
+
+    /**
+     * Runs the inputs and streams their outputs, in input order or as they complete, with at most
+     * {@code options.inFlight()} submitted and not yet consumed; lazily, in constant memory. The first failure is
+     * thrown at its item and what is in flight is cancelled. As {@link TaskPool#map(Stream, MapOptions)}.
+     */
+    public Stream<O> map(Stream<? extends I> values, MapOptions options) {
+        return Streaming.values(config, values.iterator(), this::submit, options, values::close);
+    }
+
+    /** As {@link #map(Stream, MapOptions)}, with each item's outcome, success or failure, as a value. */
+    public Stream<ItemResult<I, O>> mapResults(Stream<? extends I> values, MapOptions options) {
+        return Streaming.results(config, values.iterator(), this::submit, options, values::close);
     }
 
     /** Configures an {@link ExecPool}: the worker command and mode, and the settings every pool has. */

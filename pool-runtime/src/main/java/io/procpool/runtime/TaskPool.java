@@ -4,11 +4,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
+import io.procpool.ItemResult;
+import io.procpool.MapOptions;
 import io.procpool.RejectReason;
 import io.procpool.Task;
 import io.procpool.TaskFuture;
@@ -118,6 +122,45 @@ public final class TaskPool extends AbstractPool<Task<?>> {
     }
 
     /**
+     * Runs the tasks and streams their results in input order (see {@link #map(Stream, MapOptions)}).
+     */
+    public <R> Stream<R> map(Iterable<? extends Task<R>> tasks) {
+        return map(tasks.iterator());
+    }
+
+    /** Runs the tasks and streams their results in input order (see {@link #map(Stream, MapOptions)}). */
+    public <R> Stream<R> map(Iterator<? extends Task<R>> tasks) {
+        return Streaming.values(config, tasks, this::submit, MapOptions.DEFAULTS, () -> { });
+    }
+
+    /** Runs the tasks and streams their results in input order (see {@link #map(Stream, MapOptions)}). */
+    public <R> Stream<R> map(Stream<? extends Task<R>> tasks) {
+        return map(tasks, MapOptions.DEFAULTS);
+    }
+
+    /**
+     * Runs the tasks and streams their results, in input order or as they complete ({@link MapOptions}), with at
+     * most {@code options.inFlight()} tasks submitted and not yet consumed: the input is read lazily as results are
+     * taken, on the consuming thread, so a batch of any length runs in constant memory. The first failure is thrown
+     * at its item (the {@link io.procpool.TaskFailedException} and the like a future's {@code get()} would give as
+     * its cause) and the tasks in flight are cancelled; {@link #mapResults} carries on past failures instead. Close
+     * the stream (try-with-resources) to cancel what is in flight when you stop early; it closes {@code tasks}.
+     *
+     * @throws io.procpool.TaskRejectedException from the stream when the pool is shut down or its queue is full
+     */
+    public <R> Stream<R> map(Stream<? extends Task<R>> tasks, MapOptions options) {
+        return Streaming.values(config, tasks.iterator(), this::submit, options, tasks::close);
+    }
+
+    /**
+     * As {@link #map(Stream, MapOptions)}, but each item's outcome, success or failure, is a value: the stream never
+     * throws a task's failure, and a task that cannot be serialized fails its item alone.
+     */
+    public <T extends Task<R>, R> Stream<ItemResult<T, R>> mapResults(Stream<T> tasks, MapOptions options) {
+        return Streaming.results(config, tasks.iterator(), (T t) -> submit(t), options, tasks::close);
+    }
+
+    /**
      * Configures a {@link TaskPool}: the settings of every pool ({@link PoolBuilder}) and those of JVM workers. Every
      * setter checks its value, {@link #build()} starts the workers.
      *
@@ -140,6 +183,7 @@ public final class TaskPool extends AbstractPool<Task<?>> {
         private final List<String> forwardedPrefixes = new ArrayList<>();
         private final List<String> allowlist = new ArrayList<>();
         private boolean classDataSharing = true;
+        private Task<?> initializer;
         private Path classDataSharingDirectory;
 
         private Builder() {
@@ -152,6 +196,21 @@ public final class TaskPool extends AbstractPool<Task<?>> {
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
+            return this;
+        }
+
+        /**
+         * A task each worker runs once before it is ready (before its HELLO), in every worker the pool starts:
+         * replacements after a crash, successors, spares, workers added by resize. What it returns is that worker's
+         * state, which every task it runs reaches with {@code TaskContext.current().workerState()}: a loaded model,
+         * a connection, caches, a JIT warmed on your hot path. Its time counts against {@code startupTimeout}. If it
+         * throws, the worker fails to start with its error (the last line of its stderr, which the failure quotes):
+         * {@link #build()} fails with it; later, a replacement that fails counts toward the crash-loop breaker.
+         *
+         * @throws IllegalArgumentException at {@link #build()} when it cannot be serialized
+         */
+        public Builder initializer(Task<?> initializer) {
+            this.initializer = Objects.requireNonNull(initializer, "initializer");
             return this;
         }
 
@@ -276,7 +335,7 @@ public final class TaskPool extends AbstractPool<Task<?>> {
          * @throws io.procpool.PoolFailedException when a worker cannot start (the message has its stderr)
          */
         public TaskPool build() {
-            ClassLoader loader = applicationLoader();
+            ClassLoader loader = WorkerClasspath.applicationLoader();
             WorkerClasspath cp;
             try {
                 cp = classpath != null ? WorkerClasspath.explicit(classpath)
@@ -299,6 +358,11 @@ public final class TaskPool extends AbstractPool<Task<?>> {
                 command.add("-Dprocpool.heartbeatMillis=" + Math.max(10, heartbeatTimeout.toMillis() / 3));
             }
             command.add("-Dprocpool.maxFrame=" + (maxMessageSize + 12));
+            Serialization serialization = new Serialization(allowlist, loader);
+            byte[] init = initializer == null ? null : initBody(serialization);
+            if (init != null) {
+                command.add("-Dprocpool.init=true");
+            }
             if (!allowlist.isEmpty()) {
                 command.add("-Dprocpool.allow=" + String.join(",", allowlist));
             }
@@ -308,26 +372,29 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             PoolConfig cfg = config(WorkerKind.JVM, command, allowlist, classDataSharing
                     ? ClassDataSharing.forWorkers(classDataSharingDirectory != null ? classDataSharingDirectory
                     : ClassDataSharing.defaultDirectory(), command, cp.classpath()) : null);
-            Serialization serialization = new Serialization(allowlist, loader);
             PoolEngine engine = engine(cfg, b -> serialization.deserialize(b, 0, b.length),
                     b -> serialization.deserialize(b, 0, b.length));
+            if (init != null) {
+                engine.initializer(init);
+            }
             engine.start();
             return new TaskPool(cfg, engine, serialization);
         }
 
-        /** The context class loader if it sees this procpool (it may see the task classes too), else procpool's. */
-        private static ClassLoader applicationLoader() {
-            ClassLoader context = Thread.currentThread().getContextClassLoader();
-            if (context != null) {
-                try {
-                    if (Class.forName(TaskPool.class.getName(), false, context) == TaskPool.class) {
-                        return context;
-                    }
-                } catch (ClassNotFoundException | LinkageError notThisOne) {
-                    // a loader of another world: use procpool's
-                }
+        private byte[] initBody(Serialization serialization) {
+            byte[] body;
+            try {
+                body = serialization.serialize(initializer);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(name + " - initializer (" + initializer.getClass().getName()
+                        + ") cannot be serialized: " + e.getMessage() + "; as a task, it must be serializable by Kryo",
+                        e);
             }
-            return TaskPool.class.getClassLoader();
+            if (body.length > maxMessageSize) {
+                throw new IllegalArgumentException(name + " - initializer is " + body.length + " bytes serialized,"
+                        + " over maxMessageSize " + maxMessageSize);
+            }
+            return body;
         }
     }
 }

@@ -198,4 +198,19 @@ record WorkerClasspath(String classpath, List<String> launch, String description
         }
         return false;
     }
+
+    /** The context class loader if it sees this procpool (it may see the task classes too), else procpool's. */
+    static ClassLoader applicationLoader() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        if (context != null) {
+            try {
+                if (Class.forName(TaskPool.class.getName(), false, context) == TaskPool.class) {
+                    return context;
+                }
+            } catch (ClassNotFoundException | LinkageError notThisOne) {
+                // a loader of another world: use procpool's
+            }
+        }
+        return TaskPool.class.getClassLoader();
+    }
 }

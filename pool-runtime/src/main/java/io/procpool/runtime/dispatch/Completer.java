@@ -1,83 +1,324 @@
 package io.procpool.runtime.dispatch;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 
 /**
- * The thread that completes futures, so that no caller's continuation ever runs on the I/O thread. It takes
- * whole batches: one hand-off for all the results one read of the I/O thread brought. It also decodes results,
- * so its stack is sized for the deepest object graph the codec lets through. Once stopped, a batch handed to it
- * runs on the caller's thread: nothing handed over is ever dropped.
+ * The threads that complete futures, so that no caller's continuation ever runs on the I/O thread. They take
+ * whole batches: one hand-off for all the results one read of the I/O thread brought. They also decode results,
+ * so their stacks are sized for the deepest object graph the codec lets through.
+ *
+ * <p>User code runs here (non-async dependents of a task's future, {@code CompletableFuture.allOf} over them,
+ * progress listeners), and user code may block: a slow callback, or a {@code get()} of another task's future. So
+ * the completer is elastic, as a {@code ForkJoinPool} compensates for a blocked worker: one thread normally; when
+ * work waits while no completion has finished for {@link #STALL_NANOS}, the batch in hand goes back to the front of
+ * the queue and another thread takes it (up to {@link #MAX_THREADS}); threads beyond the first leave after
+ * {@link #IDLE_NANOS} idle. What stays ordered: the deliveries of one {@link Ordered} key (one task: its events,
+ * then its completion) run one at a time in the order handed, and a plain runnable (a barrier: the list of a
+ * {@code shutdownNow}, termination) runs only after everything handed before it has finished.
+ *
+ * <p>Once stopped, a batch handed to it runs on the caller's thread: nothing handed over is ever dropped.
  */
 final class Completer {
 
     private static final Logger LOG = io.procpool.runtime.process.Logs.logger(Completer.class);
-    private static final List<Runnable> STOP = List.of();
+    /** No completion finished for this long while work waits: the completer threads are blocked by user code. */
+    static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final int MAX_THREADS = 256;
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final Batch STOP = new Batch(new Runnable[0]);
 
-    private final LinkedBlockingQueue<List<Runnable>> batches = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    /** What one key's deliveries synchronize on: a task's events and completion never overlap or reorder. */
+    abstract static class Ordered {
+        private boolean delivering;  // guarded by this
+        private ArrayDeque<Object[]> backlog;  // {Delivery, Batch}; guarded by this
+    }
+
+    /** A completion step of one key (a task): ordered with the others of its key. */
+    record Delivery(Ordered key, Runnable action) implements Runnable {
+        @Override
+        public void run() {
+            action.run();
+        }
+    }
+
+    private final String name;
+    private final LinkedBlockingDeque<Batch> queue = new LinkedBlockingDeque<>();
+    /** Batches handed and not yet finished, in hand order: what a barrier waits for. */
+    private final ConcurrentLinkedDeque<Batch> open = new ConcurrentLinkedDeque<>();
+    private final List<Runner> runners = new ArrayList<>();  // guarded by lock
+    private final AtomicInteger idle = new AtomicInteger();
+    private final AtomicLong progress = new AtomicLong();
     private final Object lock = new Object();
     private boolean stopped;  // guarded by lock
+    private int started;  // threads ever started; guarded by lock
+    private final Thread watchdog;
 
     Completer(String name) {
-        // it decodes what workers sent: a stack deep enough for any graph Kryo lets through
-        thread = new Thread(null, this::run, "procpool-complete-" + name,
-                io.procpool.runtime.wire.Serialization.DECODER_STACK);
-        thread.setDaemon(true);
-        thread.start();
+        this.name = name;
+        synchronized (lock) {
+            addRunner();
+        }
+        watchdog = new Thread(this::watch, "procpool-complete-watch-" + name);
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
+    /** Hands a batch over; a plain (unkeyed) runnable in it is a barrier, which runs after all handed before it. */
     void hand(List<Runnable> batch) {
+        List<Batch> parts = split(batch);
         synchronized (lock) {
             if (!stopped) {
-                batches.add(batch);
+                for (Batch b : parts) {
+                    open.add(b);
+                    queue.add(b);
+                }
                 return;
             }
         }
-        runAll(batch);  // the pool has terminated: a late completion runs here rather than never
+        for (Batch b : parts) {  // the pool has terminated: a late completion runs here rather than never
+            for (Runnable r : b.items) {
+                run(r);
+            }
+        }
     }
 
-    /** Runs {@code last} after the batches already handed over, then stops. */
+    /** Runs {@code last} after everything already handed has finished, then stops. */
     void stop(Runnable last) {
-        batches.add(List.of(last));
-        batches.add(STOP);
+        hand(List.of(last));
+        queue.add(STOP);
     }
 
+    /** Whether the caller is one of this completer's threads. */
     boolean isCurrentThread() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() instanceof Runner r && r.owner == this;
     }
 
-    private void run() {
+    /** How many completer threads run now (one unless callbacks blocked them). */
+    int threads() {
+        synchronized (lock) {
+            return runners.size();
+        }
+    }
+
+    /** Cuts a batch so that every barrier is a batch of its own. */
+    private static List<Batch> split(List<Runnable> batch) {
+        List<Batch> parts = new ArrayList<>(1);
+        int from = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            if (!(batch.get(i) instanceof Delivery)) {
+                if (i > from) {
+                    parts.add(new Batch(batch.subList(from, i).toArray(new Runnable[0])));
+                }
+                parts.add(new Batch(new Runnable[] {batch.get(i)}, true));
+                from = i + 1;
+            }
+        }
+        if (from < batch.size()) {
+            parts.add(new Batch(from == 0 ? batch.toArray(new Runnable[0])
+                    : batch.subList(from, batch.size()).toArray(new Runnable[0])));
+        }
+        return parts;
+    }
+
+    // ============================================================================================ the threads
+
+    private void addRunner() {  // under lock
+        Runner r = new Runner(this, started++);
+        runners.add(r);
+        r.start();
+    }
+
+    private void loop(Runner self) {
         while (true) {
-            List<Runnable> batch;
+            Batch b;
+            idle.incrementAndGet();
             try {
-                batch = batches.take();
+                b = queue.pollFirst(IDLE_NANOS, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 continue;
+            } finally {
+                idle.decrementAndGet();
             }
-            if (batch == STOP) {
-                List<List<Runnable>> late = new ArrayList<>();
+            if (b == null) {
                 synchronized (lock) {
-                    stopped = true;
-                    batches.drainTo(late);
+                    if (runners.size() > 1) {  // an extra thread, idle: it leaves
+                        runners.remove(self);
+                        return;
+                    }
                 }
-                late.forEach(Completer::runAll);
+                continue;
+            }
+            if (b == STOP) {
+                stopRunning();
                 return;
             }
-            runAll(batch);
+            self.batch = b;
+            int i;
+            while ((i = b.next.getAndIncrement()) < b.items.length) {
+                runItem(b, b.items[i]);
+            }
+            self.batch = null;
         }
     }
 
-    private static void runAll(List<Runnable> batch) {
-        for (Runnable r : batch) {
-            try {
-                r.run();
-            } catch (Throwable e) {  // each completion fails its own task on any error; this is the last guard
-                LOG.error("completing a task future failed", e);
+    private void runItem(Batch b, Runnable r) {
+        if (r instanceof Delivery d) {
+            deliver(d, b);
+            return;
+        }
+        if (b.barrier) {
+            while (open.peekFirst() != b) {  // rare (shutdownNow, termination): a short poll is enough
+                LockSupport.parkNanos(1_000_000L);
             }
+        }
+        run(r);
+        finished(b);
+    }
+
+    /** Runs {@code d} now, or after the running delivery of its key; then that key's backlog, in order. */
+    private void deliver(Delivery d, Batch b) {
+        Ordered key = d.key();
+        synchronized (key) {
+            if (key.delivering) {
+                if (key.backlog == null) {
+                    key.backlog = new ArrayDeque<>(2);
+                }
+                key.backlog.add(new Object[] {d, b});
+                return;  // whoever delivers now runs it next
+            }
+            key.delivering = true;
+        }
+        run(d);
+        finished(b);
+        while (true) {
+            Object[] next;
+            synchronized (key) {
+                next = key.backlog == null ? null : key.backlog.poll();
+                if (next == null) {
+                    key.delivering = false;
+                    return;
+                }
+            }
+            run((Runnable) next[0]);
+            finished((Batch) next[1]);
+        }
+    }
+
+    private void finished(Batch b) {
+        progress.incrementAndGet();
+        if (b.remaining.decrementAndGet() == 0) {
+            open.remove(b);
+        }
+    }
+
+    private static void run(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable e) {  // each completion fails its own task on any error; this is the last guard
+            LOG.error("completing a task future failed", e);
+        }
+    }
+
+    private void stopRunning() {
+        List<Batch> late = new ArrayList<>();
+        synchronized (lock) {
+            stopped = true;
+            queue.drainTo(late);
+            runners.clear();
+        }
+        queue.add(STOP);  // the other threads leave too
+        watchdog.interrupt();
+        for (Batch b : late) {
+            if (b != STOP) {
+                int i;
+                while ((i = b.next.getAndIncrement()) < b.items.length) {
+                    runItem(b, b.items[i]);
+                }
+            }
+        }
+    }
+
+    /** Adds a thread when work waits and no completion has finished for STALL_NANOS (user code blocks them). */
+    private void watch() {
+        long seen = -1;
+        while (true) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(STALL_NANOS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = progress.get();
+            boolean stalled = now == seen;
+            seen = now;
+            if (!stalled) {
+                continue;
+            }
+            synchronized (lock) {
+                if (stopped) {
+                    return;
+                }
+                boolean waiting = !queue.isEmpty();
+                for (Runner r : runners) {
+                    Batch b = r.batch;
+                    if (b != null && b.next.get() < b.items.length && !queue.contains(b)) {
+                        queue.addFirst(b);  // its other items go on without the blocked thread
+                        waiting = true;
+                    }
+                }
+                if (waiting && idle.get() == 0 && runners.size() < MAX_THREADS) {
+                    if (runners.size() == 1) {
+                        LOG.warn("{} - a callback of a task future has blocked the pool's completion thread for over"
+                                + " {} ms; adding a completion thread (run slow callbacks with thenApplyAsync(fn,"
+                                + " executor) and the like)", name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                    }
+                    addRunner();
+                }
+            }
+        }
+    }
+
+    /** A batch: its items are claimed in order through {@code next}, by whichever threads work on it. */
+    private static final class Batch {
+        final Runnable[] items;
+        final boolean barrier;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger remaining;
+
+        Batch(Runnable[] items) {
+            this(items, false);
+        }
+
+        Batch(Runnable[] items, boolean barrier) {
+            this.items = items;
+            this.barrier = barrier;
+            this.remaining = new AtomicInteger(items.length);
+        }
+    }
+
+    private static final class Runner extends Thread {
+        final Completer owner;
+        volatile Batch batch;
+
+        Runner(Completer owner, int n) {
+            super(null, null, "procpool-complete-" + owner.name + (n == 0 ? "" : "-" + (n + 1)),
+                    io.procpool.runtime.wire.Serialization.DECODER_STACK);
+            this.owner = owner;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            owner.loop(this);
         }
     }
 }

@@ -6,7 +6,7 @@ import java.util.concurrent.ScheduledFuture;
 import io.procpool.TaskFuture;
 
 /** A submitted task on its way: its bytes, its future, its attempts, and (when sent) its worker. */
-final class Job {
+final class Job extends Completer.Ordered {
 
     final long id;
     final Object task;  // what the caller submitted: a Task, or an ExecPool input

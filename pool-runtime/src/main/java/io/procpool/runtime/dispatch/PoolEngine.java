@@ -120,6 +120,7 @@ public final class PoolEngine {
     private final Spawner spawner;
     private final ArrayBlockingQueue<Job> queue;
     private final Completer completer;
+    private volatile byte[] initBody;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicBoolean dispatchScheduled = new AtomicBoolean();
@@ -204,6 +205,14 @@ public final class PoolEngine {
      *
      * @throws PoolFailedException with the reason and the worker's stderr when one cannot start
      */
+    /**
+     * JVM workers: the INIT frame's body (a serialized initializer task) that each worker gets first; its command must
+     * say {@code -Dprocpool.init=true}. Before {@link #start()}.
+     */
+    public void initializer(byte[] body) {
+        this.initBody = body;
+    }
+
     public void start() {
         for (int i = 0; i < initialWorkers(); i++) {
             int slot = i;
@@ -320,6 +329,10 @@ public final class PoolEngine {
                     .build();
             w.spawnNanos = System.nanoTime();
             w.child = spawner.spawn(spec);
+            if (initBody != null) {  // the first frame it reads: its initializer runs before its HELLO
+                Protocol.putHeader(head, 0, Protocol.INIT, 0);
+                w.child.pushLater(head, Protocol.HEADER, initBody, true);
+            }
         } catch (RuntimeException | Error e) {  // ENOENT, EACCES, a bad directory or environment, no thread left
             String why = e instanceof SpawnException ? e.getMessage()
                     : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
@@ -676,7 +689,7 @@ public final class PoolEngine {
         }
         if (verdict == LineLedger.Verdict.TRUSTED) {
             for (LineLedger.Reply r : replies) {
-                complete(() -> completeResult(r.job(), r.body()));
+                complete(r.job(), () -> completeResult(r.job(), r.body()));
             }
             return;
         }
@@ -794,7 +807,7 @@ public final class PoolEngine {
                     return;
                 }
                 byte[] body = bodyOf(m);
-                complete(() -> {
+                complete(j, () -> {
                     Object event;
                     try {
                         event = events.decode(body);
@@ -826,7 +839,7 @@ public final class PoolEngine {
         if (w.ledger != null) {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
-            complete(error == null ? () -> completeResult(j, body) : () -> completeError(j, w.id, error));
+            complete(j, error == null ? () -> completeResult(j, body) : () -> completeError(j, w.id, error));
         }
         scheduleDispatch();
     }
@@ -892,7 +905,15 @@ public final class PoolEngine {
         w.child.killGroup(9);
     }
 
-    /** Queues a completion for the completer; one hand-off per batch of events on the I/O thread. */
+    /** Queues a step of {@code j}'s completion (ordered with its others) for the completer. */
+    private void complete(Job j, Runnable r) {
+        complete(new Completer.Delivery(j, r));
+    }
+
+    /**
+     * Queues a completion for the completer; one hand-off per batch of events on the I/O thread. A plain runnable
+     * is a barrier: it runs after everything queued before it.
+     */
     private void complete(Runnable r) {
         completions.add(r);
         if (completions.size() == 1) {
@@ -1088,7 +1109,7 @@ public final class PoolEngine {
         if (j.timer != null) {
             j.timer.cancel(false);
         }
-        complete(() -> finish(j, t));
+        complete(j, () -> finish(j, t));
     }
 
     // ================================================================================= I/O thread: exits
@@ -1517,7 +1538,7 @@ public final class PoolEngine {
     private void returned(Job j, List<Object> neverStarted) {
         neverStarted.add(j.task);
         j.settled = true;
-        complete(() -> j.future.cancel(false));
+        complete(j, () -> j.future.cancel(false));
     }
 
     /**

@@ -21,6 +21,8 @@ public final class Protocol {
     public static final int TASK = 0x02;
     public static final int CANCEL = 0x03;
     public static final int SHUTDOWN = 0x04;
+    /** Manager to a JVM worker started with {@code -Dprocpool.init=true}, before anything else: its initializer. */
+    public static final int INIT = 0x05;
     public static final int RESULT = 0x10;
     public static final int ERROR = 0x11;
     public static final int EVENT = 0x12;
@@ -40,6 +42,7 @@ public final class Protocol {
             case TASK -> "TASK";
             case CANCEL -> "CANCEL";
             case SHUTDOWN -> "SHUTDOWN";
+            case INIT -> "INIT";
             case RESULT -> "RESULT";
             case ERROR -> "ERROR";
             case EVENT -> "EVENT";

@@ -156,6 +156,9 @@ public final class WorkerMain {
     }
 
     private int run() throws InterruptedException {
+        if (Boolean.getBoolean("procpool.init")) {
+            WorkerInit.run(in, serialization, maxFrame, workerId);
+        }
         List<Thread> threads = new ArrayList<>();
         java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
         for (int i = 0; i < capacity; i++) {
