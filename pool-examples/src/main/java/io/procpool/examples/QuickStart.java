@@ -1,7 +1,10 @@
 package io.procpool.examples;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 import io.procpool.Task;
 import io.procpool.TaskContext;
@@ -9,7 +12,8 @@ import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
 import io.procpool.runtime.TaskPool;
 
-/** The README's quick start, compiled: a pool of worker JVMs, a lambda task, a record task, a timeout. */
+/** The README's quick start, compiled: a pool of worker JVMs, a lambda task, a record task, a timeout,
+ * a worker initializer and a streamed batch. */
 public final class QuickStart {
 
     private QuickStart() {
@@ -20,6 +24,15 @@ public final class QuickStart {
         @Override
         public Integer call() {
             return text.isBlank() ? 0 : text.trim().split("\\s+").length;
+        }
+    }
+
+    /** A task that uses its worker's state: the stop words its worker's initializer set up once. */
+    record ContentWords(String text) implements Task<Integer> {
+        @Override
+        public Integer call() {
+            Set<?> stopWords = TaskContext.current().workerState(Set.class);
+            return (int) Arrays.stream(text.split("\\s+")).filter(w -> !stopWords.contains(w)).count();
         }
     }
 
@@ -44,6 +57,12 @@ public final class QuickStart {
             System.out.println("all: " + pool.invokeAll(List.of(new WordCount("a b"), new WordCount("c"))).stream()
                     .map(TaskFuture::join).toList());
             System.out.println(pool.stats());
+        }
+        // per-worker state, set up once in each worker (a model, a dictionary); a batch streamed in input order
+        try (TaskPool pool = TaskPool.builder().name("batch").workers(2)
+                .initializer(() -> Set.of("the", "a", "of")).build();
+             Stream<Integer> counts = pool.map(Stream.of("the cat", "a dog of mine", "fox").map(ContentWords::new))) {
+            System.out.println("content words: " + counts.toList());
         }
     }
 }

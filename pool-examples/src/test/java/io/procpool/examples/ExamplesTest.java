@@ -44,7 +44,8 @@ class ExamplesTest {
             QuickStart.main(new String[0]);
             return null;
         });
-        assertThat(out).contains("words: 4", "slow: done", "all: [2, 1]", "completed=5, failed=0");
+        assertThat(out).contains("words: 4", "slow: done", "all: [2, 1]", "completed=5, failed=0",
+                "content words: [1, 2, 1]");
         assertThat(out).doesNotContain("ran in worker pid " + ProcessHandle.current().pid() + " ");
         assertThat(ProcessHandle.current().children().count()).isZero();
     }
