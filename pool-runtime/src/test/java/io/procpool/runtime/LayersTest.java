@@ -9,7 +9,7 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The layers of docs (DESIGN "Layers") as rules over pool-runtime's main classes: each layer calls only down.
+ * The layers of DESIGN.md ("Layers", "Where each thing lives") as rules over pool-runtime's main classes: each layer calls only down.
  * {@link LayersCanFailTest} shows that each rule catches a violation.
  */
 @AnalyzeClasses(packages = "io.procpool.runtime", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -53,7 +53,8 @@ class LayersTest {
 
     @ArchTest
     static final ArchRule DISPATCH_DOES_NOT_REACH_METRICS = noClasses()
-            .that().resideInAnyPackage(ROOT + ".dispatch..", ROOT + ".supervise..", ROOT + ".process..", ROOT + ".wire..")
+            .that().resideInAnyPackage(ROOT + ".dispatch..", ROOT + ".supervise..", ROOT + ".process..",
+                    ROOT + ".wire..")
             .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".metrics..", "io.micrometer..")
             .because("metrics observe the engine through listeners and a stats supplier, they never steer it; and a "
                     + "pool built without a meter registry must never load a Micrometer class (it is optional)");
