@@ -9,8 +9,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The layers of DESIGN.md ("Layers", "Where each thing lives") as rules over pool-runtime's main classes: each layer calls only down.
- * {@link LayersCanFailTest} shows that each rule catches a violation.
+ * The layers of DESIGN.md ("Layers", "Where each thing lives") as rules over pool-runtime's main classes: each
+ * layer calls only down. {@link LayersCanFailTest} shows that each rule catches a violation.
  */
 @AnalyzeClasses(packages = "io.procpool.runtime", importOptions = ImportOption.DoNotIncludeTests.class)
 class LayersTest {
