@@ -7,9 +7,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The README's programs run as documented and leave no process behind. */
+@ExtendWith(NoChildLeft.class)
 class ExamplesTest {
 
     private static String run(Callable<Void> main) throws Exception {

@@ -12,17 +12,13 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import io.procpool.Task;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What a worker JVM is started with: the default heap, added and replaced options, forwarded properties. */
+@ExtendWith(NoChildLeft.class)
 class WorkerJvmTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void theDefaultHeapIsOneJvmsDefaultSharedByEveryWorker() {

@@ -1,5 +1,6 @@
 package io.procpool.examples.cli;
 
+import static io.procpool.runtime.testing.Children.assertNoneNow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
 
 /** {@code procpool demo} run in this JVM, with its stdout and stderr captured. */
 class DemoCommandTest extends InProcessCli {
@@ -38,14 +38,14 @@ class DemoCommandTest extends InProcessCli {
         assertThat(Integer.parseInt(workers.group(1))).isEqualTo(3 + crashes);
         assertThat(workers.group(2)).isEqualTo(workers.group(1));
         assertThat(err.toString()).contains("procpool demo: 200 items").doesNotContain("Exception");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
     void emptyBatchEndsOk() {
         assertThat(execute("demo", "--items", "0", "--workers", "1", "--spares", "0")).isZero();
         assertThat(out.toString()).contains("items        0 ok, 0 failed (of 0)", "check        0000000000000000");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @ParameterizedTest
@@ -66,7 +66,7 @@ class DemoCommandTest extends InProcessCli {
         assertThat(err.toString().lines()).singleElement().asString().contains(problem).startsWith("procpool");
         assertThat(err.toString()).doesNotContain("Exception", "\tat ");
         assertThat(out.toString()).isEmpty();
-        assertNoChildLeft();  // checked before anything started
+        assertNoneNow();  // checked before anything started
     }
 
     @Test
@@ -79,7 +79,7 @@ class DemoCommandTest extends InProcessCli {
         assertThat(where.find()).as("the metrics line on stderr").isTrue();
         assertThat(Integer.parseInt(where.group(1))).as("the real port, not 0").isBetween(1, 65535);
         assertThat(out.toString()).contains("items        20 ok, 0 failed (of 20)");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -92,7 +92,7 @@ class DemoCommandTest extends InProcessCli {
                     + taken.getLocalPort() + ": cannot listen there (Address already in use)");
         }
         assertThat(out.toString()).isEmpty();
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -100,11 +100,5 @@ class DemoCommandTest extends InProcessCli {
         assertThat(execute("demo", "--help")).isZero();
         assertThat(out.toString()).contains("--items", "--workers", "--spares", "--crash-rate", "--seed", "--rounds",
                 "--metrics-port", "130");
-    }
-
-    /** Nothing this JVM started is left: no live child, no zombie. */
-    static void assertNoChildLeft() {
-        assertThat(ProcessHandle.current().children()).isEmpty();
-        assertThat(Procs.childrenOf(ProcessHandle.current().pid())).isEmpty();
     }
 }

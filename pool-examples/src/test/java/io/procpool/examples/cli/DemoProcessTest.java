@@ -7,9 +7,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.procpool.ExitStatus;
+import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code procpool demo} as its own JVM, the way a user runs it: exit codes, streams, Ctrl-C. */
+@ExtendWith(NoChildLeft.class)
 class DemoProcessTest {
 
     @Test
@@ -33,7 +37,7 @@ class DemoProcessTest {
         try (CliProcess demo = CliProcess.start("demo", "--items", "100000", "--workers", "2")) {
             String progress = demo.awaitErrLine("progress ");
             assertThat(progress).as("a progress line on stderr").isNotNull();
-            List<Long> workers = Procs.childrenOf(demo.pid()).stream().map(Procs.Proc::pid).toList();
+            List<Long> workers = Children.of(demo.pid()).stream().map(Children.Child::pid).toList();
             assertThat(workers).as("the demo's worker processes").hasSizeGreaterThanOrEqualTo(2);
 
             demo.interrupt();
@@ -48,7 +52,7 @@ class DemoProcessTest {
             Matcher m = Pattern.compile("workers      (\\d+) started, (\\d+) reaped").matcher(out);
             assertThat(m.find()).isTrue();
             assertThat(m.group(2)).as("every worker reaped by the demo itself").isEqualTo(m.group(1));
-            assertThat(workers).allSatisfy(pid -> assertThat(Procs.exists(pid)).as("worker " + pid).isFalse());
+            assertThat(workers).allSatisfy(pid -> assertThat(Children.exists(pid)).as("worker " + pid).isFalse());
             assertThat(demo.allErr()).doesNotContain("Exception");
         }
     }

@@ -3,10 +3,13 @@ package io.procpool.examples.cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
 /** Runs the CLI in this JVM with its output captured; restores the log level the commands set. */
+@ExtendWith(NoChildLeft.class)
 abstract class InProcessCli {
 
     private static final String LOG_LEVEL = "org.slf4j.simpleLogger.log.io.procpool";

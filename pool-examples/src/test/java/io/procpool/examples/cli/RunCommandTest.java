@@ -1,6 +1,6 @@
 package io.procpool.examples.cli;
 
-import static io.procpool.examples.cli.DemoCommandTest.assertNoChildLeft;
+import static io.procpool.runtime.testing.Children.assertNoneNow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
@@ -55,7 +55,7 @@ class RunCommandTest extends InProcessCli {
                         "restarts     0")
                 .doesNotContain("Exception", "first error");
         assertThat(out.toString()).as("stdout holds results only, and they went to the file").isEmpty();
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -69,7 +69,7 @@ class RunCommandTest extends InProcessCli {
         assertThat(exit).isZero();
         assertThat(Files.readAllLines(output)).containsExactlyInAnyOrderElementsOf(lines("ITEM-%d", 1000));
         assertThat(err.toString()).contains("items        1000 ok, 0 failed (of 1000)");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -90,7 +90,7 @@ class RunCommandTest extends InProcessCli {
                 .map(k -> 25 * k).mapToObj(i -> i + "\tfail boom-" + i + "\tValueError: boom-" + i).toList());
         assertThat(err.toString()).contains("items        192 ok, 8 failed (of 200)",
                 "first error  line 25: ValueError: boom-25");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -109,7 +109,7 @@ class RunCommandTest extends InProcessCli {
         // the killed worker's earlier reply ('a') was never checked: it runs again on the replacement
         assertThat(err.toString()).contains("items        3 ok, 1 failed (of 4)", "restarts     1 (timeout 1)")
                 .containsPattern("workers      (\\d+) started, \\1 reaped");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -130,7 +130,7 @@ class RunCommandTest extends InProcessCli {
         assertThat(exit).isZero();
         assertThat(captured.toString(StandardCharsets.UTF_8)).as("UTF-8 in, UTF-8 out").isEqualTo("é-1\ntwo words\n");
         assertThat(err.toString()).contains("items        2 ok, 0 failed (of 2)");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @ParameterizedTest
@@ -162,7 +162,7 @@ class RunCommandTest extends InProcessCli {
                 .contains(problem.replace("DIR", dir.toString()));
         assertThat(err.toString()).doesNotContain("Exception", "\tat ");
         assertThat(out.toString()).isEmpty();
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -176,7 +176,7 @@ class RunCommandTest extends InProcessCli {
             assertThat(err.toString().lines()).singleElement().asString()
                     .startsWith("procpool run: --metrics-port " + taken.getLocalPort() + ": cannot listen there");
         }
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.procpool.examples.cli;
 
-import static io.procpool.examples.cli.DemoCommandTest.assertNoChildLeft;
+import static io.procpool.runtime.testing.Children.assertNoneNow;
 import static io.procpool.examples.cli.Fixtures.assertEachResultIsItsInputTimesTen;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +42,7 @@ class RunLineTrustTest extends InProcessCli {
                 .allSatisfy(l -> assertThat(l).contains("out of step"));
         assertThat(results.size() + failureLines().size()).as("every item ok or failed").isEqualTo(40);
         assertThat(err.toString()).contains("an extra line").doesNotContainPattern("task \\d+");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -59,7 +59,7 @@ class RunLineTrustTest extends InProcessCli {
         assertEachResultIsItsInputTimesTen(results);
         assertThat(failureLines()).anySatisfy(l -> assertThat(l).startsWith("5\t5\t").contains("missing reply"));
         assertThat(results.size() + failureLines().size()).isEqualTo(40);
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -76,7 +76,7 @@ class RunLineTrustTest extends InProcessCli {
         assertThat(Files.readAllLines(output)).allSatisfy(l -> assertThat(l).matches("echo (\\d+)\t\\1"));
         assertThat(failureLines()).anySatisfy(l -> assertThat(l).startsWith("7\ttwice x\t"))
                 .anySatisfy(l -> assertThat(l).startsWith("19\tnone\t"));
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -92,7 +92,7 @@ class RunLineTrustTest extends InProcessCli {
         assertThat(exit).isZero();
         assertThat(Files.readAllLines(output)).hasSize(300);
         assertEachResultIsItsInputTimesTen(Files.readAllLines(output));
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -107,7 +107,7 @@ class RunLineTrustTest extends InProcessCli {
         assertThat(exit).isZero();
         assertThat(Files.readAllLines(output)).hasSize(300);
         assertEachResultIsItsInputTimesTen(Files.readAllLines(output));
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -123,7 +123,7 @@ class RunLineTrustTest extends InProcessCli {
         assertEachResultIsItsInputTimesTen(Files.readAllLines(output));
         assertThat(err.toString().lines().filter(l -> l.startsWith("procpool run: no reply from the workers")))
                 .singleElement().asString().contains("block-buffered", "fflush(stdout)", "stdbuf -oL");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -138,7 +138,7 @@ class RunLineTrustTest extends InProcessCli {
         assertThat(Files.readAllLines(output)).containsExactly("a", "c");
         assertThat(failureLines()).containsExactly("2\tbogus b\terror: unknown command: bogus");
         assertThat(err.toString()).contains("items        2 ok, 1 failed (of 3)", "first error  line 2: error: ");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -152,6 +152,6 @@ class RunLineTrustTest extends InProcessCli {
         assertThat(err.toString().lines()).singleElement().asString()
                 .startsWith("procpool run: the command cannot work: its workers exit before answering anything")
                 .contains("nosuch.py").contains("No such file or directory");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 }

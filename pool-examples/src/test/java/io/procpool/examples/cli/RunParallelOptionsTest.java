@@ -1,6 +1,6 @@
 package io.procpool.examples.cli;
 
-import static io.procpool.examples.cli.DemoCommandTest.assertNoChildLeft;
+import static io.procpool.runtime.testing.Children.assertNoneNow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -37,7 +37,7 @@ class RunParallelOptionsTest extends InProcessCli {
         assertThat(Files.readAllLines(output)).containsExactly("a/b.txt a/b b.txt a b 1",
                 "c.tar.gz c.tar c.tar.gz . c.tar 2", "plain plain plain . plain 3");
         assertThat(err.toString()).contains("items        3 ok, 0 failed (of 3)", "workers      3 started, 3 reaped");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -51,7 +51,7 @@ class RunParallelOptionsTest extends InProcessCli {
         assertThat(Files.readAllLines(output)).containsExactly("ok 1", "ok 2", "ok 4");
         assertThat(failureLines()).containsExactly("3\t3\texited 3: three is bad");
         assertThat(err.toString()).contains("first error  line 3: exited 3: three is bad");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -64,7 +64,7 @@ class RunParallelOptionsTest extends InProcessCli {
 
         assertThat(exit).isZero();
         assertThat(Files.readString(output)).isEqualTo("[a b]\n[c\nd]\n[e]\n");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -81,7 +81,7 @@ class RunParallelOptionsTest extends InProcessCli {
         assertThat(failureLines()).containsExactly("3\t3\texited 3: three is bad");
         assertThat(err.toString()).contains("halted       --halt now,fail=1 reached")
                 .containsPattern("items        2 ok, 1 failed, \\d+ not finished");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -91,7 +91,7 @@ class RunParallelOptionsTest extends InProcessCli {
 
         assertThat(exit).isZero();
         assertThat(err.toString()).contains("halted       --halt soon,success=1 reached");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -118,7 +118,7 @@ class RunParallelOptionsTest extends InProcessCli {
         assertThat(Files.readAllLines(output)).isEmpty();
         assertThat(Files.readAllLines(joblog)).as("one header, appended to").hasSize(6)
                 .filteredOn(l -> l.startsWith("Seq")).hasSize(1);
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -134,7 +134,7 @@ class RunParallelOptionsTest extends InProcessCli {
         assertThat(execute("run", "-j", "1", "--joblog", joblog.toString(), "--resume-failed", "-a", input.toString(),
                 "--output", output.toString(), "sh", Fixtures.LINE_WORKER)).isEqualTo(1);
         assertThat(err.toString()).contains("resumed      2 items skipped").contains("items        0 ok, 1 failed (of 1)");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -146,7 +146,7 @@ class RunParallelOptionsTest extends InProcessCli {
 
         assertThat(exit).isZero();
         assertThat(Files.readAllLines(output)).containsExactlyInAnyOrder("echo x\tx", "upper y\tY");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test
@@ -158,7 +158,7 @@ class RunParallelOptionsTest extends InProcessCli {
 
         assertThat(exit).isZero();
         assertThat(Files.readString(output)).isEqualTo("x".repeat(300_000) + "\n");
-        assertNoChildLeft();
+        assertNoneNow();
     }
 
     @Test

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import io.procpool.ExitStatus;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The cases of {@link RunLineTrustTest} and {@link RunParallelOptionsTest} again with {@code procpool run} as its own
  * JVM, the way a user meets it: its real stdout, stderr (the workers' relayed lines included) and exit code.
  */
+@ExtendWith(NoChildLeft.class)
 class RunProcessCasesTest {
 
     @TempDir
@@ -62,11 +64,6 @@ class RunProcessCasesTest {
                         "stderr] note about hello"),
                 new Case("cannot work", "-j 2" + n + "python3 DIR/nosuch.py", 2, "",
                         "procpool run: the command cannot work: its workers exit before answering anything"));
-    }
-
-    @AfterEach
-    void noChildLeft() {
-        DemoCommandTest.assertNoChildLeft();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -12,10 +12,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.procpool.ExitStatus;
+import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code procpool run} as its own JVM: Ctrl-C in the middle of a batch, then --resume. */
+@ExtendWith(NoChildLeft.class)
 class RunProcessTest {
 
     @TempDir
@@ -29,7 +33,7 @@ class RunProcessTest {
         try (CliProcess run = CliProcess.start("run", "--workers", "2", "--check-every", "20", "--progress", "--input",
                 input.toString(), "--", "sh", Path.of("src/main/workers/shell/line_worker.sh").toString())) {
             assertThat(run.awaitErrLine(RunProcessTest::someOk)).as("a progress line on stderr").isNotNull();
-            List<Long> workers = Procs.childrenOf(run.pid()).stream().map(Procs.Proc::pid).toList();
+            List<Long> workers = Children.of(run.pid()).stream().map(Children.Child::pid).toList();
             assertThat(workers).as("the run's worker processes").hasSizeGreaterThanOrEqualTo(2);
 
             run.interrupt();
@@ -46,7 +50,7 @@ class RunProcessTest {
             Matcher m = Pattern.compile("workers      (\\d+) started, (\\d+) reaped").matcher(err);
             assertThat(m.find()).isTrue();
             assertThat(m.group(2)).as("every worker reaped by the run itself").isEqualTo(m.group(1));
-            assertThat(workers).allSatisfy(pid -> assertThat(Procs.exists(pid)).as("worker " + pid).isFalse());
+            assertThat(workers).allSatisfy(pid -> assertThat(Children.exists(pid)).as("worker " + pid).isFalse());
         }
     }
 
@@ -95,6 +99,6 @@ class RunProcessTest {
                 .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, n).mapToObj(Integer::toString).toList());
         assertThat(Files.readAllLines(joblog).stream().skip(1).map(l -> l.split("\t")[0]).distinct().count())
                 .as("each item once in the job log").isEqualTo(n);
-        DemoCommandTest.assertNoChildLeft();
+        Children.assertNoneNow();
     }
 }

@@ -23,13 +23,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.procpool.Task;
 import io.procpool.TaskOptions;
 import io.procpool.runtime.TaskPool;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * End to end: a pool with crashes behind the example endpoint, scraped over HTTP; the exposition passes
  * {@code promtool check metrics}, and every series the Grafana dashboard and the alert rules query is really there.
  */
+@ExtendWith(NoChildLeft.class)
 class MetricsEndpointTest {
 
     private static final Path DOCS = Path.of("..", "docs").toAbsolutePath().normalize();
@@ -40,23 +42,6 @@ class MetricsEndpointTest {
         public Integer call() {
             Runtime.getRuntime().halt(3);
             return 0;
-        }
-    }
-
-    @AfterEach
-    void noChildLeft() throws Exception {
-        assertThat(ProcessHandle.current().children().toList()).as("children left").isEmpty();
-        try (var stats = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path p : stats) {
-                try {
-                    String stat = Files.readString(p.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    assertThat(f[1].equals(Long.toString(ProcessHandle.current().pid())) && f[0].equals("Z"))
-                            .as("zombie child " + p).isFalse();
-                } catch (java.io.IOException gone) {
-                    // exited meanwhile
-                }
-            }
         }
     }
 

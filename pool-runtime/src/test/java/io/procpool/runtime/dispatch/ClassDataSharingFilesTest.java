@@ -17,10 +17,10 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * middle), of another class path, not the user's own; the directory is private; stale files go. Archives are
  * recorded by a real JVM running the worker command (it exits at once: no socket), as a pool's first worker does.
  */
+@ExtendWith(NoChildLeft.class)
 class ClassDataSharingFilesTest {
 
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -43,11 +44,6 @@ class ClassDataSharingFilesTest {
     static void jars() throws IOException {
         jar = jarOf(jars.resolve("app.jar"), Path.of("target/classes")).toString();
         otherJar = Files.copy(Path.of(jar), jars.resolve("other.jar")).toString();
-    }
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
     }
 
     static List<String> command(String classpath) {

@@ -13,21 +13,17 @@ import io.procpool.Codec;
 import io.procpool.WorkerCrashedException;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.ExecPool;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Line mode with checked replies: a worker's replies are believed only once its exit proves them in step. The
  * reference shell worker answers {@code twice X} with two lines and {@code none} with none, on purpose.
  */
+@ExtendWith(NoChildLeft.class)
 class CheckedLineModeTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static ExecPool.Builder<String, String> shell(int checkEvery, Duration stall) {
         return ExecPool.builder(Codec.utf8(), Codec.utf8()).name("checked")

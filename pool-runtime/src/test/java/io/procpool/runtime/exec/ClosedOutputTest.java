@@ -11,17 +11,13 @@ import io.procpool.Codec;
 import io.procpool.ProtocolException;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.ExecPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A line-mode worker that closes its stdout and lives on can answer nothing more: it is killed, never waited for. */
+@ExtendWith(NoChildLeft.class)
 class ClosedOutputTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void aLineWorkerThatClosesItsStdoutAndLivesOnIsKilledAndItsRequestFails() throws Exception {

@@ -11,24 +11,20 @@ import java.util.concurrent.TimeUnit;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.ExecPool;
-import io.procpool.runtime.testing.Children;
 import io.procpool.runtime.testing.Killer;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.Recorder;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The chaos of issue 4 at its full pace: 10,000 tasks (0.5 ms of CPU each) on 4 C workers while a random ready
  * worker is SIGKILLed every 50 ms. Every task ends exactly once (its own text back, or WorkerCrashedException after
  * maxAttempts), no result twice, one restart and one reaped exit per kill, no zombie, and the pool serves on.
  */
+@ExtendWith(NoChildLeft.class)
 class ExecPoolChaosTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void tenThousandTasksWhileAWorkerIsKilledEvery50msEndExactlyOnce() throws Exception {

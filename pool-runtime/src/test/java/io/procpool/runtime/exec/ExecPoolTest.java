@@ -25,21 +25,17 @@ import io.procpool.TaskTimeoutException;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.ExecPool;
 import io.procpool.runtime.codec.JsonCodec;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.Recorder;
 import io.procpool.runtime.testing.TestPrograms;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ExecPool with the reference workers of pool-examples: C and Python in protocol mode, sh in line mode. */
+@ExtendWith(NoChildLeft.class)
 class ExecPoolTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     static ExecPool.Builder<String, String> c() {
         return ExecPool.builder(Codec.utf8(), Codec.utf8()).name("c").command(TestPrograms.cWorker().toString());

@@ -19,19 +19,16 @@ import io.procpool.TaskOutcome;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.ExecPool;
 import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Regression tests from the review of the dynamic-size / back-off / listener change. */
+@ExtendWith(NoChildLeft.class)
 class SupervisionEdgeTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     static ExecPool.Builder<String, String> c() {
         return ExecPool.builder(Codec.utf8(), Codec.utf8()).name("c").command(TestPrograms.cWorker().toString());

@@ -12,17 +12,14 @@ import io.procpool.Codec;
 import io.procpool.PoolFailedException;
 import io.procpool.runtime.ExecPool;
 import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The environment and directory a worker gets, and settings that cannot work, refused before any spawn. */
+@ExtendWith(NoChildLeft.class)
 class WorkerSettingsTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     /** A line worker that answers each variable name with its value in its environment, or "unset". */
     private static ExecPool.Builder<String, String> printenv() {

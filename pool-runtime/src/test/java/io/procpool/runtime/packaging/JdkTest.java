@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (a shaded jar, so that the workers record and then map a class-data sharing archive) prints no warning of ours.
  * The host gets the options the README documents for it; the workers get theirs from procpool.
  */
+@ExtendWith(NoChildLeft.class)
 class JdkTest {
 
     @TempDir
@@ -36,11 +37,6 @@ class JdkTest {
         roots.add(Fixtures.appClasses(dir.resolve("app-classes")));
         roots.addAll(Fixtures.runtime());
         jar = Fixtures.shaded(dir.resolve("app.jar"), roots, Fixtures.APP);
-    }
-
-    @AfterEach
-    void nothingLeft() {
-        Children.assertNoneLeft();
     }
 
     /** Each JDK's java by feature version (17, 25), one per version. */

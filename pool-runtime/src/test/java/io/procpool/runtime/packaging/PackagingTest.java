@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.loader.tools.LoaderImplementation;
 
@@ -26,6 +26,7 @@ import org.springframework.boot.loader.tools.LoaderImplementation;
  * the workers ran where {@code directory(...)} said, and that no process is left behind. The application runs
  * with no SLF4J provider, so its workers' output reaches its stdout prefixed with the worker's name.
  */
+@ExtendWith(NoChildLeft.class)
 class PackagingTest {
 
     /** Where CDS is not the point: no archive to record when the worker exits (it costs a second or so). */
@@ -43,11 +44,6 @@ class PackagingTest {
     /** Each application gets a cache directory of its own (class-data sharing archives go there). */
     private static Map<String, String> env(String name) {
         return Map.of("XDG_CACHE_HOME", dir.resolve("cache-" + name).toString());
-    }
-
-    @AfterEach
-    void nothingLeft() {
-        Children.assertNoneLeft();
     }
 
     @Test

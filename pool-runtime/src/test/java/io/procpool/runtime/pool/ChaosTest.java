@@ -12,11 +12,11 @@ import io.procpool.Task;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
 import io.procpool.runtime.testing.Killer;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.Recorder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * JVM workers SIGKILLed at random, one every 250 ms, while 10,000 tasks run on 4 workers: every task ends exactly
@@ -28,12 +28,8 @@ import org.junit.jupiter.api.Test;
  * time, at 50 ms ~10/s. The supervision code is the same for every worker kind: ExecPoolChaosTest runs the 50 ms pace
  * with C workers, which start in under a millisecond.
  */
+@ExtendWith(NoChildLeft.class)
 class ChaosTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     /** Burns a little CPU so that kills land on running tasks too, and returns its index. */
     record Work(int index) implements Task<Integer> {

@@ -14,18 +14,14 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The workers' AppCDS archive: recorded by the first worker when it exits, mapped by the next ones. */
+@ExtendWith(NoChildLeft.class)
 class ClassDataSharingTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void theFirstWorkerRecordsTheArchiveAndLaterOnesMapIt(@TempDir Path dir) throws Exception {

@@ -14,18 +14,14 @@ import io.procpool.Task;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Failures found in review: none may leave a future pending or a slot empty. */
+@ExtendWith(NoChildLeft.class)
 class FailureTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     record Text(String text) implements Task<Integer> {
         @Override

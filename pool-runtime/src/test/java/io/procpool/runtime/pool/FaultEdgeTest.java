@@ -20,21 +20,17 @@ import io.procpool.TaskContext;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults found by a review of the fault fixes: listeners that stop the pool, repeated shutdownNow, interrupted
  * writes, tasks that kill their worker before it can start them, JDK collections.
  */
+@ExtendWith(NoChildLeft.class)
 class FaultEdgeTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static String outcome(TaskFuture<?> f) throws Exception {
         try {

@@ -18,19 +18,15 @@ import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
 import io.procpool.runtime.testing.Hostile;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Workers that misbehave as real ones do: every task still gets its one defined fate, and the pool serves on. */
+@ExtendWith(NoChildLeft.class)
 class FaultTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static TaskPool.Builder hostile(Path dir, String... steps) throws Exception {
         return TaskPool.builder().name("hostile").workers(1).maxAttempts(1)

@@ -14,17 +14,13 @@ import io.procpool.Task;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Task futures and batches with the meanings a java.util.concurrent user expects. */
+@ExtendWith(NoChildLeft.class)
 class FuturesTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static Task<Integer> sleep(long millis, int value) {
         return new FaultTest.Sleep(millis, value);

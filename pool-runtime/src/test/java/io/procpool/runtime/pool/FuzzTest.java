@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.procpool.runtime.testing.Children;
 import io.procpool.runtime.testing.FuzzManagerMain;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,12 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * value, or the failure its worker's misdeed earns), the manager neither runs out of memory nor stops, and no
  * process is left. Seeded, so a failure can be replayed with the same seed.
  */
+@ExtendWith(NoChildLeft.class)
 class FuzzTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2})

@@ -10,17 +10,13 @@ import io.procpool.Task;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A worker that freezes stops beating: it is killed and replaced, and its task fails (or is retried). */
+@ExtendWith(NoChildLeft.class)
 class HeartbeatTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     /** Stops its own JVM with SIGSTOP: the whole process freezes, heartbeat thread included. */
     record Freeze() implements Task<Integer> {

@@ -23,18 +23,14 @@ import io.procpool.TaskRejectedException;
 import io.procpool.TaskTimeoutException;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Queue limits, cancel, timeouts, shutdown, shutdownNow, crashes and start failures, with real worker JVMs. */
+@ExtendWith(NoChildLeft.class)
 class LifecycleTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     /** Waits until the file exists: lets a test hold a task "running" until it says go, without sleeping. */
     record WaitFor(String path, int result) implements Task<Integer> {

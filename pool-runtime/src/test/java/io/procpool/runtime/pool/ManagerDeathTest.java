@@ -18,18 +18,15 @@ import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
 import io.procpool.runtime.testing.Children;
 import io.procpool.runtime.testing.ManagerMain;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The manager JVM dies by SIGKILL: its workers finish the task in hand and exit; nothing is left running. */
+@ExtendWith(NoChildLeft.class)
 class ManagerDeathTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void workersFinishTheirTaskAndExitWhenTheManagerIsKilled(@TempDir Path dir) throws Exception {

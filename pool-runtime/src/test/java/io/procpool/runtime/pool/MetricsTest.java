@@ -15,19 +15,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.procpool.TaskOptions;
 import io.procpool.TaskRejectedException;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The meters of a real pool after a known sequence of events match it exactly. */
+@ExtendWith(NoChildLeft.class)
 class MetricsTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static double count(MeterRegistry r, String name, String... tags) {
         var search = r.find(name).tags("pool", "metered").tags(tags);

@@ -14,17 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.procpool.PoolStats;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** maxTasksPerWorker retires workers; each successor is ready before its predecessor leaves. */
+@ExtendWith(NoChildLeft.class)
 class RecyclingTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void workersRetireAfterTheirTasksWithoutADipInReadyWorkers() throws Exception {

@@ -10,17 +10,13 @@ import java.util.stream.Collectors;
 import io.procpool.Task;
 import io.procpool.TaskContext;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A warm spare takes a dead worker's place at once: the retry runs in a JVM that was started before the crash. */
+@ExtendWith(NoChildLeft.class)
 class SpareTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     /** Kills its worker on the first attempt; on the next one, says where it runs. */
     record CrashOnce() implements Task<Long> {

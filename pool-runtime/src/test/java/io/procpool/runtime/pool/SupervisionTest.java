@@ -20,20 +20,16 @@ import io.procpool.TaskOptions;
 import io.procpool.TaskOutcome;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.Recorder;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The event stream, the restart back-off, the crash-loop breaker, dynamic size and spares as successors. */
+@ExtendWith(NoChildLeft.class)
 class SupervisionTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static void awaitFile(Path p) {
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(p));

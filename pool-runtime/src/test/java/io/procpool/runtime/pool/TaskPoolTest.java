@@ -19,17 +19,13 @@ import io.procpool.TaskContext;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** TaskPool with real worker JVMs: tasks of every kind round-trip, failures keep their stack, counts are exact. */
+@ExtendWith(NoChildLeft.class)
 class TaskPoolTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     record Add(int a, int b) implements Task<Integer> {
         @Override

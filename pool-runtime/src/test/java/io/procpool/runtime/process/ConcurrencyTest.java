@@ -13,18 +13,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.procpool.ProcessExitedException;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Many threads on many children while children die: every operation succeeds or fails fast, none hangs. */
+@ExtendWith(NoChildLeft.class)
 class ConcurrencyTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void pushPopFromManyThreadsWhileChildrenAreKilled() {

@@ -17,19 +17,16 @@ import io.procpool.ExitStatus;
 import io.procpool.ProcessExitedException;
 import io.procpool.Signal;
 import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Exit codes, signals, group kills, reaping many at once, living beside ProcessBuilder. */
+@ExtendWith(NoChildLeft.class)
 class ExitTest {
 
     private static final Duration GUARD = Duration.ofSeconds(60);
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static ProcessSpec sh(String script) {
         return ProcessSpec.builder("sh", "-c", script).noChannel().build();

@@ -16,21 +16,17 @@ import java.util.concurrent.TimeUnit;
 import io.procpool.ExitStatus;
 import io.procpool.MessageTooLargeException;
 import io.procpool.ProcessExitedException;
-import io.procpool.runtime.testing.Children;
 import io.procpool.runtime.testing.JavaEchoChild;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** push/pop over the fd-3 channel with real C and Java children. */
+@ExtendWith(NoChildLeft.class)
 class MessagesTest {
 
     private static final Duration GUARD = Duration.ofSeconds(30);
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static ProcessSpec cEcho() {
         return ProcessSpec.builder(TestPrograms.c("echo_child").toString()).name("c-echo").build();

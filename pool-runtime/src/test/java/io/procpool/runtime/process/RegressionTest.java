@@ -16,20 +16,16 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.procpool.ExitStatus;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** One test per bug found in review, so that none comes back. */
+@ExtendWith(NoChildLeft.class)
 class RegressionTest {
 
     private static final Duration GUARD = Duration.ofSeconds(60);
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void anExitedChildNotYetClosedDoesNotKeepTheIoThreadBusy() throws Exception {

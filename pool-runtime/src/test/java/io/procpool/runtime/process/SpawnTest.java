@@ -12,19 +12,15 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.procpool.SpawnException;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a spawned child gets: descriptors, signal state, process group, argv[0], environment, directory. */
+@ExtendWith(NoChildLeft.class)
 class SpawnTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static ProcessSpec.Builder cEcho() {
         return ProcessSpec.builder(TestPrograms.c("echo_child").toString());
