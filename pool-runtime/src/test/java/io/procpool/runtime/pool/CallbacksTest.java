@@ -14,21 +14,17 @@ import io.procpool.Task;
 import io.procpool.TaskContext;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * User code attached to a task's future never stalls the pool: a callback that blocks (a slow one, a get() of
  * another task's future, an allOf over them, a blocking progress listener) leaves the other tasks completing.
  * Each test would hang until its 30 s bound on a pool with one completion thread that user code can block.
  */
+@ExtendWith(NoChildLeft.class)
 class CallbacksTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     private static Task<Integer> sleep(long millis, int value) {
         return new FaultTest.Sleep(millis, value);

@@ -17,18 +17,14 @@ import io.procpool.TaskContext;
 import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The worker initializer: once in each worker, before its first task, again in each replacement; a failure fails the start. */
+@ExtendWith(NoChildLeft.class)
 class InitializerTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     /** Counts initializer runs inside one worker JVM. */
     static final class Runs {

@@ -21,18 +21,14 @@ import io.procpool.Task;
 import io.procpool.TaskFailedException;
 import io.procpool.runtime.ExecPool;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Streaming batches: map in input order or as completed, bounded in flight, failures as the caller chooses. */
+@ExtendWith(NoChildLeft.class)
 class StreamingTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     record Square(int i) implements Task<Long> {
         @Override
