@@ -2,10 +2,11 @@ package io.procpool.runtime.worker;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,9 +23,10 @@ import io.procpool.runtime.wire.Protocol;
 import io.procpool.runtime.wire.Serialization;
 
 /**
- * The program a {@code TaskPool} execs for each JVM worker. It takes its channel at fd 0 with
- * {@code System.inheritedChannel()} (no native code: a cold JVM pays hundreds of milliseconds for any), says
- * HELLO, and runs tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
+ * The program a {@code TaskPool} execs for each JVM worker. It takes its channel at fd 0 as a plain file
+ * descriptor, read and written through streams (no native code: a cold JVM pays hundreds of milliseconds for any;
+ * and not {@code System.inheritedChannel()}, whose selector provider lookup opens every jar of the class path and
+ * whose Unix-domain set-up loads the security providers, some 60-90 ms of a start), says HELLO, and runs tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
  * writes the answer itself before it takes the next ({@link FrameWriter}), so the manager always knows which task
  * was running. Every task gets an answer, whatever it throws (an error too big or too deep to encode becomes a
  * short one); an error outside a task (in the worker's own reading or writing) halts the worker, so the manager
@@ -93,37 +95,26 @@ public final class WorkerMain {
         }
     }
 
-    private WorkerMain(SocketChannel channel, String workerId, int capacity, int maxFrame, List<String> allowed) {
+    private WorkerMain(String workerId, int capacity, int maxFrame, List<String> allowed) {
         this.workerId = workerId;
         this.capacity = capacity;
         this.maxFrame = maxFrame;
-        this.serialization = new Serialization(allowed, WorkerMain.class.getClassLoader());
-        // not Channels.newInputStream/newOutputStream: both lock the channel's blockingLock, so a blocked read
-        // would stop every write
-        this.in = new DataInputStream(new BufferedInputStream(new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                return channel.read(ByteBuffer.wrap(b, off, len));
-            }
-        }, 1 << 16));
-        this.out = new FrameWriter(java.io.FileDescriptor.in, maxFrame, workerId);  // the channel is fd 0
+        this.serialization = Serialization.perThread(allowed, WorkerMain.class.getClassLoader());
+        // a stream on the descriptor: its blocking read holds no lock that FrameWriter's writes need (fd 0 is
+        // blocking on this side)
+        this.in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
+        this.out = new FrameWriter(FileDescriptor.in, maxFrame, workerId);  // the channel is fd 0
     }
 
     public static void main(String[] args) throws Exception {
-        if (!(System.inheritedChannel() instanceof SocketChannel channel)) {
+        if (!socketOnFd0()) {
             System.err.println("procpool worker: no socket on fd 0. This program is started by a procpool TaskPool,"
                     + " not by hand.");
             System.exit(2);
             return;
         }
         String allow = System.getProperty("procpool.allow", "");
-        WorkerMain w = new WorkerMain(channel,
+        WorkerMain w = new WorkerMain(
                 System.getenv().getOrDefault("PROCPOOL_WORKER", "worker"),
                 Integer.getInteger("procpool.capacity", 1),
                 Integer.getInteger("procpool.maxFrame", 16 << 20),
@@ -136,6 +127,24 @@ public final class WorkerMain {
             return;
         }
         System.exit(status);
+    }
+
+    /** Whether fd 0 is a socket (Linux: {@code /proc/self/fd/0} links to {@code socket:[inode]}). */
+    static boolean socketOnFd0() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString().startsWith("socket:");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** This process's id from {@code /proc/self}: {@code ProcessHandle} would start its reaper's thread pool. */
+    static long pid() {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.current().pid();
+        }
     }
 
     /**
@@ -160,6 +169,7 @@ public final class WorkerMain {
         java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
         for (int i = 0; i < capacity; i++) {
             Thread t = new Thread(null, () -> {
+                serialization.prepare();  // a missing allowlisted class fails the start (halted)
                 warmUp();
                 warm.countDown();
                 taskLoop();
@@ -169,7 +179,7 @@ public final class WorkerMain {
             threads.add(t);
         }
         warm.await();
-        out.send(Protocol.HELLO, 0, Protocol.helloBody(ProcessHandle.current().pid(), capacity,
+        out.send(Protocol.HELLO, 0, Protocol.helloBody(pid(), capacity,
                 "java,kryo," + Protocol.CAP_STARTED));
         long beat = Long.getLong("procpool.heartbeatMillis", 0);
         if (beat > 0) {
