@@ -14,11 +14,13 @@ import java.util.concurrent.TimeUnit;
 import io.procpool.PoolListener;
 import io.procpool.Task;
 import io.procpool.WorkerInfo;
+import io.procpool.examples.cli.HashChain;
 import io.procpool.runtime.TaskPool;
 
 /**
  * Worker start-up: spawn to HELLO (the pool's {@code workerReady} duration) and the worker's CPU time at HELLO
- * ({@code utime + stime} of {@code /proc/<pid>/stat}), then the first task's round trip and the CPU after it; one
+ * (its threads' run time, see {@link #cpuMs}), then the first task's round trip and the CPU after it, then 20 demo
+ * items ({@link HashChain}, 20,000 rounds: how fast the fresh JVM's JIT warms up) and the CPU after them; one
  * 1-worker pool per start. Each variant is a set of JVM options added to the defaults ({@code addJvmOptions}); the
  * variants run alternately, round after round, so that they share the machine's load. Each variant has its own
  * class-data sharing directory; its first start (which records the archive) is not counted. Last, the same for
@@ -57,8 +59,12 @@ public final class StartupBench {
         }
     }
 
-    record Start(double wallMs, double cpuMs, double firstTaskMs, double cpuAfterTaskMs) {
+    record Start(double wallMs, double cpuMs, double firstTaskMs, double cpuAfterTaskMs, double itemsMs,
+                 double cpuAfterItemsMs) {
     }
+
+    /** Demo items run by a fresh worker after its first task: the cost of its JIT's warm-up shows here. */
+    private static final int ITEMS = 20;
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 11;
@@ -82,12 +88,15 @@ public final class StartupBench {
         System.out.printf(Locale.ROOT, "load average %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
         for (int v = 0; v < variants.size(); v++) {
             List<Start> r = runs.get(v);
-            System.out.printf(Locale.ROOT, "[%s] spawn->HELLO median %.1f ms (min %.1f), CPU at HELLO %.0f ms;"
-                            + " first no-op task %.1f ms, CPU after it %.0f ms (%d starts)%n",
+            System.out.printf(Locale.ROOT, "[%s] spawn->HELLO median %.1f ms (min %.1f), CPU at HELLO %.1f ms;"
+                            + " first no-op task %.1f ms, CPU after it %.1f ms; then %d demo items %.0f ms, CPU after"
+                            + " them %.0f ms (%d starts)%n",
                     variants.get(v).isEmpty() ? "defaults" : variants.get(v),
                     median(r.stream().map(Start::wallMs).toList()), min(r.stream().map(Start::wallMs).toList()),
                     median(r.stream().map(Start::cpuMs).toList()), median(r.stream().map(Start::firstTaskMs).toList()),
-                    median(r.stream().map(Start::cpuAfterTaskMs).toList()), r.size());
+                    median(r.stream().map(Start::cpuAfterTaskMs).toList()), ITEMS,
+                    median(r.stream().map(Start::itemsMs).toList()),
+                    median(r.stream().map(Start::cpuAfterItemsMs).toList()), r.size());
         }
         System.out.printf(Locale.ROOT, "[hello-world JVM, default worker options] start->first line median %.1f ms,"
                 + " CPU %.0f ms%n", median(hello), median(helloCpu));
@@ -110,7 +119,12 @@ public final class StartupBench {
             long t0 = System.nanoTime();
             pool.submit(new Nop()).get(60, TimeUnit.SECONDS);
             double first = (System.nanoTime() - t0) / 1e6;
-            return new Start(r[0], r[1], first, cpuMs((int) r[2]));
+            double cpuFirst = cpuMs((int) r[2]);
+            long t1 = System.nanoTime();
+            for (int i = 0; i < ITEMS; i++) {
+                pool.submit(new HashChain(i, 20_000, false)).get(60, TimeUnit.SECONDS);
+            }
+            return new Start(r[0], r[1], first, cpuFirst, (System.nanoTime() - t1) / 1e6, cpuMs((int) r[2]));
         }
     }
 
@@ -129,14 +143,30 @@ public final class StartupBench {
         return new double[] {wall, cpu};
     }
 
-    /** utime + stime of a live process, in ms. */
+    /**
+     * The CPU time of a live process so far, in ms: the sum of its threads' run time from
+     * {@code /proc/<pid>/task/<tid>/schedstat} (nanoseconds; the threads that already ended are not counted, a JVM
+     * ends few before HELLO), else {@code utime + stime} of {@code /proc/<pid>/stat} (10 ms ticks).
+     */
     static double cpuMs(int pid) {
-        try {
-            String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_MS;  // fields 14 and 15
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            long ns = 0;
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    ns += Long.parseLong(Files.readString(t.resolve("schedstat")).split(" ")[0]);
+                } catch (IOException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+            return ns / 1e6;
         } catch (IOException | RuntimeException e) {
-            return Double.NaN;
+            try {
+                String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_MS;  // fields 14 and 15
+            } catch (IOException | RuntimeException e2) {
+                return Double.NaN;
+            }
         }
     }
 
