@@ -5,8 +5,6 @@ import java.io.DataInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,8 +23,9 @@ import io.procpool.runtime.wire.Serialization;
 /**
  * The program a {@code TaskPool} execs for each JVM worker. It takes its channel at fd 0 as a plain file
  * descriptor, read and written through streams (no native code: a cold JVM pays hundreds of milliseconds for any;
- * and not {@code System.inheritedChannel()}, whose selector provider lookup opens every jar of the class path and
- * whose Unix-domain set-up loads the security providers, some 60-90 ms of a start), says HELLO, and runs tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
+ * and not {@code System.inheritedChannel()}, whose selector-provider lookup opens every jar of the class path and
+ * whose Unix-domain set-up loads the security providers: some 100 ms of a 300 ms start), says HELLO, and runs
+ * tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
  * writes the answer itself before it takes the next ({@link FrameWriter}), so the manager always knows which task
  * was running. Every task gets an answer, whatever it throws (an error too big or too deep to encode becomes a
  * short one); an error outside a task (in the worker's own reading or writing) halts the worker, so the manager
@@ -107,7 +106,7 @@ public final class WorkerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        if (!socketOnFd0()) {
+        if (!ProcSelf.socketOnFd0()) {
             System.err.println("procpool worker: no socket on fd 0. This program is started by a procpool TaskPool,"
                     + " not by hand.");
             System.exit(2);
@@ -127,24 +126,6 @@ public final class WorkerMain {
             return;
         }
         System.exit(status);
-    }
-
-    /** Whether fd 0 is a socket (Linux: {@code /proc/self/fd/0} links to {@code socket:[inode]}). */
-    static boolean socketOnFd0() {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString().startsWith("socket:");
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
-    /** This process's id from {@code /proc/self}: {@code ProcessHandle} would start its reaper's thread pool. */
-    static long pid() {
-        try {
-            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
-        } catch (IOException | RuntimeException e) {
-            return ProcessHandle.current().pid();
-        }
     }
 
     /**
@@ -179,7 +160,7 @@ public final class WorkerMain {
             threads.add(t);
         }
         warm.await();
-        out.send(Protocol.HELLO, 0, Protocol.helloBody(pid(), capacity,
+        out.send(Protocol.HELLO, 0, Protocol.helloBody(ProcSelf.pid(), capacity,
                 "java,kryo," + Protocol.CAP_STARTED));
         long beat = Long.getLong("procpool.heartbeatMillis", 0);
         if (beat > 0) {
