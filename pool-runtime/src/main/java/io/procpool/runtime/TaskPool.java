@@ -171,9 +171,16 @@ public final class TaskPool extends AbstractPool<Task<?>> {
      * {@link #forwardSystemProperties} and {@link #forwardSystemPropertiesWithPrefix}.
      */
     public static final class Builder extends PoolBuilder<Builder> {
-        /** The JVM options of a worker unless {@link #jvmOptions} replaces them. */
+        /**
+         * The JVM options of a worker unless {@link #jvmOptions} replaces them: the serial collector, no perf-data
+         * file, class-data sharing when possible, and JIT thresholds ten times the JVM's default
+         * ({@code -XX:CompileThresholdScaling=10}: a worker then starts on some 25 % less CPU, as the JIT compiles
+         * fewer of the methods that only the start runs; hot code is still compiled, C1 after 2,000 calls instead of
+         * 200 and C2 as much later; see docs/benchmarks.md). {@code addJvmOptions("-XX:CompileThresholdScaling=1")}
+         * restores the JVM's default.
+         */
         public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
-                "-Xshare:auto");
+                "-Xshare:auto", "-XX:CompileThresholdScaling=10");
 
         private String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         private String classpath;

@@ -54,6 +54,20 @@ class WorkerJvmTest {
     }
 
     @Test
+    void workersCompileLaterByDefaultAndAnAddedOptionOverridesIt() throws Exception {
+        Task<Double> scaling = () -> Double.valueOf(java.lang.management.ManagementFactory
+                .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                .getVMOption("CompileThresholdScaling").getValue());
+        try (TaskPool pool = TaskPool.builder().name("jit").workers(1).build()) {
+            assertThat(pool.submit(scaling).get(60, TimeUnit.SECONDS)).isEqualTo(10.0);
+        }
+        try (TaskPool pool = TaskPool.builder().name("jit").workers(1)
+                .addJvmOptions("-XX:CompileThresholdScaling=1").build()) {
+            assertThat(pool.submit(scaling).get(60, TimeUnit.SECONDS)).isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void jvmOptionsReplaceTheDefaults() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("replaced").workers(1).jvmOptions(List.of("-Xmx80m")).build()) {
             assertThat(pool.submit(() -> Runtime.getRuntime().maxMemory()).get(60, TimeUnit.SECONDS))

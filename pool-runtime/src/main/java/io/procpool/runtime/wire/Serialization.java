@@ -34,9 +34,28 @@ public final class Serialization {
     private final ThreadLocal<BoundedInput> inputs = ThreadLocal.withInitial(BoundedInput::new);
 
     public Serialization(List<String> allowed, ClassLoader loader) {
+        this(allowed, loader, true);
+    }
+
+    private Serialization(List<String> allowed, ClassLoader loader, boolean check) {
         this.allowed = List.copyOf(allowed);
         this.loader = loader;
-        kryos.get();  // fail now, not on the first task, if an allowed class is missing
+        if (check) {
+            kryos.get();  // fail now, not on the first task, if an allowed class is missing
+        }
+    }
+
+    /**
+     * For a worker: builds no Kryo in this thread (one costs some 10 ms of a cold JVM's start, and the worker's
+     * main thread never serializes); each task thread calls {@link #prepare} instead.
+     */
+    public static Serialization perThread(List<String> allowed, ClassLoader loader) {
+        return new Serialization(allowed, loader, false);
+    }
+
+    /** Builds this thread's Kryo now: fails, as the constructor does, if an allowed class is missing. */
+    public void prepare() {
+        kryos.get();
     }
 
     /** The class names of the allowlist, in registration order. */

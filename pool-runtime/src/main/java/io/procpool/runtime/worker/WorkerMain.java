@@ -2,10 +2,9 @@ package io.procpool.runtime.worker;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,9 +21,11 @@ import io.procpool.runtime.wire.Protocol;
 import io.procpool.runtime.wire.Serialization;
 
 /**
- * The program a {@code TaskPool} execs for each JVM worker. It takes its channel at fd 0 with
- * {@code System.inheritedChannel()} (no native code: a cold JVM pays hundreds of milliseconds for any), says
- * HELLO, and runs tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
+ * The program a {@code TaskPool} execs for each JVM worker. It takes its channel at fd 0 as a plain file
+ * descriptor, read and written through streams (no native code: a cold JVM pays hundreds of milliseconds for any;
+ * and not {@code System.inheritedChannel()}, whose selector-provider lookup opens every jar of the class path and
+ * whose Unix-domain set-up loads the security providers: some 100 ms of a 300 ms start), says HELLO, and runs
+ * tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
  * writes the answer itself before it takes the next ({@link FrameWriter}), so the manager always knows which task
  * was running. Every task gets an answer, whatever it throws (an error too big or too deep to encode becomes a
  * short one); an error outside a task (in the worker's own reading or writing) halts the worker, so the manager
@@ -93,37 +94,26 @@ public final class WorkerMain {
         }
     }
 
-    private WorkerMain(SocketChannel channel, String workerId, int capacity, int maxFrame, List<String> allowed) {
+    private WorkerMain(String workerId, int capacity, int maxFrame, List<String> allowed) {
         this.workerId = workerId;
         this.capacity = capacity;
         this.maxFrame = maxFrame;
-        this.serialization = new Serialization(allowed, WorkerMain.class.getClassLoader());
-        // not Channels.newInputStream/newOutputStream: both lock the channel's blockingLock, so a blocked read
-        // would stop every write
-        this.in = new DataInputStream(new BufferedInputStream(new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                return channel.read(ByteBuffer.wrap(b, off, len));
-            }
-        }, 1 << 16));
-        this.out = new FrameWriter(java.io.FileDescriptor.in, maxFrame, workerId);  // the channel is fd 0
+        this.serialization = Serialization.perThread(allowed, WorkerMain.class.getClassLoader());
+        // a stream on the descriptor: its blocking read holds no lock that FrameWriter's writes need (fd 0 is
+        // blocking on this side)
+        this.in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
+        this.out = new FrameWriter(FileDescriptor.in, maxFrame, workerId);  // the channel is fd 0
     }
 
     public static void main(String[] args) throws Exception {
-        if (!(System.inheritedChannel() instanceof SocketChannel channel)) {
+        if (!ProcSelf.socketOnFd0()) {
             System.err.println("procpool worker: no socket on fd 0. This program is started by a procpool TaskPool,"
                     + " not by hand.");
             System.exit(2);
             return;
         }
         String allow = System.getProperty("procpool.allow", "");
-        WorkerMain w = new WorkerMain(channel,
+        WorkerMain w = new WorkerMain(
                 System.getenv().getOrDefault("PROCPOOL_WORKER", "worker"),
                 Integer.getInteger("procpool.capacity", 1),
                 Integer.getInteger("procpool.maxFrame", 16 << 20),
@@ -163,6 +153,7 @@ public final class WorkerMain {
         java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
         for (int i = 0; i < capacity; i++) {
             Thread t = new Thread(null, () -> {
+                serialization.prepare();  // a missing allowlisted class fails the start (halted)
                 warmUp();
                 warm.countDown();
                 taskLoop();
@@ -172,7 +163,7 @@ public final class WorkerMain {
             threads.add(t);
         }
         warm.await();
-        out.send(Protocol.HELLO, 0, Protocol.helloBody(ProcessHandle.current().pid(), capacity,
+        out.send(Protocol.HELLO, 0, Protocol.helloBody(ProcSelf.pid(), capacity,
                 "java,kryo," + Protocol.CAP_STARTED));
         long beat = Long.getLong("procpool.heartbeatMillis", 0);
         if (beat > 0) {
@@ -311,14 +302,21 @@ public final class WorkerMain {
     private record Answer(int type, byte[] body) {
     }
 
+    /** The warm-up's sample: a record, as most tasks and results are (or hold). */
+    private record Sample(int n, String s, List<Object> list) {
+    }
+
     /**
-     * Before HELLO, on each task thread: a task and a result round trip through this thread's Kryo, so that class
-     * loading, Kryo's set-up and the lambda machinery (some 30 ms in a cold JVM) are not paid by the first task. Best
-     * effort: with an allowlist the sample is refused, and that is fine.
+     * Before HELLO, on each task thread: a task and a result round trip through this thread's Kryo, so that Kryo's
+     * set-up, its record and closure serializers and the lambda machinery are not paid by the first task (a first
+     * record task then takes some 8 ms instead of 20-40 ms). The sample is a lambda that captures a record and
+     * returns it, so a record is read and written too. Best effort: with an allowlist the sample is refused, and
+     * that is fine.
      */
     private void warmUp() {
         try {
-            Task<List<Object>> sample = () -> List.of(1, "warm", 2L);
+            Sample captured = new Sample(1, "warm", List.of(2L, "up"));
+            Task<Sample> sample = () -> captured;
             byte[] b = serialization.serialize(sample, 2);
             Object back = serialization.deserialize(b, 2, b.length - 2);
             serialization.serialize(((Task<?>) back).call());

@@ -1,0 +1,94 @@
+package io.procpool.examples.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import io.procpool.Task;
+import io.procpool.TaskFuture;
+import io.procpool.WorkerCrashedException;
+import io.procpool.runtime.TaskPool;
+
+/**
+ * The peers' crash workload ({@code ../shared/bench/py_pool.py crash}, {@code pcntl_pool.php crash}): 1,000 no-op
+ * tasks on 2 workers, every 100th kills its worker, {@code maxAttempts(1)}; exactly the 10 crashing tasks must fail.
+ * Timed from the first submit to the last answer, the pool built and ready before (its workers' class-data sharing
+ * archive recorded by a first, untimed round). Rounds alternate between the spare counts given.
+ *
+ * <pre>
+ * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" io.procpool.examples.bench.CrashBench \
+ *     [rounds, default 3] [spares ..., default 0 1]
+ * </pre>
+ */
+public final class CrashBench {
+
+    private static final int TASKS = 1000;
+
+    private CrashBench() {
+    }
+
+    /** Returns its number; the 100th, 200th, ... kill their worker instead, as Python's {@code os._exit(3)}. */
+    record Crash(int i) implements Task<Integer> {
+        @Override
+        public Integer call() {
+            if (i % 100 == 99) {
+                Runtime.getRuntime().halt(3);
+            }
+            return i;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        int[] spares = args.length > 1 ? Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray()
+                : new int[] {0, 1};
+        run(spares[0]);  // records the archive
+        double[][] rates = new double[spares.length][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int s = 0; s < spares.length; s++) {
+                rates[s][r] = run(spares[s]);
+            }
+        }
+        System.out.printf(Locale.ROOT, "load average %s%n",
+                java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+        for (int s = 0; s < spares.length; s++) {
+            double[] x = rates[s].clone();
+            Arrays.sort(x);
+            System.out.printf(Locale.ROOT, "crash workload, 2 workers, %d spare(s): median %.0f tasks/s (runs %s),"
+                    + " 10 of %d failed%n", spares[s], x[x.length / 2], Arrays.toString(rates[s]), TASKS);
+        }
+    }
+
+    private static double run(int spares) throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("crash").workers(2).spares(spares).maxAttempts(1)
+                .crashLoopLimit(100, java.time.Duration.ofMinutes(1)).build()) {
+            while (pool.stats().spares() < spares) {
+                Thread.onSpinWait();
+            }
+            long t0 = System.nanoTime();
+            List<TaskFuture<Integer>> fs = new ArrayList<>(TASKS);
+            for (int i = 0; i < TASKS; i++) {
+                fs.add(pool.submit(new Crash(i)));
+            }
+            int failed = 0;
+            for (TaskFuture<Integer> f : fs) {
+                try {
+                    f.get(5, TimeUnit.MINUTES);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof WorkerCrashedException)) {
+                        throw e;
+                    }
+                    failed++;
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (failed != TASKS / 100) {
+                throw new IllegalStateException("expected " + TASKS / 100 + " crashed tasks, got " + failed);
+            }
+            return Math.round(TASKS / seconds);
+        }
+    }
+}
