@@ -46,7 +46,11 @@ final class Streaming {
         return stream(new Feed<>(items, submit, inFlight(config, options), options.inOrder(), false), onClose);
     }
 
-    /** The bound of tasks in flight: the option's, or twice what the workers hold, within what the queue takes. */
+    /**
+     * The bound of tasks in flight: the option's, or twice what the workers hold, within what the queue takes. A pool
+     * that rejects when its queue is full: within its queue alone, since a burst of submits waits in the queue
+     * before any is dispatched (and workers up to maxWorkers may not have started).
+     */
     static int inFlight(PoolConfig config, MapOptions options) {
         Objects.requireNonNull(options, "options");
         if (options.inFlight() > 0) {
@@ -54,6 +58,9 @@ final class Streaming {
         }
         long held = (long) config.maxWorkers() * (config.capacity() + config.prefetch());
         long bound = Math.min(2 * held, held + config.queueCapacity());
+        if (config.queueFullPolicy() == io.procpool.QueueFullPolicy.REJECT) {
+            return (int) Math.max(1, Math.min(Math.min(bound, config.queueCapacity()), 1 << 20));
+        }
         return (int) Math.max(2, Math.min(bound, 1 << 20));
     }
 

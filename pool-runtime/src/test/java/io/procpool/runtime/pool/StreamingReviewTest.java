@@ -1,0 +1,80 @@
+package io.procpool.runtime.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import io.procpool.QueueFullPolicy;
+import io.procpool.Task;
+import io.procpool.runtime.TaskPool;
+import io.procpool.runtime.testing.Children;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Review of issue 14: map's default bound on a pool that rejects when its queue is full; initializer edges. */
+class StreamingReviewTest {
+
+    @AfterEach
+    void noChildLeft() {
+        Children.assertNoneLeft();
+    }
+
+    /**
+     * The default bound counts the slots of maxWorkers (not yet started) and the queue: on a REJECT pool the burst of
+     * submits that opens the stream lands in the queue before anything is dispatched, and map throws
+     * TaskRejectedException on an otherwise idle pool.
+     */
+    @Test
+    void mapWithDefaultOptionsIsNotRejectedByAnIdleRejectingPool() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("rejecting").minWorkers(1).maxWorkers(4).queueCapacity(1)
+                .queueFullPolicy(QueueFullPolicy.REJECT).build()) {
+            List<Task<Integer>> tasks = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                tasks.add(new FaultTest.Sleep(20, i));
+            }
+            List<Integer> out = CompletableFuture.supplyAsync(() -> pool.map(tasks).collect(Collectors.toList()))
+                    .get(120, TimeUnit.SECONDS);
+            assertThat(out).hasSize(12);
+        }
+    }
+
+    record Hang() implements Task<Object> {
+        @Override
+        public Object call() throws InterruptedException {
+            Thread.sleep(600_000);
+            return null;
+        }
+    }
+
+    record Exit() implements Task<Object> {
+        @Override
+        public Object call() {
+            System.exit(0);
+            return null;
+        }
+    }
+
+    @Test
+    void anInitializerThatHangsFailsBuildWithinTheStartupTimeout() throws Exception {
+        long t0 = System.nanoTime();
+        CompletableFuture<TaskPool> build = CompletableFuture.supplyAsync(() -> TaskPool.builder().name("hanginit")
+                .workers(1).startupTimeout(Duration.ofSeconds(5)).initializer(new Hang()).build());
+        assertThatThrownBy(() -> build.get(120, TimeUnit.SECONDS)).hasRootCauseInstanceOf(
+                io.procpool.PoolFailedException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void anInitializerThatExitsFailsBuild() throws Exception {
+        CompletableFuture<TaskPool> build = CompletableFuture.supplyAsync(() -> TaskPool.builder().name("exitinit")
+                .workers(1).initializer(new Exit()).build());
+        assertThatThrownBy(() -> build.get(120, TimeUnit.SECONDS)).hasRootCauseInstanceOf(
+                io.procpool.PoolFailedException.class);
+    }
+}
