@@ -128,6 +128,15 @@ final class Streaming {
         }
 
         private void fill() {
+            try {
+                submitMore();
+            } catch (RuntimeException | Error e) {  // the input failed, or the pool refused: the stream ends here
+                close();  // as at a failed item: what is in flight is cancelled, closed stream or not
+                throw e;
+            }
+        }
+
+        private void submitMore() {
             while (outstanding < inFlight && items.hasNext()) {
                 T item = items.next();
                 CompletableFuture<R> f;

@@ -44,6 +44,42 @@ class StreamingReviewTest {
         }
     }
 
+    /**
+     * The input fails (its iterator throws) with tasks in flight: the stream throws, and, as for a failed item, what
+     * is in flight is cancelled, even when the caller did not close the stream (a plain {@code toList()}).
+     */
+    @Test
+    void aFailingInputCancelsWhatIsInFlight() throws Exception {
+        TaskPool pool = TaskPool.builder().name("badinput").workers(1).build();
+        try {
+            java.util.Iterator<Task<Integer>> input = new java.util.Iterator<>() {
+                int n;
+
+                @Override
+                public boolean hasNext() {
+                    return true;
+                }
+
+                @Override
+                public Task<Integer> next() {
+                    if (n == 2) {
+                        throw new IllegalStateException("the input broke");
+                    }
+                    return new FaultTest.Sleep(600_000, n++);
+                }
+            };
+            java.util.stream.Stream<Task<Integer>> tasks = java.util.stream.StreamSupport.stream(
+                    java.util.Spliterators.spliteratorUnknownSize(input, 0), false);
+            assertThatThrownBy(() -> pool.map(tasks, io.procpool.MapOptions.DEFAULTS.inFlight(3)).toList())
+                    .hasMessageContaining("the input broke");
+            // the one worker is free again: the two sleeping tasks were cancelled
+            assertThat(pool.submit(new FaultTest.Sleep(0, 7)).get(30, TimeUnit.SECONDS)).isEqualTo(7);
+        } finally {
+            pool.shutdownNow();
+            assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     record Hang() implements Task<Object> {
         @Override
         public Object call() throws InterruptedException {
