@@ -142,7 +142,8 @@ final class Streaming {
                 CompletableFuture<R> f;
                 try {
                     f = submit.apply(Objects.requireNonNull(item, "an item of the batch is null"));
-                } catch (IllegalArgumentException | NullPointerException bad) {  // this item alone cannot run
+                } catch (IllegalArgumentException | NullPointerException
+                         | io.procpool.MessageTooLargeException bad) {  // this item alone cannot run
                     f = CompletableFuture.failedFuture(bad);
                 }
                 Pending<T, R> p = new Pending<>(item, nextIndex++, f);

@@ -80,6 +80,28 @@ class StreamingReviewTest {
         }
     }
 
+    record Carry(byte[] payload) implements Task<Integer> {
+        @Override
+        public Integer call() {
+            return payload.length;
+        }
+    }
+
+    /** mapResults: a task over maxMessageSize cannot run, as an unserializable one: it fails its item alone. */
+    @Test
+    void mapResultsFailsAnOversizeTaskAsItsItemAlone() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("oversize").workers(1).maxMessageSize(4096).build()) {
+            List<Carry> tasks = List.of(new Carry(new byte[10]), new Carry(new byte[100_000]), new Carry(new byte[20]));
+            List<io.procpool.ItemResult<Carry, Integer>> out = CompletableFuture.supplyAsync(() -> pool.mapResults(
+                    tasks.stream(), io.procpool.MapOptions.DEFAULTS).toList()).get(120, TimeUnit.SECONDS);
+            assertThat(out).hasSize(3);
+            assertThat(out.get(0).getOrThrow()).isEqualTo(10);
+            assertThat(out.get(1).isSuccess()).isFalse();
+            assertThat(out.get(1).error()).isInstanceOf(io.procpool.MessageTooLargeException.class);
+            assertThat(out.get(2).getOrThrow()).isEqualTo(20);
+        }
+    }
+
     record Hang() implements Task<Object> {
         @Override
         public Object call() throws InterruptedException {
