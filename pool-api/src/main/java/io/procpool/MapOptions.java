@@ -11,7 +11,8 @@ package io.procpool;
  *
  * @param inOrder  results in input order (default), or as completed
  * @param inFlight tasks submitted and not yet consumed, at most; 0 (default): twice what the pool's workers hold at
- *                 once (max workers × (capacity + prefetch)), at least 2
+ *                 once (max workers × (capacity + prefetch)), at least 2, within what the queue takes (a pool
+ *                 with {@code QueueFullPolicy.REJECT}: at most its queue capacity, so that map is never rejected)
  */
 public record MapOptions(boolean inOrder, int inFlight) {
 

@@ -46,7 +46,11 @@ final class Streaming {
         return stream(new Feed<>(items, submit, inFlight(config, options), options.inOrder(), false), onClose);
     }
 
-    /** The bound of tasks in flight: the option's, or twice what the workers hold, within what the queue takes. */
+    /**
+     * The bound of tasks in flight: the option's, or twice what the workers hold, within what the queue takes. A pool
+     * that rejects when its queue is full: within its queue alone, since a burst of submits waits in the queue
+     * before any is dispatched (and workers up to maxWorkers may not have started).
+     */
     static int inFlight(PoolConfig config, MapOptions options) {
         Objects.requireNonNull(options, "options");
         if (options.inFlight() > 0) {
@@ -54,6 +58,9 @@ final class Streaming {
         }
         long held = (long) config.maxWorkers() * (config.capacity() + config.prefetch());
         long bound = Math.min(2 * held, held + config.queueCapacity());
+        if (config.queueFullPolicy() == io.procpool.QueueFullPolicy.REJECT) {
+            return (int) Math.max(1, Math.min(Math.min(bound, config.queueCapacity()), 1 << 20));
+        }
         return (int) Math.max(2, Math.min(bound, 1 << 20));
     }
 
@@ -121,12 +128,22 @@ final class Streaming {
         }
 
         private void fill() {
+            try {
+                submitMore();
+            } catch (RuntimeException | Error e) {  // the input failed, or the pool refused: the stream ends here
+                close();  // as at a failed item: what is in flight is cancelled, closed stream or not
+                throw e;
+            }
+        }
+
+        private void submitMore() {
             while (outstanding < inFlight && items.hasNext()) {
                 T item = items.next();
                 CompletableFuture<R> f;
                 try {
                     f = submit.apply(Objects.requireNonNull(item, "an item of the batch is null"));
-                } catch (IllegalArgumentException | NullPointerException bad) {  // this item alone cannot run
+                } catch (IllegalArgumentException | NullPointerException
+                         | io.procpool.MessageTooLargeException bad) {  // this item alone cannot run
                     f = CompletableFuture.failedFuture(bad);
                 }
                 Pending<T, R> p = new Pending<>(item, nextIndex++, f);

@@ -40,7 +40,24 @@ final class Completer {
     /** What one key's deliveries synchronize on: a task's events and completion never overlap or reorder. */
     abstract static class Ordered {
         private boolean delivering;  // guarded by this
-        private ArrayDeque<Object[]> backlog;  // {Delivery, Batch}; guarded by this
+        /** Its deliveries handed and not yet taken, in hand order (registered in hand()); guarded by this. */
+        private ArrayDeque<Step> pending;
+    }
+
+    /** A delivery in a batch: registered with its key when handed, so that its key's order is the hand order. */
+    private static final class Step implements Runnable {
+        final Delivery delivery;
+        Batch batch;
+        boolean taken;  // guarded by the key
+
+        Step(Delivery delivery) {
+            this.delivery = delivery;
+        }
+
+        @Override
+        public void run() {
+            delivery.run();
+        }
     }
 
     /** A completion step of one key (a task): ordered with the others of its key. */
@@ -77,6 +94,9 @@ final class Completer {
     void hand(List<Runnable> batch) {
         List<Batch> parts = split(batch);
         synchronized (lock) {
+            for (Batch b : parts) {  // in hand order: each key's deliveries run in this order, on any thread
+                register(b);
+            }
             if (!stopped) {
                 for (Batch b : parts) {
                     open.add(b);
@@ -87,7 +107,11 @@ final class Completer {
         }
         for (Batch b : parts) {  // the pool has terminated: a late completion runs here rather than never
             for (Runnable r : b.items) {
-                run(r);
+                if (r instanceof Step s) {
+                    deliver(s);  // still after its key's earlier deliveries
+                } else {
+                    run(r);
+                }
             }
         }
     }
@@ -107,6 +131,24 @@ final class Completer {
     int threads() {
         synchronized (lock) {
             return runners.size();
+        }
+    }
+
+    /** Turns the deliveries of {@code b} into steps queued with their keys. Under lock. */
+    private static void register(Batch b) {
+        for (int i = 0; i < b.items.length; i++) {
+            if (b.items[i] instanceof Delivery d) {
+                Step s = new Step(d);
+                s.batch = b;
+                b.items[i] = s;
+                Ordered key = d.key();
+                synchronized (key) {
+                    if (key.pending == null) {
+                        key.pending = new ArrayDeque<>(2);
+                    }
+                    key.pending.add(s);
+                }
+            }
         }
     }
 
@@ -172,8 +214,8 @@ final class Completer {
     }
 
     private void runItem(Batch b, Runnable r) {
-        if (r instanceof Delivery d) {
-            deliver(d, b);
+        if (r instanceof Step s) {
+            deliver(s);
             return;
         }
         if (b.barrier) {
@@ -185,32 +227,31 @@ final class Completer {
         finished(b);
     }
 
-    /** Runs {@code d} now, or after the running delivery of its key; then that key's backlog, in order. */
-    private void deliver(Delivery d, Batch b) {
-        Ordered key = d.key();
+    /**
+     * Runs {@code s} and, before it, its key's deliveries handed earlier and not yet taken, then the later ones; or,
+     * when another thread delivers that key now (or took {@code s}), leaves it to that thread. Two threads working
+     * on two batches (or one) never reorder a key: its order is the hand order, fixed in {@link #register}.
+     */
+    private void deliver(Step s) {
+        Ordered key = s.delivery.key();
         synchronized (key) {
-            if (key.delivering) {
-                if (key.backlog == null) {
-                    key.backlog = new ArrayDeque<>(2);
-                }
-                key.backlog.add(new Object[] {d, b});
-                return;  // whoever delivers now runs it next
+            if (s.taken || key.delivering) {
+                return;  // whoever delivers now runs it: it is in the key's pending steps
             }
             key.delivering = true;
         }
-        run(d);
-        finished(b);
         while (true) {
-            Object[] next;
+            Step next;
             synchronized (key) {
-                next = key.backlog == null ? null : key.backlog.poll();
+                next = key.pending.poll();
                 if (next == null) {
                     key.delivering = false;
                     return;
                 }
+                next.taken = true;
             }
-            run((Runnable) next[0]);
-            finished((Batch) next[1]);
+            run(next);
+            finished(next.batch);
         }
     }
 
