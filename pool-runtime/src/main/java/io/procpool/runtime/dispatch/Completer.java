@@ -39,6 +39,9 @@ final class Completer {
 
     /** What one key's deliveries synchronize on: a task's events and completion never overlap or reorder. */
     abstract static class Ordered {
+        /** Whether this key's outcome is decided (a task whose future is done): see {@link #settledAhead}. */
+        abstract boolean settled();
+
         private boolean delivering;  // guarded by this
         /** Its deliveries handed and not yet taken, in hand order (registered in hand()); guarded by this. */
         private ArrayDeque<Step> pending;
@@ -219,12 +222,35 @@ final class Completer {
             return;
         }
         if (b.barrier) {
-            while (open.peekFirst() != b) {  // rare (shutdownNow, termination): a short poll is enough
+            while (open.peekFirst() != b && !settledAhead(b)) {  // rare (shutdownNow, termination): poll
                 LockSupport.parkNanos(1_000_000L);
             }
         }
         run(r);
         finished(b);
+    }
+
+    /**
+     * Whether every batch ahead of barrier {@code b} has finished, or holds only deliveries whose key is
+     * {@link Ordered#settled settled} (a task whose future is done): what a barrier promises is that the futures
+     * handed before it are done; a user callback still running in one (blocked on something outside the pool) must
+     * not hold back a {@code shutdownNow}'s list or termination.
+     */
+    private boolean settledAhead(Batch b) {
+        for (Batch ahead : open) {
+            if (ahead == b) {
+                return true;
+            }
+            if (ahead.remaining.get() == 0) {
+                continue;
+            }
+            for (Runnable r : ahead.items) {
+                if (!(r instanceof Step s) || !s.delivery.key().settled()) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -45,6 +45,11 @@ final class Job extends Completer.Ordered {
         this.maxAttempts = maxAttempts;
     }
 
+    @Override
+    boolean settled() {
+        return future.isDone();
+    }
+
     /** Whether the caller is the one to report this job's end (true once). */
     boolean claimEnd() {
         return ENDED.compareAndSet(this, 0, 1);

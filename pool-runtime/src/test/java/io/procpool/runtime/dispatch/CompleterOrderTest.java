@@ -17,6 +17,10 @@ import org.junit.jupiter.api.Test;
 class CompleterOrderTest {
 
     private static final class Key extends Completer.Ordered {
+        @Override
+        boolean settled() {
+            return false;
+        }
     }
 
     private static void await(CountDownLatch l) {

@@ -13,17 +13,13 @@ import java.util.stream.Collectors;
 import io.procpool.QueueFullPolicy;
 import io.procpool.Task;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
-import org.junit.jupiter.api.AfterEach;
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Review of issue 14: map's default bound on a pool that rejects when its queue is full; initializer edges. */
+@ExtendWith(NoChildLeft.class)
 class StreamingReviewTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     /**
      * The default bound counts the slots of maxWorkers (not yet started) and the queue: on a REJECT pool the burst of

@@ -15,18 +15,14 @@ import java.util.concurrent.TimeUnit;
 import io.procpool.PoolListener;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.TaskPool;
-import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.worker.WorkerMain;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** How a worker JVM starts: its channel on fd 0, its HELLO, its Kryo per task thread. */
+@ExtendWith(NoChildLeft.class)
 class WorkerStartTest {
-
-    @AfterEach
-    void noChildLeft() {
-        Children.assertNoneLeft();
-    }
 
     @Test
     void aWorkerStartedByHandWithoutASocketOnFd0SaysSoAndExits() throws Exception {
