@@ -33,6 +33,8 @@ import io.procpool.runtime.process.ChildProcess;
 import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
+import io.procpool.runtime.supervise.ClassDataSharing;
+import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
 import org.slf4j.Logger;
 
