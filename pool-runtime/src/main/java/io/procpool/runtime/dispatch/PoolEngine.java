@@ -34,6 +34,10 @@ import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
 import io.procpool.runtime.supervise.ClassDataSharing;
+import io.procpool.runtime.supervise.CrashLoopBreaker;
+import io.procpool.runtime.supervise.Health;
+import io.procpool.runtime.supervise.RestartPolicy;
+import io.procpool.runtime.supervise.Sizing;
 import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
 import org.slf4j.Logger;
@@ -49,8 +53,6 @@ import org.slf4j.Logger;
 public final class PoolEngine {
 
     private static final Logger LOG = io.procpool.runtime.process.Logs.logger(PoolEngine.class);
-    /** A worker that did a task, or lived this long after HELLO, was healthy: its death resets the back-off. */
-    private static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] EMPTY = new byte[0];
     /** How long a worker may live on after its channel ended before it is killed: its exit is normally a moment away. */
     private static final long CHANNEL_END_GRACE_MILLIS = 1000;
@@ -144,7 +146,8 @@ public final class PoolEngine {
     private Worker[] slots;             // maxWorkers long (or longer after a resize down)
     private boolean[] slotPending;      // a restart of the slot is scheduled (back-off)
     private int[] slotStreak;           // early deaths in a row in the slot: the back-off's exponent
-    private final ArrayDeque<Long> earlyDeaths = new ArrayDeque<>();  // the crash-loop breaker's window
+    private final CrashLoopBreaker breaker;
+    private final RestartPolicy restartPolicy;
     private final boolean[] slotReadyOnce;
     private final List<Worker> aside = new ArrayList<>();  // successors starting, retired workers draining
     private final HashMap<Long, Job> inFlight = new HashMap<>();
@@ -200,6 +203,8 @@ public final class PoolEngine {
         this.slotPending = new boolean[cfg.maxWorkers()];
         this.slotStreak = new int[cfg.maxWorkers()];
         this.slotReadyOnce = new boolean[initialWorkers()];
+        this.breaker = new CrashLoopBreaker(cfg.crashLoopRestarts(), cfg.crashLoopWindow());
+        this.restartPolicy = new RestartPolicy(cfg.backoffBase(), cfg.backoffMax());
         this.ready = new CountDownLatch(initialWorkers());
     }
 
@@ -250,7 +255,7 @@ public final class PoolEngine {
             startSpareLater(0);
         }
         if (cfg.heartbeatTimeout() != null) {
-            long every = Math.max(10, cfg.heartbeatTimeout().toMillis() / 3);
+            long every = Health.heartbeatMillis(cfg.heartbeatTimeout());
             timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkHeartbeats), every, every,
                     TimeUnit.MILLISECONDS);
         }
@@ -272,8 +277,7 @@ public final class PoolEngine {
     private void spawnWorker(Worker w, boolean intoSlot) {
         int slot = w.slot;
         if (cfg.maxTasksPerWorker() > 0) {
-            double jitter = 0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
-            w.taskLimit = Math.max(1, (int) Math.round(cfg.maxTasksPerWorker() * jitter));
+            w.taskLimit = Sizing.taskLimit(cfg.maxTasksPerWorker(), java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         }
         List<String> command = cfg.command();
         long unique = ids.incrementAndGet() ^ System.nanoTime();
@@ -302,7 +306,7 @@ public final class PoolEngine {
                 case PROTOCOL -> {
                     b.env("PROCPOOL_MAX_FRAME", Integer.toString(cfg.maxMessageSize()));
                     if (cfg.heartbeatTimeout() != null) {
-                        b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Math.max(10, cfg.heartbeatTimeout().toMillis() / 3)));
+                        b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Health.heartbeatMillis(cfg.heartbeatTimeout())));
                     }
                 }
                 case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line),
@@ -363,8 +367,8 @@ public final class PoolEngine {
         w.startupTimer = timer.schedule(() -> spawner.execute(() -> startupOver(w)),
                 cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
         if (cfg.maxWorkerLifetime() != null) {
-            long life = (long) (cfg.maxWorkerLifetime().toNanos()
-                    * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+            long life = Sizing.lifetimeNanos(cfg.maxWorkerLifetime(),
+                    java.util.concurrent.ThreadLocalRandom.current().nextDouble());
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), life, TimeUnit.NANOSECONDS);
         }
         if (intoSlot) {
@@ -949,9 +953,9 @@ public final class PoolEngine {
         }
         if (w.taskLimit > 0 && w.tasksDone >= w.taskLimit) {
             retire(w, ExitReason.MAX_TASKS, "after " + w.tasksDone + " tasks");
-        } else if (cfg.maxWorkerRss() > 0 && System.nanoTime() - w.rssCheckedNanos > 100_000_000L) {
+        } else if (cfg.maxWorkerRss() > 0 && System.nanoTime() - w.rssCheckedNanos > Health.RSS_CHECK_NANOS) {
             w.rssCheckedNanos = System.nanoTime();
-            long rss = rssBytes(w.child.pid());
+            long rss = Health.rssBytes(w.child.pid());
             if (rss > cfg.maxWorkerRss()) {
                 retire(w, ExitReason.MAX_RSS, "at " + (rss >> 20) + " MiB resident, over maxWorkerRss");
             }
@@ -1003,19 +1007,6 @@ public final class PoolEngine {
         }
     }
 
-    private static long rssBytes(int pid) {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (java.io.IOException | RuntimeException gone) {
-            return 0;
-        }
-        return 0;
-    }
-
     /** I/O thread: a successor is ready: it takes the slot; its predecessor finishes what it holds and leaves. */
     private void takeOver(Worker next) {
         Worker old = next.predecessor;
@@ -1046,7 +1037,7 @@ public final class PoolEngine {
         long limit = cfg.heartbeatTimeout().toNanos();
         long now = System.nanoTime();
         for (Worker w : allWorkers()) {
-            if (w.ready && !w.stopping && w.killReason == null && now - w.lastHeardNanos > limit) {
+            if (w.ready && !w.stopping && w.killReason == null && Health.silent(now, w.lastHeardNanos, limit)) {
                 w.killReason = "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
                         + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout());
                 w.exitReason = ExitReason.HUNG;
@@ -1144,8 +1135,7 @@ public final class PoolEngine {
         RunState s = state;
         if (inSlot && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                 || (s == RunState.SHUTDOWN && workLeft()))) {
-            boolean early = reason != ExitReason.TIMEOUT && reason != ExitReason.CANCEL && (!w.ready
-                    || (w.tasksDone == 0 && System.nanoTime() - w.readyNanos < HEALTHY_NANOS));
+            boolean early = RestartPolicy.early(reason, w.ready, w.tasksDone, System.nanoTime() - w.readyNanos);
             if (!early) {
                 slotStreak[w.slot] = 0;
             } else {
@@ -1235,21 +1225,16 @@ public final class PoolEngine {
 
     /**
      * I/O thread: counts the death of a worker that never did any work (a failed start, or dead before its first
-     * task and within {@link #HEALTHY_NANOS} of HELLO) and trips the crash-loop breaker when more than
+     * task and within {@link RestartPolicy#HEALTHY_NANOS} of HELLO) and trips the crash-loop breaker when more than
      * crashLoopRestarts of them fall within crashLoopWindow.
      *
      * @return whether the pool failed
      */
     private boolean countEarlyDeath(String why) {
-        long now = System.nanoTime();
-        earlyDeaths.addLast(now);
-        while (now - earlyDeaths.peekFirst() > cfg.crashLoopWindow().toNanos()) {
-            earlyDeaths.pollFirst();
-        }
-        if (earlyDeaths.size() <= cfg.crashLoopRestarts() || failure != null || state == RunState.STARTING) {
+        if (!breaker.count(System.nanoTime()) || failure != null || state == RunState.STARTING) {
             return false;
         }
-        failPool(cfg.name() + " - crash loop: " + earlyDeaths.size() + " workers died before doing any work within "
+        failPool(cfg.name() + " - crash loop: " + breaker.inWindow() + " workers died before doing any work within "
                 + Durations.text(cfg.crashLoopWindow()) + " (the limit is " + cfg.crashLoopRestarts() + "; see crashLoopLimit); the"
                 + " last: " + why);
         return true;
@@ -1266,8 +1251,7 @@ public final class PoolEngine {
             startWorker(slot);
             return;
         }
-        long delay = Math.min(cfg.backoffMax().toNanos(), cfg.backoffBase().toNanos() << Math.min(streak - 1, 20));
-        delay = (long) (delay * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        long delay = restartPolicy.delayNanos(streak, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         slotPending[slot] = true;
         LOG.debug("{} - restarting slot {} in {} ms ({} early deaths in a row)", cfg.name(), slot + 1,
                 delay / 1_000_000, streak);
@@ -1685,9 +1669,8 @@ public final class PoolEngine {
                 starting++;
             }
         }
-        int credits = cfg.capacity() + cfg.prefetch();
         long backlog = source.backlog();
-        long wanted = Math.min(maxWorkers - live, (backlog + credits - 1) / credits - starting);
+        long wanted = Sizing.toStart(maxWorkers, live, starting, backlog, cfg.capacity() + cfg.prefetch());
         for (int i = 0; i < maxWorkers && wanted > 0; i++) {
             if (slots[i] == null && !slotPending[i]) {
                 LOG.debug("{} - {} tasks wait: starting worker {}", cfg.name(), backlog, i + 1);
