@@ -59,55 +59,6 @@ public final class PoolEngine {
 
     enum RunState { STARTING, RUNNING, SHUTDOWN, STOP, TERMINATED }
 
-    /** One worker slot's current process. I/O thread only. */
-    static final class Worker {
-        int slot;      // -1 for a warm spare, until it is promoted
-        String id;
-        final ArrayDeque<Job> held = new ArrayDeque<>();
-        ChildProcess child;
-        boolean ready;
-        boolean stopping;
-        String killReason;
-        long cdsRecording;
-        boolean cdsMapped;
-        int tasksDone;
-        int taskLimit;
-        long lastHeardNanos = System.nanoTime();
-        long rssCheckedNanos;
-        Worker successor;    // started to take this worker's slot when it reaches its task limit
-        Worker predecessor;  // the worker whose slot this one takes once ready
-        boolean retired;     // handed its slot to a successor: finishes what it holds, then leaves
-        boolean spare;       // started and ready, but in no slot: takes one at once when a worker dies
-        long spawnNanos;
-        long readyNanos;
-        long idleSinceNanos;
-        ExitReason retireReason;  // why it is being recycled (its successor is starting)
-        ExitReason exitReason;    // why the pool killed or stopped it; null: it died on its own
-        String received;          // what it sent that broke the protocol
-        java.util.concurrent.ScheduledFuture<?> startupTimer;  // kills it if it is not ready within startupTimeout
-        int runs = 1;             // tasks it runs at once: min(capacity, what its HELLO says)
-        int credits = 1;          // tasks it may hold: runs + prefetch
-        boolean reportsStarted;   // its HELLO lists "started": it says STARTED before each task it runs
-        final ArrayDeque<Runnable> writes = new ArrayDeque<>();  // line mode: its stdin writes, in order
-        boolean writing;          // line mode, guarded by writes: a thread is running its writes
-        LineLedger ledger;        // line mode with checked replies: its replies not believed yet; else null
-        boolean stalled;          // checked line mode: its input was ended because it held a request in silence
-
-        WorkerInfo info() {
-            return new WorkerInfo(id, child == null ? 0 : child.pid());
-        }
-
-        Worker(int slot, String id) {
-            this.slot = slot;
-            this.id = id;
-        }
-
-        @Override
-        public String toString() {
-            return id + (child == null ? "" : " (pid " + child.pid() + ")");
-        }
-    }
-
     /** Turns a RESULT or EVENT body into the value the caller sees. */
     @FunctionalInterface
     public interface Decoder {
@@ -893,12 +844,9 @@ public final class PoolEngine {
             }
             String why = "it closed its " + what + " but did not exit within " + CHANNEL_END_GRACE_MILLIS + " ms";
             if (w.stopping && w.held.isEmpty()) {
-                w.killReason = why;
-                w.child.killGroup(9);
-                w.child.kill(9);
+                w.kill(null, why);
             } else {
                 protocolError(w, why, "end of stream");
-                w.child.kill(9);
             }
         }), CHANNEL_END_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -908,10 +856,8 @@ public final class PoolEngine {
             return;  // more of the same before it died
         }
         LOG.warn("{} - worker {} broke the protocol: {} (received: {}); killing it", cfg.name(), w, what, received);
-        w.killReason = "protocol error: " + what + " (received: " + received + ")";
         w.received = received;
-        w.exitReason = ExitReason.PROTOCOL_ERROR;
-        w.child.killGroup(9);
+        w.kill(ExitReason.PROTOCOL_ERROR, "protocol error: " + what + " (received: " + received + ")");
     }
 
     /** Queues a completion for the completer; one hand-off per batch of events on the I/O thread. */
@@ -988,9 +934,7 @@ public final class PoolEngine {
     /** I/O thread: {@code w} was spawned startupTimeout ago; if it has not said HELLO, it failed to start. */
     private void startupOver(Worker w) {
         if (!w.ready && w.exitReason == null && w.child.exitStatus().isEmpty()) {
-            w.killReason = "did not say HELLO within startupTimeout " + Durations.text(cfg.startupTimeout());
-            w.child.killGroup(9);
-            w.child.kill(9);
+            w.kill(null, "did not say HELLO within startupTimeout " + Durations.text(cfg.startupTimeout()));
         }
     }
 
@@ -1038,11 +982,8 @@ public final class PoolEngine {
         long now = System.nanoTime();
         for (Worker w : allWorkers()) {
             if (w.ready && !w.stopping && w.killReason == null && Health.silent(now, w.lastHeardNanos, limit)) {
-                w.killReason = "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
-                        + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout());
-                w.exitReason = ExitReason.HUNG;
-                w.child.killGroup(9);
-                w.child.kill(9);
+                w.kill(ExitReason.HUNG, "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
+                        + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout()));
             }
         }
     }
@@ -1338,9 +1279,7 @@ public final class PoolEngine {
         Worker w = j.worker;
         if (cfg.kind() == WorkerKind.LINE) {
             // no way to tell it, and its late reply would answer the next request: it goes now
-            w.killReason = why + " (line mode: its worker cannot be told to stop)";
-            w.exitReason = reason;
-            w.child.killGroup(9);
+            w.kill(reason, why + " (line mode: its worker cannot be told to stop)");
             return;
         }
         Protocol.putHeader(head, 0, Protocol.CANCEL, j.id);
@@ -1351,9 +1290,7 @@ public final class PoolEngine {
         }
         timer.schedule(() -> spawner.execute(() -> {
             if (inFlight.get(j.id) == j && j.worker == w) {
-                w.killReason = why + " and did not stop within " + Durations.text(cfg.cancelGrace());
-                w.exitReason = reason;
-                w.child.killGroup(9);
+                w.kill(reason, why + " and did not stop within " + Durations.text(cfg.cancelGrace()));
             }
         }), cfg.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
     }
@@ -1386,7 +1323,7 @@ public final class PoolEngine {
                 if (w.ready) {
                     endInput(w);  // end of stream: finish, then exit
                 } else {
-                    w.child.killGroup(9);
+                    w.kill(null, null);
                 }
             }
         }
@@ -1518,10 +1455,7 @@ public final class PoolEngine {
         for (Worker w : allWorkers()) {
             if (w != null) {
                 w.stopping = true;
-                if (w.exitReason == null) {
-                    w.exitReason = ExitReason.SHUTDOWN;
-                }
-                w.child.killGroup(9);
+                w.kill(w.exitReason == null ? ExitReason.SHUTDOWN : null, null);
             }
         }
     }
@@ -1721,8 +1655,7 @@ public final class PoolEngine {
             w.successor = null;
             next.predecessor = null;
             next.stopping = true;
-            next.exitReason = ExitReason.SCALE_DOWN;
-            next.child.killGroup(9);
+            next.kill(ExitReason.SCALE_DOWN, null);
         }
         slots[w.slot] = null;
         aside.add(w);
@@ -1730,7 +1663,7 @@ public final class PoolEngine {
         w.exitReason = ExitReason.SCALE_DOWN;
         if (!w.ready) {
             w.stopping = true;
-            w.child.killGroup(9);
+            w.kill(null, null);
         } else if (w.held.isEmpty()) {
             w.stopping = true;
             endInput(w);
