@@ -2,7 +2,6 @@ package io.procpool.runtime.dispatch;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,16 +29,16 @@ import io.procpool.TaskTimeoutException;
 import io.procpool.WorkerCrashedException;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
-import io.procpool.runtime.process.ProcessSpec;
-import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
-import io.procpool.runtime.supervise.ClassDataSharing;
+import io.procpool.runtime.supervise.Launcher;
+import io.procpool.runtime.supervise.WorkerHandler;
 import io.procpool.runtime.supervise.CrashLoopBreaker;
 import io.procpool.runtime.supervise.Health;
 import io.procpool.runtime.supervise.RestartPolicy;
 import io.procpool.runtime.supervise.Sizing;
 import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
+import io.procpool.runtime.wire.Quoting;
 import org.slf4j.Logger;
 
 /**
@@ -71,6 +70,35 @@ public final class PoolEngine {
     /** Line mode: writes requests to the workers' stdin, in order, off the I/O thread (a pipe write may block). */
     private final java.util.concurrent.ExecutorService lineWriter;
     private final Spawner spawner;
+    private final Launcher launcher;
+    private final WorkerHandler<Worker> handler = new WorkerHandler<>() {
+        @Override
+        public void onMessage(Worker w, ByteBuffer message) {
+            PoolEngine.this.onMessage(w, message);
+        }
+
+        @Override
+        public void onLine(Worker w, String line) {
+            PoolEngine.this.onLine(w, line);
+        }
+
+        @Override
+        public void onOversize(Worker w, long size) {
+            protocolError(w, "a frame of length " + size + ", over maxMessageSize "
+                    + (cfg.maxMessageSize() - Protocol.HEADER) + " (+ " + Protocol.HEADER
+                    + " bytes of header)", "a header with length " + size);
+        }
+
+        @Override
+        public void onChannelEnd(Worker w, String what) {
+            channelEnded(w, what);
+        }
+
+        @Override
+        public void onExit(Worker w, ExitStatus status) {
+            PoolEngine.this.onExit(w, status);
+        }
+    };
     /** The pool's own bounded queue: where submit puts jobs; null when the jobs come from another source. */
     private final MemoryQueue memory;
     private final JobSource source;
@@ -136,6 +164,8 @@ public final class PoolEngine {
                     return t;
                 });
         this.spawner = Spawner.create(cfg.name());
+        this.launcher = new Launcher(cfg.name(), cfg.kind(), cfg.command(), cfg.directory(), cfg.inheritEnvironment(),
+                cfg.environment(), cfg.maxMessageSize(), cfg.heartbeatTimeout(), cfg.cds(), spawner);
         this.completer = new Completer(cfg.name());
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "procpool-timer-" + cfg.name());
@@ -230,62 +260,8 @@ public final class PoolEngine {
         if (cfg.maxTasksPerWorker() > 0) {
             w.taskLimit = Sizing.taskLimit(cfg.maxTasksPerWorker(), java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         }
-        List<String> command = cfg.command();
-        long unique = ids.incrementAndGet() ^ System.nanoTime();
-        List<String> cdsOptions = cfg.cds() == null ? List.of() : cfg.cds().optionsFor(unique);
-        if (!cdsOptions.isEmpty()) {
-            command = new ArrayList<>(command);
-            command.addAll(1, cdsOptions);
-            w.cdsRecording = ClassDataSharing.records(cdsOptions) ? unique : 0;
-            w.cdsMapped = ClassDataSharing.maps(cdsOptions);
-        }
         try {
-            ProcessSpec.Builder b = ProcessSpec.builder(command);
-            if (cfg.directory() != null) {
-                b.directory(cfg.directory());
-            }
-            b.name(w.id)
-                    .inheritEnvironment(cfg.inheritEnvironment())
-                    .env(cfg.environment())
-                    .env("PROCPOOL_WORKER", w.id)
-                    .stdout(Redirect.LOG)
-                    .stderr(Redirect.LOG)
-                    .maxMessageSize(cfg.maxMessageSize());
-            switch (cfg.kind()) {
-                case JVM -> b.argv0("procpool:" + cfg.name() + ":" + (slot >= 0 ? Integer.toString(slot + 1) : "spare"))
-                        .channelFd(0);
-                case PROTOCOL -> {
-                    b.env("PROCPOOL_MAX_FRAME", Integer.toString(cfg.maxMessageSize()));
-                    if (cfg.heartbeatTimeout() != null) {
-                        b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Health.heartbeatMillis(cfg.heartbeatTimeout())));
-                    }
-                }
-                case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line),
-                        () -> channelEnded(w, "stdout"));
-            }
-            ProcessSpec spec = b
-                    .onMessage(new io.procpool.runtime.process.MessageHandler() {
-                        @Override
-                        public void onMessage(ChildProcess child, ByteBuffer message) {
-                            PoolEngine.this.onMessage(w, message);
-                        }
-
-                        @Override
-                        public void onOversize(ChildProcess child, long size) {
-                            protocolError(w, "a frame of length " + size + ", over maxMessageSize "
-                                    + (cfg.maxMessageSize() - Protocol.HEADER) + " (+ " + Protocol.HEADER
-                                    + " bytes of header)", "a header with length " + size);
-                        }
-
-                        @Override
-                        public void onEnd(ChildProcess child) {
-                            channelEnded(w, "channel");
-                        }
-                    })
-                    .onExit(status -> onExit(w, status))
-                    .build();
-            w.spawnNanos = System.nanoTime();
-            w.child = spawner.spawn(spec);
+            launcher.launch(w, handler);
         } catch (RuntimeException | Error e) {  // ENOENT, EACCES, a bad directory or environment, no thread left
             String why = e instanceof SpawnException ? e.getMessage()
                     : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
@@ -566,7 +542,7 @@ public final class PoolEngine {
         w.lastHeardNanos = System.nanoTime();
         Job j = w.held.peekFirst();
         if (j == null) {
-            protocolError(w, "a line for no request", quote(line));
+            protocolError(w, "a line for no request", Quoting.quote(line));
             return;
         }
         onReply(w, j, line.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
@@ -678,21 +654,6 @@ public final class PoolEngine {
         }
     }
 
-    static String quote(String text) {
-        String t = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-        return "'" + t.replace("\n", "\\n") + "'";
-    }
-
-    /** The first bytes of a frame, in hex: what a worker sent that made no sense. */
-    static String hex(ByteBuffer m) {
-        StringBuilder sb = new StringBuilder();
-        int n = Math.min(m.remaining(), 32);
-        for (int i = 0; i < n; i++) {
-            sb.append(String.format("%02x ", m.get(m.position() + i) & 0xff));
-        }
-        return sb.append(m.remaining() > n ? "..." : "").toString().trim();
-    }
-
     // ================================================================================= I/O thread: replies
 
     private void onMessage(Worker w, ByteBuffer m) {
@@ -702,14 +663,14 @@ public final class PoolEngine {
         try {
             readMessage(w, m);
         } catch (Throwable t) {  // OutOfMemoryError included: a frame that cannot be read fails its worker, never the loop
-            protocolError(w, "a frame that could not be read (" + t + ")", hex(m));
+            protocolError(w, "a frame that could not be read (" + t + ")", Quoting.hex(m));
         }
     }
 
     private void readMessage(Worker w, ByteBuffer m) {
         w.lastHeardNanos = System.nanoTime();
         if (m.remaining() < Protocol.HEADER) {
-            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", hex(m));
+            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", Quoting.hex(m));
             return;
         }
         int type = Protocol.type(m);
@@ -720,7 +681,7 @@ public final class PoolEngine {
                 try {
                     hello = Protocol.readHello(m.duplicate().position(m.position() + Protocol.HEADER));
                 } catch (IllegalArgumentException e) {
-                    protocolError(w, e.getMessage(), hex(m));
+                    protocolError(w, e.getMessage(), Quoting.hex(m));
                     return;
                 }
                 w.runs = Math.min(cfg.capacity(), hello.capacity());
@@ -732,7 +693,7 @@ public final class PoolEngine {
                 Job j = inFlight.get(id);
                 if (!w.reportsStarted || j == null || j.worker != w || j.started) {
                     protocolError(w, "STARTED for task " + id + (w.reportsStarted ? ", which it does not hold or"
-                            + " started before" : " from a worker whose HELLO did not list \"started\""), hex(m));
+                            + " started before" : " from a worker whose HELLO did not list \"started\""), Quoting.hex(m));
                     return;
                 }
                 j.started = true;
@@ -744,7 +705,7 @@ public final class PoolEngine {
             case Protocol.RESULT, Protocol.ERROR -> {
                 Job j = inFlight.get(id);
                 if (j == null || j.worker != w) {
-                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", hex(m));
+                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", Quoting.hex(m));
                     return;
                 }
                 byte[] body = bodyOf(m);
@@ -754,7 +715,7 @@ public final class PoolEngine {
                         error = Protocol.readError(ByteBuffer.wrap(body));
                     } catch (RuntimeException e) {
                         protocolError(w, "an ERROR whose body is not three length-prefixed strings: "
-                                + e.getMessage(), hex(m));
+                                + e.getMessage(), Quoting.hex(m));
                         return;
                     }
                 }
@@ -763,7 +724,7 @@ public final class PoolEngine {
             case Protocol.EVENT -> {
                 Job j = inFlight.get(id);
                 if (j == null || j.worker != w) {
-                    protocolError(w, "EVENT for task " + id + ", which it does not hold", hex(m));
+                    protocolError(w, "EVENT for task " + id + ", which it does not hold", Quoting.hex(m));
                     return;
                 }
                 byte[] body = bodyOf(m);
@@ -779,7 +740,7 @@ public final class PoolEngine {
                 });
             }
             case Protocol.HEARTBEAT -> { }
-            default -> protocolError(w, "a frame of " + Protocol.typeName(type), hex(m));
+            default -> protocolError(w, "a frame of " + Protocol.typeName(type), Quoting.hex(m));
         }
     }
 
