@@ -36,6 +36,7 @@ import io.procpool.runtime.supervise.CrashLoopBreaker;
 import io.procpool.runtime.supervise.Health;
 import io.procpool.runtime.supervise.RestartPolicy;
 import io.procpool.runtime.supervise.Sizing;
+import io.procpool.runtime.supervise.Slots;
 import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
 import io.procpool.runtime.wire.Quoting;
@@ -64,11 +65,11 @@ public final class PoolEngine {
         Object decode(byte[] body);
     }
 
-    private final PoolConfig cfg;
+    final PoolConfig cfg;
     private final Decoder results;
     private final Decoder events;
-    /** Line mode: writes requests to the workers' stdin, in order, off the I/O thread (a pipe write may block). */
-    private final java.util.concurrent.ExecutorService lineWriter;
+    /** Line mode: its writes, replies and checks; null for other kinds. */
+    private final LineMode lines;
     private final Spawner spawner;
     private final Launcher launcher;
     private final WorkerHandler<Worker> handler = new WorkerHandler<>() {
@@ -79,7 +80,7 @@ public final class PoolEngine {
 
         @Override
         public void onLine(Worker w, String line) {
-            PoolEngine.this.onLine(w, line);
+            lines.onLine(w, line);
         }
 
         @Override
@@ -101,7 +102,7 @@ public final class PoolEngine {
     };
     /** The pool's own bounded queue: where submit puts jobs; null when the jobs come from another source. */
     private final MemoryQueue memory;
-    private final JobSource source;
+    final JobSource source;
     private final FutureSink sink;
     private final Completer completer;
     private final ScheduledThreadPoolExecutor timer;
@@ -109,26 +110,22 @@ public final class PoolEngine {
     private final AtomicBoolean dispatchScheduled = new AtomicBoolean();
     private final CountDownLatch ready;
     private final CountDownLatch terminated = new CountDownLatch(1);
-    private volatile RunState state = RunState.STARTING;
+    volatile RunState state = RunState.STARTING;
     /** On a normal exit of the JVM (System.exit, end of main, SIGTERM): stop the workers rather than orphan them. */
     private final Thread shutdownHook = new Thread(this::onJvmExit);
     private volatile String failure;
     private final java.util.Set<Runnable> terminationHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Checked line mode, I/O thread: the stall period now, doubled (up to 16 times) after each merely slow worker. */
-    private long lineStallNanos;
 
     private final Listeners listeners;
     private volatile int minWorkers;
     private volatile int maxWorkers;
 
     // I/O thread only
-    private Worker[] slots;             // maxWorkers long (or longer after a resize down)
-    private boolean[] slotPending;      // a restart of the slot is scheduled (back-off)
-    private int[] slotStreak;           // early deaths in a row in the slot: the back-off's exponent
+    final Slots<Worker> slots;
     private final CrashLoopBreaker breaker;
     private final RestartPolicy restartPolicy;
     private final boolean[] slotReadyOnce;
-    private final List<Worker> aside = new ArrayList<>();  // successors starting, retired workers draining
+    private final List<Worker> aside;  // successors starting, retired workers draining, spares
     private final HashMap<Long, Job> inFlight = new HashMap<>();
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
@@ -157,12 +154,7 @@ public final class PoolEngine {
         this.cfg = cfg;
         this.results = results;
         this.events = events;
-        this.lineWriter = cfg.kind() != WorkerKind.LINE ? null
-                : java.util.concurrent.Executors.newCachedThreadPool(r -> {
-                    Thread t = new Thread(r, "procpool-lines-" + cfg.name());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.lines = cfg.kind() != WorkerKind.LINE ? null : new LineMode(this, cfg.name());
         this.spawner = Spawner.create(cfg.name());
         this.launcher = new Launcher(cfg.name(), cfg.kind(), cfg.command(), cfg.directory(), cfg.inheritEnvironment(),
                 cfg.environment(), cfg.maxMessageSize(), cfg.heartbeatTimeout(), cfg.cds(), spawner);
@@ -180,9 +172,8 @@ public final class PoolEngine {
         this.source.open(this::scheduleDispatch);
         this.minWorkers = cfg.minWorkers();
         this.maxWorkers = cfg.maxWorkers();
-        this.slots = new Worker[cfg.maxWorkers()];
-        this.slotPending = new boolean[cfg.maxWorkers()];
-        this.slotStreak = new int[cfg.maxWorkers()];
+        this.slots = new Slots<>(cfg.maxWorkers(), Worker[]::new);
+        this.aside = slots.aside();
         this.slotReadyOnce = new boolean[initialWorkers()];
         this.breaker = new CrashLoopBreaker(cfg.crashLoopRestarts(), cfg.crashLoopWindow());
         this.restartPolicy = new RestartPolicy(cfg.backoffBase(), cfg.backoffMax());
@@ -241,7 +232,7 @@ public final class PoolEngine {
                     TimeUnit.MILLISECONDS);
         }
         if (cfg.lineCheck() != null) {
-            timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkLineWorkers), 10, 10, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(() -> spawner.execute(lines::checkWorkers), 10, 10, TimeUnit.MILLISECONDS);
         }
         long idleCheck = Math.max(50, cfg.idleTimeout().toMillis() / 4);
         timer.scheduleWithFixedDelay(() -> spawner.execute(this::stopIdleWorkers), idleCheck, idleCheck,
@@ -282,7 +273,7 @@ public final class PoolEngine {
             }
             startFailed(why);
             if (state != RunState.STARTING) {
-                slotStreak[slot]++;
+                slots.lengthenStreak(slot);
                 if (!countEarlyDeath(why)) {
                     restartSlot(slot);
                 }
@@ -299,14 +290,14 @@ public final class PoolEngine {
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), life, TimeUnit.NANOSECONDS);
         }
         if (intoSlot) {
-            slots[slot] = w;
+            slots.set(slot, w);
         } else {
             aside.add(w);
         }
         if (cfg.kind() == WorkerKind.LINE) {
             w.runs = 1;
             w.credits = 1 + cfg.prefetch();
-            checkedLines(w);
+            lines.checked(w);
             onHello(w);  // a line-mode worker says nothing first: it is ready once it runs
         }
         updateStats();
@@ -401,7 +392,7 @@ public final class PoolEngine {
             return;
         }
         int demand = 0;  // the ready workers' free credits: what the source may hand out now
-        for (Worker w : slots) {
+        for (Worker w : slots.table()) {
             if (w != null && w.ready && !w.stopping && w.held.size() < w.credits) {
                 demand += w.credits - w.held.size();
             }
@@ -410,7 +401,7 @@ public final class PoolEngine {
         outer:
         while (progress) {
             progress = false;
-            for (Worker w : slots) {
+            for (Worker w : slots.table()) {
                 if (w == null || !w.ready || w.stopping || w.held.size() >= w.credits) {
                     continue;
                 }
@@ -457,7 +448,7 @@ public final class PoolEngine {
         Protocol.putHeader(head, 0, Protocol.TASK, j.id);
         try {
             if (cfg.kind() == WorkerKind.LINE) {
-                writeLine(w, j.body);
+                lines.write(w, j.body);
             } else {
                 w.child.pushLater(head, Protocol.HEADER, j.body, false);
             }
@@ -487,168 +478,10 @@ public final class PoolEngine {
                 TimeUnit.NANOSECONDS);
     }
 
-    /** Line mode: the request (the body after its attempt number) and a newline, written in order. */
-    private void writeLine(Worker w, byte[] body) {
-        byte[] line = java.util.Arrays.copyOfRange(body, 2, body.length + 1);
-        line[line.length - 1] = '\n';
-        ChildProcess child = w.child;
-        writeLater(w, () -> {
-            try {
-                child.write(line);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException gone) {
-                // it exited: its exit hands back what it held
-            }
-        });
-    }
-
-    /**
-     * Line mode: runs {@code write} after the worker's earlier writes, on a thread of its own while it runs: a worker
-     * that does not read its stdin blocks only its own writes, never another worker's.
-     */
-    private void writeLater(Worker w, Runnable write) {
-        synchronized (w.writes) {
-            w.writes.addLast(write);
-            if (w.writing) {
-                return;
-            }
-            w.writing = true;
-        }
-        lineWriter.execute(() -> {
-            while (true) {
-                Runnable next;
-                synchronized (w.writes) {
-                    next = w.writes.pollFirst();
-                    if (next == null) {
-                        w.writing = false;
-                        return;
-                    }
-                }
-                try {
-                    next.run();
-                } catch (RuntimeException e) {
-                    LOG.debug("{} - a write to worker {} failed", cfg.name(), w, e);
-                }
-            }
-        });
-    }
-
-    /** Line mode, I/O thread: a line from the worker's stdout answers the oldest request it holds. */
-    private void onLine(Worker w, String line) {
-        if (w.killReason != null) {
-            return;  // being killed (protocol error, timeout, cancel): nothing more it says is believed
-        }
-        w.lastHeardNanos = System.nanoTime();
-        Job j = w.held.peekFirst();
-        if (j == null) {
-            protocolError(w, "a line for no request", Quoting.quote(line));
-            return;
-        }
-        onReply(w, j, line.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
-    }
-
-    // ------------------------------------------------------------ line mode with checked replies (LineCheck)
-
-    /** Spawn: a checked line worker keeps a ledger, and its input is ended after {@code every} tasks. */
-    private void checkedLines(Worker w) {
-        LineCheck check = cfg.lineCheck();
-        if (check != null) {
-            if (lineStallNanos == 0) {
-                lineStallNanos = check.stall().toNanos();
-            }
-            w.ledger = new LineLedger();
-            w.taskLimit = w.taskLimit == 0 ? check.every() : Math.min(w.taskLimit, check.every());
-        }
-    }
-
-    /**
-     * I/O thread, every few ms: ends the input of a worker that idles with unconfirmed replies while nothing is
-     * queued (so that they are confirmed now), or that holds a request without a word for the stall period (a
-     * block-buffered worker then flushes at exit; a stuck one shows it is out of step).
-     */
-    private void checkLineWorkers() {
-        if (state != RunState.RUNNING && state != RunState.SHUTDOWN) {
-            return;
-        }
-        long now = System.nanoTime();
-        boolean nothingQueued = source.isEmpty();
-        for (Worker w : slots) {
-            if (w == null || w.ledger == null || !w.ready || w.stopping || w.retired || w.successor != null
-                    || w.killReason != null) {
-                continue;
-            }
-            if (w.held.isEmpty()) {
-                if (!w.ledger.isEmpty() && nothingQueued && now - w.idleSinceNanos > LineCheck.IDLE.toNanos()
-                        && state == RunState.RUNNING) {  // in SHUTDOWN maybeDrained ends every input
-                    retire(w, ExitReason.MAX_TASKS, "to check its replies");
-                }
-            } else if (now - Math.max(w.lastHeardNanos, w.held.peekFirst().sentNanos) > lineStallNanos) {
-                LOG.debug("{} - worker {} holds {} requests without a reply for {} ms: ending its input", cfg.name(),
-                        w, w.held.size(), lineStallNanos / 1_000_000);
-                w.stalled = true;
-                endLineInput(w, "after no reply for " + lineStallNanos / 1_000_000 + " ms");
-            }
-        }
-    }
-
-    /** I/O thread: ends a checked line worker's input, its successor taking over (in SHUTDOWN: none needed). */
-    private void endLineInput(Worker w, String why) {
-        if (state == RunState.RUNNING) {
-            retire(w, ExitReason.MAX_TASKS, why);
-        } else {
-            w.stopping = true;
-            w.exitReason = ExitReason.MAX_TASKS;  // a check, not a crash: its slot restarts if work is left
-            endInput(w);
-        }
-    }
-
-    /**
-     * I/O thread, at a checked line worker's exit: its held replies are believed (it proved in step), or go back to
-     * the queue (it died unchecked: no attempt used), or are retried and at last failed (it answered out of step).
-     * Requests it still held are left to the caller, with the reason in {@code w.killReason}.
-     */
-    private void checkLines(Worker w, ExitStatus status, List<String> tail, List<Job> back) {
-        if (w.ledger == null) {
-            return;
-        }
-        LineLedger.Verdict verdict = LineLedger.verdict(status, w.held.size(), w.exitReason, w.killReason);
-        if (verdict == LineLedger.Verdict.OUT_OF_STEP) {  // what it held fails with these words too
-            w.killReason = "answered out of step: " + (w.exitReason == ExitReason.PROTOCOL_ERROR
-                    ? "an extra line, " + w.killReason.replaceFirst("^protocol error: ", "")
-                    : "a missing reply, it ended with " + w.held.size() + " of its requests unanswered");
-        }
-        List<LineLedger.Reply> replies = w.ledger.takeAll();
-        if (verdict == LineLedger.Verdict.TRUSTED && w.stalled) {
-            // it was only slow (starting, or buffering): give the next ones longer before their input is ended
-            lineStallNanos = Math.min(lineStallNanos * 2, cfg.lineCheck().stall().toNanos() * 16);
-        }
-        if (verdict == LineLedger.Verdict.TRUSTED) {
-            for (LineLedger.Reply r : replies) {
-                complete(() -> r.job().sink.succeeded(r.job(), r.body()));
-            }
-            return;
-        }
-        for (LineLedger.Reply r : replies) {
-            Job j = r.job();
-            if (j.settled || j.future.isDone()) {
-                continue;
-            }
-            // UNCHECKED: answered, but the worker died before it could be checked: run again without an attempt
-            if (!requeue(j, back, verdict != LineLedger.Verdict.UNCHECKED)) {
-                String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + w.killReason
-                        + ", so none of the " + replies.size() + " replies since its last check can be matched to their"
-                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail);
-                settle(j, new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail));
-            }
-        }
-    }
-
     /** Line mode: ends the worker's input once all written requests are out: it finishes and exits. */
-    private void endInput(Worker w) {
+    void endInput(Worker w) {
         if (cfg.kind() == WorkerKind.LINE) {
-            ChildProcess child = w.child;
-            writeLater(w, child::closeStdin);
+            lines.endInput(w);
         } else {
             w.child.shutdownChannel();
         }
@@ -745,7 +578,7 @@ public final class PoolEngine {
     }
 
     /** I/O thread: the answer to {@code j} (an ERROR's three strings, or null): its future completes on the completer. */
-    private void onReply(Worker w, Job j, byte[] body, String[] error) {
+    void onReply(Worker w, Job j, byte[] body, String[] error) {
         inFlight.remove(j.id);
         w.held.remove(j);
         if (j.timer != null) {
@@ -812,7 +645,7 @@ public final class PoolEngine {
         }), CHANNEL_END_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private void protocolError(Worker w, String what, String received) {
+    void protocolError(Worker w, String what, String received) {
         if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
             return;  // more of the same before it died
         }
@@ -822,7 +655,7 @@ public final class PoolEngine {
     }
 
     /** Queues a completion for the completer; one hand-off per batch of events on the I/O thread. */
-    private void complete(Runnable r) {
+    void complete(Runnable r) {
         completions.add(r);
         if (completions.size() == 1) {
             spawner.execute(this::handOff);
@@ -870,13 +703,13 @@ public final class PoolEngine {
     }
 
     /** I/O thread: starts {@code w}'s successor (or takes a ready spare), which takes over once ready. */
-    private void retire(Worker w, ExitReason reason, String why) {
-        if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || !holdsSlot(w)) {
+    void retire(Worker w, ExitReason reason, String why) {
+        if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || !slots.holds(w)) {
             return;
         }
         LOG.debug("{} - retiring worker {} {}", cfg.name(), w, why);
         w.retireReason = reason;
-        Worker spare = takeSpare();
+        Worker spare = slots.takeSpare();
         if (spare != null) {
             spare.slot = w.slot;
             spare.id = w.id;
@@ -905,7 +738,7 @@ public final class PoolEngine {
                 || state.ordinal() >= RunState.SHUTDOWN.ordinal()) {
             return;
         }
-        if (w.ready && holdsSlot(w) && state == RunState.RUNNING) {
+        if (w.ready && slots.holds(w) && state == RunState.RUNNING) {
             retire(w, ExitReason.MAX_LIFETIME, "at the end of its lifetime");
         } else {
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), 100, TimeUnit.MILLISECONDS);
@@ -917,7 +750,7 @@ public final class PoolEngine {
         Worker old = next.predecessor;
         next.predecessor = null;
         aside.remove(next);
-        if (slots[next.slot] != old || old.stopping) {
+        if (slots.get(next.slot) != old || old.stopping) {
             // the old one died meanwhile (and its slot may have a replacement already): no longer needed
             next.stopping = true;
             next.exitReason = ExitReason.SCALE_DOWN;
@@ -925,7 +758,7 @@ public final class PoolEngine {
             aside.add(next);
             return;
         }
-        slots[next.slot] = next;
+        slots.set(next.slot, next);
         old.retired = true;
         old.successor = null;
         old.exitReason = old.retireReason;
@@ -941,7 +774,7 @@ public final class PoolEngine {
     private void checkHeartbeats() {
         long limit = cfg.heartbeatTimeout().toNanos();
         long now = System.nanoTime();
-        for (Worker w : allWorkers()) {
+        for (Worker w : slots.all()) {
             if (w.ready && !w.stopping && w.killReason == null && Health.silent(now, w.lastHeardNanos, limit)) {
                 w.kill(ExitReason.HUNG, "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
                         + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout()));
@@ -950,7 +783,7 @@ public final class PoolEngine {
     }
 
     /** I/O thread: decides the job's outcome now; its future completes on the completer. */
-    private void settle(Job j, Throwable t) {
+    void settle(Job j, Throwable t) {
         j.settled = true;
         j.endNanos = System.nanoTime();
         if (j.timer != null) {
@@ -962,9 +795,9 @@ public final class PoolEngine {
     // ================================================================================= I/O thread: exits
 
     private void onExit(Worker w, ExitStatus status) {
-        boolean inSlot = holdsSlot(w);
+        boolean inSlot = slots.holds(w);
         if (inSlot) {
-            slots[w.slot] = null;
+            slots.set(w.slot, null);
         }
         aside.remove(w);
         boolean failedSuccessor = w.predecessor != null;
@@ -980,7 +813,7 @@ public final class PoolEngine {
             next.predecessor = null;
             if (inSlot) {
                 aside.remove(next);
-                slots[w.slot] = next;
+                slots.set(w.slot, next);
                 inSlot = false;
                 restarts.incrementAndGet();
                 listeners.workerRestarted(info, reason);
@@ -1004,7 +837,9 @@ public final class PoolEngine {
         int index = 0;
         List<Job> back = new ArrayList<>();
         Job suspect = w.reportsStarted ? oldestUnstarted(w) : null;
-        checkLines(w, status, tail, back);
+        if (lines != null) {
+            lines.checkAtExit(w, status, tail, back);
+        }
         for (Job j : w.held) {
             // exact when the worker says STARTED; otherwise the protocol's rule: answers are out before the next
             // task starts, so the oldest `runs` held tasks are the running ones
@@ -1039,9 +874,9 @@ public final class PoolEngine {
                 || (s == RunState.SHUTDOWN && workLeft()))) {
             boolean early = RestartPolicy.early(reason, w.ready, w.tasksDone, System.nanoTime() - w.readyNanos);
             if (!early) {
-                slotStreak[w.slot] = 0;
+                slots.resetStreak(w.slot);
             } else {
-                slotStreak[w.slot]++;
+                slots.lengthenStreak(w.slot);
             }
             if (!(early && countEarlyDeath("worker " + w + " " + why))) {  // the breaker: no restart, none counted
                 restarts.incrementAndGet();
@@ -1088,7 +923,7 @@ public final class PoolEngine {
      * source (collected in {@code back}), using an attempt when {@code charged}. False when it has no attempt left:
      * the caller fails it.
      */
-    private boolean requeue(Job j, List<Job> back, boolean charged) {
+    boolean requeue(Job j, List<Job> back, boolean charged) {
         if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
             settle(j, failure != null ? new PoolFailedException(failure)
                     : new CancellationException(cfg.name() + " - the pool stopped task " + j.id));
@@ -1148,19 +983,19 @@ public final class PoolEngine {
      * random 0.5..1).
      */
     private void restartSlot(int slot) {
-        int streak = slotStreak[slot];
+        int streak = slots.streak(slot);
         if (streak == 0) {
             startWorker(slot);
             return;
         }
         long delay = restartPolicy.delayNanos(streak, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-        slotPending[slot] = true;
+        slots.pending(slot, true);
         LOG.debug("{} - restarting slot {} in {} ms ({} early deaths in a row)", cfg.name(), slot + 1,
                 delay / 1_000_000, streak);
         timer.schedule(() -> spawner.execute(() -> {
-            slotPending[slot] = false;
+            slots.pending(slot, false);
             RunState s = state;
-            if (slots[slot] == null && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
+            if (slots.get(slot) == null && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                     || (s == RunState.SHUTDOWN && workLeft()))) {
                 startWorker(slot);
             } else {
@@ -1179,7 +1014,7 @@ public final class PoolEngine {
         LOG.warn(why);
     }
 
-    private static String tailText(List<String> tail) {
+    static String tailText(List<String> tail) {
         return tail.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", tail);
     }
 
@@ -1275,7 +1110,7 @@ public final class PoolEngine {
                 || !inFlight.isEmpty() && cfg.lineCheck() == null) {
             return;
         }
-        for (Worker w : allWorkers()) {
+        for (Worker w : slots.all()) {
             if (w != null && !w.stopping) {
                 w.stopping = true;
                 if (w.exitReason == null) {
@@ -1413,7 +1248,7 @@ public final class PoolEngine {
     }
 
     private void killAll() {
-        for (Worker w : allWorkers()) {
+        for (Worker w : slots.all()) {
             if (w != null) {
                 w.stopping = true;
                 w.kill(w.exitReason == null ? ExitReason.SHUTDOWN : null, null);
@@ -1425,7 +1260,7 @@ public final class PoolEngine {
         if (state.ordinal() < RunState.SHUTDOWN.ordinal() || state == RunState.TERMINATED) {
             return;
         }
-        if (!allWorkers().isEmpty()) {
+        if (!slots.all().isEmpty()) {
             return;
         }
         if (state == RunState.SHUTDOWN && (!source.isEmpty() || !inFlight.isEmpty())) {
@@ -1448,8 +1283,8 @@ public final class PoolEngine {
         } catch (RuntimeException e) {
             LOG.warn("{} - closing the job source failed", cfg.name(), e);
         }
-        if (lineWriter != null) {
-            lineWriter.shutdown();
+        if (lines != null) {
+            lines.shutdown();
         }
         spawner.close();  // on the I/O thread it finishes on another thread
         try {
@@ -1521,27 +1356,16 @@ public final class PoolEngine {
 
     /** I/O thread: puts a ready spare into the empty slot; false when there is none. */
     private boolean promoteSpare(int slot) {
-        Worker sp = takeSpare();
+        Worker sp = slots.takeSpare();
         if (sp == null) {
             return false;
         }
         aside.remove(sp);
         sp.slot = slot;
         sp.id = cfg.name() + "-" + (slot + 1);
-        slots[slot] = sp;
+        slots.set(slot, sp);
         LOG.debug("{} - spare {} took slot {}", cfg.name(), sp, slot + 1);
         return true;
-    }
-
-    /** I/O thread: a ready spare, no longer a spare (still in {@code aside}), or null. */
-    private Worker takeSpare() {
-        for (Worker sp : aside) {
-            if (sp.spare && sp.ready && !sp.stopping) {
-                sp.spare = false;
-                return sp;
-            }
-        }
-        return null;
     }
 
     // ================================================================================= size
@@ -1555,11 +1379,11 @@ public final class PoolEngine {
         }
         int live = 0;
         int starting = 0;
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != null) {
+        for (int i = 0; i < slots.length(); i++) {
+            if (slots.get(i) != null) {
                 live++;
-                starting += slots[i].ready ? 0 : 1;
-            } else if (slotPending[i]) {
+                starting += slots.get(i).ready ? 0 : 1;
+            } else if (slots.pending(i)) {
                 live++;
                 starting++;
             }
@@ -1567,7 +1391,7 @@ public final class PoolEngine {
         long backlog = source.backlog();
         long wanted = Sizing.toStart(maxWorkers, live, starting, backlog, cfg.capacity() + cfg.prefetch());
         for (int i = 0; i < maxWorkers && wanted > 0; i++) {
-            if (slots[i] == null && !slotPending[i]) {
+            if (slots.get(i) == null && !slots.pending(i)) {
                 LOG.debug("{} - {} tasks wait: starting worker {}", cfg.name(), backlog, i + 1);
                 startWorker(i);
                 wanted--;
@@ -1580,9 +1404,9 @@ public final class PoolEngine {
         if (state != RunState.RUNNING) {
             return;
         }
-        int live = liveWorkers();
+        int live = slots.live();
         long now = System.nanoTime();
-        for (Worker w : slots) {
+        for (Worker w : slots.table()) {
             if (live <= minWorkers) {
                 break;
             }
@@ -1597,17 +1421,6 @@ public final class PoolEngine {
         updateStats();
     }
 
-    /** I/O thread: workers in slots and slots about to be restarted. */
-    private int liveWorkers() {
-        int live = 0;
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != null || slotPending[i]) {
-                live++;
-            }
-        }
-        return live;
-    }
-
     /** I/O thread: takes {@code w} out of its slot for good; it finishes what it holds, then exits. */
     private void leave(Worker w) {
         if (w.successor != null) {
@@ -1618,7 +1431,7 @@ public final class PoolEngine {
             next.stopping = true;
             next.kill(ExitReason.SCALE_DOWN, null);
         }
-        slots[w.slot] = null;
+        slots.set(w.slot, null);
         aside.add(w);
         w.retired = true;
         w.exitReason = ExitReason.SCALE_DOWN;
@@ -1646,15 +1459,11 @@ public final class PoolEngine {
             }
             minWorkers = min;
             maxWorkers = max;
-            if (slots.length < max) {
-                slots = java.util.Arrays.copyOf(slots, max);
-                slotPending = java.util.Arrays.copyOf(slotPending, max);
-                slotStreak = java.util.Arrays.copyOf(slotStreak, max);
-            }
-            int live = liveWorkers();
+            slots.grow(max);
+            int live = slots.live();
             for (int pass = 0; pass < 3 && live > max; pass++) {  // idle ones first, then starting, then busy
-                for (int i = slots.length - 1; i >= 0 && live > max; i--) {
-                    Worker w = slots[i];
+                for (int i = slots.length() - 1; i >= 0 && live > max; i--) {
+                    Worker w = slots.get(i);
                     boolean pick = w != null && switch (pass) {
                         case 0 -> w.ready && w.held.isEmpty();
                         case 1 -> !w.ready;
@@ -1667,7 +1476,7 @@ public final class PoolEngine {
                 }
             }
             for (int i = 0; i < max && live < min; i++) {
-                if (slots[i] == null && !slotPending[i]) {
+                if (slots.get(i) == null && !slots.pending(i)) {
                     startWorker(i);
                     live++;
                 }
@@ -1681,7 +1490,7 @@ public final class PoolEngine {
     /** Starts a warm spare when fewer than configured are alive. */
     private void startSpareLater(long delayMillis) {
         Runnable start = () -> {
-            long alive = aside.stream().filter(w -> w.spare).count();
+            long alive = slots.spares();
             if (alive < cfg.spares() && state == RunState.RUNNING && failure == null) {
                 Worker sp = new Worker(-1, cfg.name() + "-spare");
                 sp.spare = true;
@@ -1695,28 +1504,11 @@ public final class PoolEngine {
         }
     }
 
-    /** I/O thread: whether {@code w} holds its slot (a spare, a successor or a retired worker does not). */
-    private boolean holdsSlot(Worker w) {
-        return w.slot >= 0 && slots[w.slot] == w;
-    }
-
-    /** I/O thread: every live worker, in slots and aside. */
-    private List<Worker> allWorkers() {
-        List<Worker> all = new ArrayList<>(slots.length + aside.size());
-        for (Worker w : slots) {
-            if (w != null) {
-                all.add(w);
-            }
-        }
-        all.addAll(aside);
-        return all;
-    }
-
     private void updateStats() {
         int s = 0;
         int i = 0;
         int b = 0;
-        for (Worker w : slots) {
+        for (Worker w : slots.table()) {
             if (w == null) {
                 continue;
             }
