@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -23,9 +22,7 @@ import io.procpool.Task;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
-import io.procpool.TaskOutcome;
 import io.procpool.TaskRejectedException;
-import io.procpool.TaskTimeoutException;
 import io.procpool.WorkerCrashedException;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
@@ -53,7 +50,6 @@ import org.slf4j.Logger;
 public final class PoolEngine {
 
     private static final Logger LOG = io.procpool.runtime.process.Logs.logger(PoolEngine.class);
-    private static final byte[] EMPTY = new byte[0];
     /** How long a worker may live on after its channel ended before it is killed: its exit is normally a moment away. */
     private static final long CHANNEL_END_GRACE_MILLIS = 1000;
 
@@ -70,8 +66,9 @@ public final class PoolEngine {
     private final Decoder events;
     /** Line mode: its writes, replies and checks; null for other kinds. */
     private final LineMode lines;
-    private final Spawner spawner;
+    final Spawner spawner;
     private final Launcher launcher;
+    private final CancelLadder cancels = new CancelLadder(this);
     private final WorkerHandler<Worker> handler = new WorkerHandler<>() {
         @Override
         public void onMessage(Worker w, ByteBuffer message) {
@@ -103,9 +100,9 @@ public final class PoolEngine {
     /** The pool's own bounded queue: where submit puts jobs; null when the jobs come from another source. */
     private final MemoryQueue memory;
     final JobSource source;
-    private final FutureSink sink;
-    private final Completer completer;
-    private final ScheduledThreadPoolExecutor timer;
+    final FutureSink sink;
+    final Completer completer;
+    final ScheduledThreadPoolExecutor timer;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicBoolean dispatchScheduled = new AtomicBoolean();
     private final CountDownLatch ready;
@@ -116,7 +113,7 @@ public final class PoolEngine {
     private volatile String failure;
     private final java.util.Set<Runnable> terminationHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private final Listeners listeners;
+    final Listeners listeners;
     private volatile int minWorkers;
     private volatile int maxWorkers;
 
@@ -126,12 +123,11 @@ public final class PoolEngine {
     private final RestartPolicy restartPolicy;
     private final boolean[] slotReadyOnce;
     private final List<Worker> aside;  // successors starting, retired workers draining, spares
-    private final HashMap<Long, Job> inFlight = new HashMap<>();
+    final HashMap<Long, Job> inFlight = new HashMap<>();
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
     private List<Runnable> completions = new ArrayList<>();
-    private List<Object> stopping;  // shutdownNow: the tasks that never started, found and not handed out yet
-    private final List<StopWaiter> stopWaiters = new ArrayList<>();  // shutdownNow callers waiting
+    private final ShutdownNow stopper = new ShutdownNow(this);
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
     /** Worker and task counts, published as one value so that a reader never sees half an update. */
@@ -326,7 +322,7 @@ public final class PoolEngine {
             throw new IllegalStateException(cfg.name() + " - this pool's jobs come from " + source);
         }
         long id = ids.incrementAndGet();
-        Job.JobFuture<R> future = new Job.JobFuture<>(id, this::onCancel);
+        Job.JobFuture<R> future = new Job.JobFuture<>(id, cancels::onCancel);
         Duration timeout = options.timeout() != null ? options.timeout() : cfg.taskTimeout();
         int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : cfg.maxAttempts();
         Job job = new Job(id, task, body, future, timeout, attempts, 1, sink);
@@ -468,14 +464,8 @@ public final class PoolEngine {
             listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
         }
         if (j.timeout != null) {
-            startTimer(j, w);  // runs again from its STARTED, when its worker says it
+            cancels.startTimer(j, w);  // runs again from its STARTED, when its worker says it
         }
-    }
-
-    /** The task's timeout runs from now: when it is sent, and again when it starts (its worker says STARTED). */
-    private void startTimer(Job j, Worker w) {
-        j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j, w)), j.timeout.toNanos(),
-                TimeUnit.NANOSECONDS);
     }
 
     /** Line mode: ends the worker's input once all written requests are out: it finishes and exits. */
@@ -532,7 +522,7 @@ public final class PoolEngine {
                 j.started = true;
                 if (j.timer != null) {
                     j.timer.cancel(false);
-                    startTimer(j, w);
+                    cancels.startTimer(j, w);
                 }
             }
             case Protocol.RESULT, Protocol.ERROR -> {
@@ -854,8 +844,8 @@ public final class PoolEngine {
             if (j.settled || j.future.isDone()) {
                 continue;  // cancelled, timed out or failed: already answered
             }
-            if (failure == null && stopping != null && !ran) {
-                returned(j, stopping);  // shutdownNow: held, never started
+            if (failure == null && stopper.active() && !ran) {
+                stopper.returnUnstarted(j);  // shutdownNow: held, never started
                 continue;
             }
             if (!requeue(j, back, ran)) {  // never started: back to the source, no attempt used
@@ -897,7 +887,7 @@ public final class PoolEngine {
         }
         updateStats();
         scheduleDispatch();
-        maybeStopped();
+        stopper.maybeStopped();
         maybeTerminated();
     }
 
@@ -1036,61 +1026,6 @@ public final class PoolEngine {
         maybeTerminated();
     }
 
-    // ================================================================================= timeouts and cancels
-
-    private void onTimeout(Job j, Worker sentTo) {
-        if (inFlight.get(j.id) != j || j.worker != sentTo || j.settled || j.future.isDone()) {
-            return;  // answered meanwhile, or a timer of an earlier attempt
-        }
-        settle(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after " + Durations.text(j.timeout)
-                + " in worker " + j.worker.id, j.timeout));
-        stop(j, ExitReason.TIMEOUT, "task " + j.id + " timed out");
-    }
-
-    private void onCancel(TaskFuture<?> future, boolean mayInterrupt) {
-        sink.failed.increment();  // the future is already cancelled: counted a moment late
-        Job j = ((Job.JobFuture<?>) future).job;
-        if (listeners.active) {  // JobFuture.cancel claimed the end
-            long sent = j.sentNanos;  // a racy read: the execution time of a cancel is approximate
-            listeners.taskEnded(j.id, TaskOutcome.CANCELLED, Duration.ZERO, sent == 0 ? Duration.ZERO
-                    : Duration.ofNanos(Math.max(0, System.nanoTime() - sent)));
-        }
-        spawner.execute(() -> {
-            j.settled = true;
-            if (source.remove(j)) {
-                return;
-            }
-            if (inFlight.get(j.id) == j && mayInterrupt) {
-                stop(j, ExitReason.CANCEL, "task " + j.id + " was cancelled");
-            }
-        });
-    }
-
-    /** Sends CANCEL; kills the worker if the task has not stopped within the grace period. */
-    private void stop(Job j, ExitReason reason, String why) {
-        if (j.cancelSent) {
-            return;
-        }
-        j.cancelSent = true;
-        Worker w = j.worker;
-        if (cfg.kind() == WorkerKind.LINE) {
-            // no way to tell it, and its late reply would answer the next request: it goes now
-            w.kill(reason, why + " (line mode: its worker cannot be told to stop)");
-            return;
-        }
-        Protocol.putHeader(head, 0, Protocol.CANCEL, j.id);
-        try {
-            w.child.pushLater(head, Protocol.HEADER, EMPTY, true);
-        } catch (RuntimeException e) {
-            return;  // already gone
-        }
-        timer.schedule(() -> spawner.execute(() -> {
-            if (inFlight.get(j.id) == j && j.worker == w) {
-                w.kill(reason, why + " and did not stop within " + Durations.text(cfg.cancelGrace()));
-            }
-        }), cfg.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
-    }
-
     // ================================================================================= lifecycle
 
     public void shutdown() {
@@ -1127,10 +1062,8 @@ public final class PoolEngine {
     }
 
     /**
-     * Stops everything: cancels what waits, kills every worker, and returns the tasks that never started: those
-     * queued, and those held by a worker that had not started them (it said no STARTED for them, or, for a worker
-     * that does not say STARTED, beyond the ones it runs). It waits for the killed workers' exits, whose last
-     * messages say what they had started (a SIGKILL takes a millisecond or so; at most {@link #STOP_WAIT_SECONDS}).
+     * Stops everything: cancels what waits, kills every worker, and returns the tasks that never started (see
+     * {@link ShutdownNow}).
      */
     public List<Object> shutdownNow() {
         synchronized (this) {
@@ -1138,116 +1071,14 @@ public final class PoolEngine {
                 state = RunState.STOP;
             }
         }
-        if (spawner.inIoThread()) {
-            // from a listener, inside the event that called it (an exit being handled, say): nothing may run
-            // re-entrantly here, and the exits cannot be waited for on the thread that handles them. The queued
-            // tasks come back now; the rest stops right after, its held tasks cancelled as their workers die.
-            List<Object> queued = new ArrayList<>();
-            for (Job j : drainQueued()) {
-                if (!j.settled) {
-                    returned(j, queued);
-                }
-            }
-            spawner.execute(() -> stopNow(null));
-            return queued;
-        }
-        StopWaiter waiter = new StopWaiter(new CompletableFuture<>(), completer.isCurrentThread());
-        spawner.execute(() -> stopNow(waiter));
-        try {
-            return waiter.result.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.of();
-        } catch (java.util.concurrent.TimeoutException e) {
-            // a worker that does not die (uninterruptible sleep): what it held counts as started, and is cancelled
-            CompletableFuture<List<Object>> late = new CompletableFuture<>();
-            spawner.execute(() -> late.complete(giveUpStopping()));
-            try {
-                return late.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException | java.util.concurrent.ExecutionException
-                     | java.util.concurrent.TimeoutException stuck) {
-                return List.of();
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        return stopper.call();
     }
 
-    private static final long STOP_WAIT_SECONDS = 10;
-
-    /**
-     * A caller of shutdownNow waiting for the list. {@code direct}: it waits on the completer thread, so its list
-     * cannot come through the completer after the cancels of the returned tasks' futures.
-     */
-    private record StopWaiter(CompletableFuture<List<Object>> result, boolean direct) {
-    }
-
-    /**
-     * I/O thread (or after it stopped): cancels what waits, kills every worker; their exits settle what they held.
-     * {@code waiter}: who gets the list of what never started, or null.
-     */
-    private void stopNow(StopWaiter waiter) {
-        state = state == RunState.TERMINATED ? state : RunState.STOP;
-        if (stopping == null) {
-            stopping = new ArrayList<>();
-        }
-        for (Job j : drainQueued()) {
-            if (!j.settled) {
-                returned(j, stopping);
-            }
-        }
-        if (waiter != null) {
-            stopWaiters.add(waiter);
-        }
-        killAll();
-        maybeStopped();
-        maybeTerminated();
-    }
-
-    /** I/O thread: a job that never started goes back to the caller of shutdownNow; its future is cancelled. */
-    private void returned(Job j, List<Object> neverStarted) {
-        neverStarted.add(j.task);
-        j.settled = true;
-        complete(() -> j.future.cancel(false));
-    }
-
-    /**
-     * I/O thread: once no worker holds a job any more, the callers of shutdownNow get what never started, through
-     * the completer after those tasks' futures are cancelled (whoever gets the list sees them cancelled). Each task
-     * is returned once: a later shutdownNow returns only what it finds itself.
-     */
-    private void maybeStopped() {
-        if (stopWaiters.isEmpty() || !inFlight.isEmpty()) {
-            return;
-        }
-        List<Object> list = List.copyOf(stopping);
-        stopping = new ArrayList<>();
-        for (StopWaiter w : stopWaiters) {
-            if (w.direct()) {
-                w.result().complete(list);
-            } else {
-                complete(() -> w.result().complete(list));
-            }
-        }
-        stopWaiters.clear();
-    }
-
-    private List<Object> giveUpStopping() {
-        for (Job j : inFlight.values()) {
-            if (!j.settled) {
-                settle(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id));
-            }
-        }
-        List<Object> list = stopping == null ? List.of() : List.copyOf(stopping);
-        stopping = new ArrayList<>();
-        return list;
-    }
-
-    private List<Job> drainQueued() {
+    List<Job> drainQueued() {
         return source.drain();
     }
 
-    private void killAll() {
+    void killAll() {
         for (Worker w : slots.all()) {
             if (w != null) {
                 w.stopping = true;
@@ -1256,7 +1087,7 @@ public final class PoolEngine {
         }
     }
 
-    private void maybeTerminated() {
+    void maybeTerminated() {
         if (state.ordinal() < RunState.SHUTDOWN.ordinal() || state == RunState.TERMINATED) {
             return;
         }
