@@ -41,11 +41,12 @@ import org.slf4j.Logger;
 
 /**
  * The pool's engine. Jobs come from a {@link JobSource} (submitters serialize their task and put it in the bounded
- * {@link MemoryQueue}); everything else runs on
- * the spawner's I/O thread without locks: dispatch (credits: a worker holds at most capacity + prefetch tasks,
- * several TASK frames go out in one write), replies (cut out of the read buffer in place), worker exits
- * (requeue or retry what the dead worker held, start a replacement), timeouts and cancels. Futures are
- * completed on the {@link Completer} thread, one hand-off per batch of replies.
+ * {@link MemoryQueue}); everything else runs on the spawner's I/O thread without locks: dispatch (credits: a worker
+ * holds at most capacity + prefetch tasks, several TASK frames go out in one write), replies ({@link Replies}, line
+ * mode in {@link LineMode}), worker exits (requeue or retry what the dead worker held, start a replacement),
+ * timeouts and cancels ({@link CancelLadder}), shutdown ({@link ShutdownNow}). Futures are completed through each
+ * job's {@link JobSink} on the {@link Completer} thread, one hand-off per batch of replies. Worker processes, their
+ * launch, the slot table and the restart, breaker, sizing and health rules come from the supervise package.
  */
 public final class PoolEngine {
 
@@ -68,11 +69,12 @@ public final class PoolEngine {
     private final LineMode lines;
     final Spawner spawner;
     private final Launcher launcher;
-    private final CancelLadder cancels = new CancelLadder(this);
+    final CancelLadder cancels = new CancelLadder(this);
+    private final Replies replies;
     private final WorkerHandler<Worker> handler = new WorkerHandler<>() {
         @Override
         public void onMessage(Worker w, ByteBuffer message) {
-            PoolEngine.this.onMessage(w, message);
+            replies.onMessage(w, message);
         }
 
         @Override
@@ -150,6 +152,7 @@ public final class PoolEngine {
         this.cfg = cfg;
         this.results = results;
         this.events = events;
+        this.replies = new Replies(this, events);
         this.lines = cfg.kind() != WorkerKind.LINE ? null : new LineMode(this, cfg.name());
         this.spawner = Spawner.create(cfg.name());
         this.launcher = new Launcher(cfg.name(), cfg.kind(), cfg.command(), cfg.directory(), cfg.inheritEnvironment(),
@@ -479,94 +482,6 @@ public final class PoolEngine {
 
     // ================================================================================= I/O thread: replies
 
-    private void onMessage(Worker w, ByteBuffer m) {
-        if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
-            return;  // it broke the protocol: nothing more it says is believed
-        }
-        try {
-            readMessage(w, m);
-        } catch (Throwable t) {  // OutOfMemoryError included: a frame that cannot be read fails its worker, never the loop
-            protocolError(w, "a frame that could not be read (" + t + ")", Quoting.hex(m));
-        }
-    }
-
-    private void readMessage(Worker w, ByteBuffer m) {
-        w.lastHeardNanos = System.nanoTime();
-        if (m.remaining() < Protocol.HEADER) {
-            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", Quoting.hex(m));
-            return;
-        }
-        int type = Protocol.type(m);
-        long id = Protocol.task(m);
-        switch (type) {
-            case Protocol.HELLO -> {
-                Protocol.Hello hello;
-                try {
-                    hello = Protocol.readHello(m.duplicate().position(m.position() + Protocol.HEADER));
-                } catch (IllegalArgumentException e) {
-                    protocolError(w, e.getMessage(), Quoting.hex(m));
-                    return;
-                }
-                w.runs = Math.min(cfg.capacity(), hello.capacity());
-                w.credits = w.runs + cfg.prefetch();
-                w.reportsStarted = hello.has(Protocol.CAP_STARTED);
-                onHello(w);
-            }
-            case Protocol.STARTED -> {
-                Job j = inFlight.get(id);
-                if (!w.reportsStarted || j == null || j.worker != w || j.started) {
-                    protocolError(w, "STARTED for task " + id + (w.reportsStarted ? ", which it does not hold or"
-                            + " started before" : " from a worker whose HELLO did not list \"started\""), Quoting.hex(m));
-                    return;
-                }
-                j.started = true;
-                if (j.timer != null) {
-                    j.timer.cancel(false);
-                    cancels.startTimer(j, w);
-                }
-            }
-            case Protocol.RESULT, Protocol.ERROR -> {
-                Job j = inFlight.get(id);
-                if (j == null || j.worker != w) {
-                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", Quoting.hex(m));
-                    return;
-                }
-                byte[] body = bodyOf(m);
-                String[] error = null;
-                if (type == Protocol.ERROR) {
-                    try {
-                        error = Protocol.readError(ByteBuffer.wrap(body));
-                    } catch (RuntimeException e) {
-                        protocolError(w, "an ERROR whose body is not three length-prefixed strings: "
-                                + e.getMessage(), Quoting.hex(m));
-                        return;
-                    }
-                }
-                onReply(w, j, body, error);
-            }
-            case Protocol.EVENT -> {
-                Job j = inFlight.get(id);
-                if (j == null || j.worker != w) {
-                    protocolError(w, "EVENT for task " + id + ", which it does not hold", Quoting.hex(m));
-                    return;
-                }
-                byte[] body = bodyOf(m);
-                complete(() -> {
-                    Object event;
-                    try {
-                        event = events.decode(body);
-                    } catch (Throwable e) {  // the bytes are a worker's: an Error decoding them drops the event
-                        LOG.warn("{} - an event of task {} cannot be decoded; dropped: {}", cfg.name(), j.id, e.toString());
-                        return;
-                    }
-                    j.future.fireEvent(event);
-                });
-            }
-            case Protocol.HEARTBEAT -> { }
-            default -> protocolError(w, "a frame of " + Protocol.typeName(type), Quoting.hex(m));
-        }
-    }
-
     /** I/O thread: the answer to {@code j} (an ERROR's three strings, or null): its future completes on the completer. */
     void onReply(Worker w, Job j, byte[] body, String[] error) {
         inFlight.remove(j.id);
@@ -583,18 +498,12 @@ public final class PoolEngine {
         if (w.ledger != null) {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
-            complete(error == null ? () -> j.sink.succeeded(j, body) : () -> completeError(j, w.id, error));
+            complete(error == null ? () -> j.sink.succeeded(j, body) : () -> replies.completeError(j, w.id, error));
         }
         scheduleDispatch();
     }
 
-    private static byte[] bodyOf(ByteBuffer m) {
-        byte[] body = new byte[m.remaining() - Protocol.HEADER];
-        m.get(m.position() + Protocol.HEADER, body);
-        return body;
-    }
-
-    private void onHello(Worker w) {
+    void onHello(Worker w) {
         if (w.ready) {
             protocolError(w, "a second HELLO", "HELLO");
             return;
@@ -655,20 +564,6 @@ public final class PoolEngine {
     private void handOff() {
         completer.hand(completions);
         completions = new ArrayList<>();
-    }
-
-    // completer thread
-    private void completeError(Job j, String workerId, String[] e) {
-        if (e[0].equals(CancellationException.class.getName())) {
-            j.sink.failed(j, new CancellationException(e[1]));
-            return;
-        }
-        try {
-            j.sink.failed(j, new TaskFailedException(cfg.name() + " - task " + j.id + " failed in worker " + workerId + ": "
-                    + e[0] + (e[1].isEmpty() ? "" : ": " + e[1]), e[0], e[1].isEmpty() ? null : e[1], e[2]));
-        } catch (OutOfMemoryError memory) {  // the message could not be made: fail it still, with the bare error
-            j.sink.failed(j, memory);
-        }
     }
 
     /** I/O thread: after each task of {@code w}: start its successor at its limit; let a retired one leave. */
