@@ -196,7 +196,7 @@ final class LineMode {
             if (!e.requeue(j, back, verdict != LineLedger.Verdict.UNCHECKED)) {
                 String message = e.cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + w.killReason
                         + ", so none of the " + replies.size() + " replies since its last check can be matched to their"
-                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + e.tailText(tail);
+                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + PoolEngine.tailText(tail);
                 e.settle(j, new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail));
             }
         }
