@@ -21,8 +21,10 @@ import java.util.List;
  *     makes the job; the engine charges retries from there up to the job's maxAttempts.</li>
  * <li><b>Completion.</b> A job's outcome (result bytes or an error) goes to the {@link JobSink} the job was made
  *     with, on the completer thread, once; a remote source's sink acks and replies where the job came from.</li>
- * <li><b>Stopping.</b> {@code shutdownNow} and a failed pool {@link #drain} what the source holds locally; the
- *     engine settles those jobs (their sinks are told). {@link #close} runs once, after the pool terminated.</li>
+ * <li><b>Stopping.</b> {@code shutdownNow} and a failed pool {@link #drain} what the source holds locally.
+ *     shutdownNow hands those tasks back to its caller and cancels their futures (their sinks are not told: a remote
+ *     queue keeps them for another node); a failed or terminating pool fails them through their sinks.
+ *     {@link #close} runs once, after the pool terminated.</li>
  * </ul>
  */
 public interface JobSource {
