@@ -10,11 +10,11 @@ import java.util.Objects;
 
 import io.procpool.PoolListener;
 import io.procpool.QueueFullPolicy;
-import io.procpool.runtime.dispatch.ClassDataSharing;
+import io.procpool.runtime.supervise.ClassDataSharing;
 import io.procpool.runtime.dispatch.Durations;
 import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
-import io.procpool.runtime.dispatch.WorkerKind;
+import io.procpool.runtime.supervise.WorkerKind;
 
 /**
  * The settings every pool has, whatever its workers: size, queue, timeouts, supervision, recycling, listeners.
@@ -352,7 +352,8 @@ static Duration positive(String field, Duration d) {
     PoolEngine engine(PoolConfig cfg, PoolEngine.Decoder results, PoolEngine.Decoder events) {
         PoolEngine engine = new PoolEngine(cfg, results, events);
         if (metrics != null) {
-            metrics.bind(engine);
+            metrics.bind(engine::stats, engine::failed, engine.spawner()::reapedCount);
+            engine.whenTerminated(metrics::remove);
         }
         return engine;
     }

@@ -1,0 +1,139 @@
+package io.procpool.runtime.dispatch;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CancellationException;
+
+import io.procpool.ExitReason;
+import io.procpool.TaskFailedException;
+import io.procpool.runtime.wire.Protocol;
+import io.procpool.runtime.wire.Quoting;
+import org.slf4j.Logger;
+
+/**
+ * Reads a worker's frames on the I/O thread: each is checked against what the worker holds (a frame that makes no
+ * sense is a protocol error: its worker is killed and replaced) and handed on: HELLO sets the worker's credits,
+ * STARTED restarts its task's timeout, RESULT and ERROR answer a task, EVENT goes to the task's future on the
+ * completer thread.
+ */
+final class Replies {
+
+    private static final Logger LOG = io.procpool.runtime.process.Logs.logger(PoolEngine.class);
+
+    private final PoolEngine e;
+    private final PoolEngine.Decoder events;
+
+    Replies(PoolEngine engine, PoolEngine.Decoder events) {
+        this.e = engine;
+        this.events = events;
+    }
+
+    void onMessage(Worker w, ByteBuffer m) {
+        if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
+            return;  // it broke the protocol: nothing more it says is believed
+        }
+        try {
+            readMessage(w, m);
+        } catch (Throwable t) {  // OutOfMemoryError included: a frame that cannot be read fails its worker, never the loop
+            e.protocolError(w, "a frame that could not be read (" + t + ")", Quoting.hex(m));
+        }
+    }
+
+    private void readMessage(Worker w, ByteBuffer m) {
+        w.lastHeardNanos = System.nanoTime();
+        if (m.remaining() < Protocol.HEADER) {
+            e.protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", Quoting.hex(m));
+            return;
+        }
+        int type = Protocol.type(m);
+        long id = Protocol.task(m);
+        switch (type) {
+            case Protocol.HELLO -> {
+                Protocol.Hello hello;
+                try {
+                    hello = Protocol.readHello(m.duplicate().position(m.position() + Protocol.HEADER));
+                } catch (IllegalArgumentException bad) {
+                    e.protocolError(w, bad.getMessage(), Quoting.hex(m));
+                    return;
+                }
+                w.runs = Math.min(e.cfg.capacity(), hello.capacity());
+                w.credits = w.runs + e.cfg.prefetch();
+                w.reportsStarted = hello.has(Protocol.CAP_STARTED);
+                e.onHello(w);
+            }
+            case Protocol.STARTED -> {
+                Job j = e.inFlight.get(id);
+                if (!w.reportsStarted || j == null || j.worker != w || j.started) {
+                    e.protocolError(w, "STARTED for task " + id + (w.reportsStarted ? ", which it does not hold or"
+                            + " started before" : " from a worker whose HELLO did not list \"started\""), Quoting.hex(m));
+                    return;
+                }
+                j.started = true;
+                if (j.timer != null) {
+                    j.timer.cancel(false);
+                    e.cancels.startTimer(j, w);
+                }
+            }
+            case Protocol.RESULT, Protocol.ERROR -> {
+                Job j = e.inFlight.get(id);
+                if (j == null || j.worker != w) {
+                    e.protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", Quoting.hex(m));
+                    return;
+                }
+                byte[] body = bodyOf(m);
+                String[] error = null;
+                if (type == Protocol.ERROR) {
+                    try {
+                        error = Protocol.readError(ByteBuffer.wrap(body));
+                    } catch (RuntimeException bad) {
+                        e.protocolError(w, "an ERROR whose body is not three length-prefixed strings: "
+                                + bad.getMessage(), Quoting.hex(m));
+                        return;
+                    }
+                }
+                e.onReply(w, j, body, error);
+            }
+            case Protocol.EVENT -> {
+                Job j = e.inFlight.get(id);
+                if (j == null || j.worker != w) {
+                    e.protocolError(w, "EVENT for task " + id + ", which it does not hold", Quoting.hex(m));
+                    return;
+                }
+                byte[] body = bodyOf(m);
+                e.complete(j, () -> {
+                    Object event;
+                    try {
+                        event = events.decode(body);
+                    } catch (Throwable bad) {  // the bytes are a worker's: an Error decoding them drops the event
+                        LOG.warn("{} - an event of task {} cannot be decoded; dropped: {}", e.cfg.name(), j.id,
+                                bad.toString());
+                        return;
+                    }
+                    j.future.fireEvent(event);
+                });
+            }
+            case Protocol.HEARTBEAT -> { }
+            default -> e.protocolError(w, "a frame of " + Protocol.typeName(type), Quoting.hex(m));
+        }
+    }
+
+    private static byte[] bodyOf(ByteBuffer m) {
+        byte[] body = new byte[m.remaining() - Protocol.HEADER];
+        m.get(m.position() + Protocol.HEADER, body);
+        return body;
+    }
+
+    /** Completer thread: a worker's ERROR (class, message, stack) as the exception its task fails with. */
+    void completeError(Job j, String workerId, String[] error) {
+        if (error[0].equals(CancellationException.class.getName())) {
+            j.sink.failed(j, new CancellationException(error[1]));
+            return;
+        }
+        try {
+            j.sink.failed(j, new TaskFailedException(e.cfg.name() + " - task " + j.id + " failed in worker " + workerId
+                    + ": " + error[0] + (error[1].isEmpty() ? "" : ": " + error[1]), error[0],
+                    error[1].isEmpty() ? null : error[1], error[2]));
+        } catch (OutOfMemoryError memory) {  // the message could not be made: fail it still, with the bare error
+            j.sink.failed(j, memory);
+        }
+    }
+}
