@@ -12,7 +12,7 @@ import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
 import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
-import io.procpool.runtime.dispatch.WorkerKind;
+import io.procpool.runtime.supervise.WorkerKind;
 
 /**
  * A pool of any executable — a Python script, a C program, a shell loop — fed typed messages: {@code submit(input)}

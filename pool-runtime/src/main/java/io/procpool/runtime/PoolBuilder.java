@@ -10,11 +10,11 @@ import java.util.Objects;
 
 import io.procpool.PoolListener;
 import io.procpool.QueueFullPolicy;
-import io.procpool.runtime.dispatch.ClassDataSharing;
+import io.procpool.runtime.supervise.ClassDataSharing;
 import io.procpool.runtime.dispatch.Durations;
 import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
-import io.procpool.runtime.dispatch.WorkerKind;
+import io.procpool.runtime.supervise.WorkerKind;
 
 /**
  * The settings every pool has, whatever its workers: size, queue, timeouts, supervision, recycling, listeners.

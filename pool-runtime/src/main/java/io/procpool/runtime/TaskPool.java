@@ -13,10 +13,10 @@ import io.procpool.RejectReason;
 import io.procpool.Task;
 import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
-import io.procpool.runtime.dispatch.ClassDataSharing;
+import io.procpool.runtime.supervise.ClassDataSharing;
 import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
-import io.procpool.runtime.dispatch.WorkerKind;
+import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Serialization;
 
 /**

@@ -5,8 +5,11 @@ import java.util.concurrent.ScheduledFuture;
 
 import io.procpool.TaskFuture;
 
-/** A submitted task on its way: its bytes, its future, its attempts, and (when sent) its worker. */
-final class Job {
+/**
+ * A task on its way: its bytes, its future, its attempts, where its outcome goes, and (when sent) its worker. Made by
+ * {@code PoolEngine.submit} for the in-memory queue, or by a {@link JobSource} for jobs from elsewhere.
+ */
+public final class Job {
 
     final long id;
     final Object task;  // what the caller submitted: a Task, or an ExecPool input
@@ -14,7 +17,9 @@ final class Job {
     final JobFuture<?> future;
     final Duration timeout;
     final int maxAttempts;
-    int attempt = 1;
+    /** Where its outcome goes (completer thread). */
+    final JobSink sink;
+    int attempt;
     // I/O thread only (the completer reads them after the hand-off)
     /** When it entered the queue, or went back to it. */
     long queuedNanos = System.nanoTime();
@@ -36,13 +41,38 @@ final class Job {
     private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Job> ENDED =
             java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Job.class, "ended");
 
-    Job(long id, Object task, byte[] body, JobFuture<?> future, Duration timeout, int maxAttempts) {
+    Job(long id, Object task, byte[] body, JobFuture<?> future, Duration timeout, int maxAttempts, int attempt,
+        JobSink sink) {
         this.id = id;
         this.task = task;
         this.body = body;
         this.future = future;
         this.timeout = timeout;
         this.maxAttempts = maxAttempts;
+        this.attempt = attempt;
+        this.sink = sink;
+    }
+
+    /**
+     * A job from a {@link JobSource} other than the pool's own queue: nobody local waits on its future, its outcome
+     * goes to {@code sink}. Its {@code id} must be unique among the pool's jobs in flight.
+     *
+     * @param body    the encoded task, with 2 bytes reserved in front for the attempt number
+     * @param timeout its timeout, or null for none
+     * @param attempt its attempt number so far (1 for a first run; a redelivery count for a remote queue)
+     */
+    public Job(long id, Object task, byte[] body, Duration timeout, int maxAttempts, int attempt, JobSink sink) {
+        this(id, task, body, new JobFuture<>(id, (f, interrupt) -> { }), timeout, maxAttempts, attempt, sink);
+        future.job = this;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /** I/O thread: its attempt number (1 on its first run). */
+    public int attempt() {
+        return attempt;
     }
 
     /** Whether the caller is the one to report this job's end (true once). */

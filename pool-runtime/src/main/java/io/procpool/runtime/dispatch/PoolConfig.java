@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 import io.procpool.QueueFullPolicy;
+import io.procpool.runtime.supervise.ClassDataSharing;
+import io.procpool.runtime.supervise.WorkerKind;
 
 /**
  * A task pool's configuration, checked and sealed by {@code TaskPool.Builder.build()}.

@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -14,13 +13,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import io.procpool.ExitReason;
 import io.procpool.ExitStatus;
 import io.procpool.PoolFailedException;
 import io.procpool.PoolStats;
-import io.procpool.QueueFullPolicy;
 import io.procpool.RejectReason;
 import io.procpool.SpawnException;
 import io.procpool.Task;
@@ -36,11 +33,18 @@ import io.procpool.runtime.process.ChildProcess;
 import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
+import io.procpool.runtime.supervise.ClassDataSharing;
+import io.procpool.runtime.supervise.CrashLoopBreaker;
+import io.procpool.runtime.supervise.Health;
+import io.procpool.runtime.supervise.RestartPolicy;
+import io.procpool.runtime.supervise.Sizing;
+import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
 import org.slf4j.Logger;
 
 /**
- * The pool's engine. Submitters serialize their task and put it in the bounded queue; everything else runs on
+ * The pool's engine. Jobs come from a {@link JobSource} (submitters serialize their task and put it in the bounded
+ * {@link MemoryQueue}); everything else runs on
  * the spawner's I/O thread without locks: dispatch (credits: a worker holds at most capacity + prefetch tasks,
  * several TASK frames go out in one write), replies (cut out of the read buffer in place), worker exits
  * (requeue or retry what the dead worker held, start a replacement), timeouts and cancels. Futures are
@@ -49,8 +53,6 @@ import org.slf4j.Logger;
 public final class PoolEngine {
 
     private static final Logger LOG = io.procpool.runtime.process.Logs.logger(PoolEngine.class);
-    /** A worker that did a task, or lived this long after HELLO, was healthy: its death resets the back-off. */
-    private static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] EMPTY = new byte[0];
     /** How long a worker may live on after its channel ended before it is killed: its exit is normally a moment away. */
     private static final long CHANNEL_END_GRACE_MILLIS = 1000;
@@ -118,7 +120,10 @@ public final class PoolEngine {
     /** Line mode: writes requests to the workers' stdin, in order, off the I/O thread (a pipe write may block). */
     private final java.util.concurrent.ExecutorService lineWriter;
     private final Spawner spawner;
-    private final ArrayBlockingQueue<Job> queue;
+    /** The pool's own bounded queue: where submit puts jobs; null when the jobs come from another source. */
+    private final MemoryQueue memory;
+    private final JobSource source;
+    private final FutureSink sink;
     private final Completer completer;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicLong ids = new AtomicLong();
@@ -141,10 +146,10 @@ public final class PoolEngine {
     private Worker[] slots;             // maxWorkers long (or longer after a resize down)
     private boolean[] slotPending;      // a restart of the slot is scheduled (back-off)
     private int[] slotStreak;           // early deaths in a row in the slot: the back-off's exponent
-    private final ArrayDeque<Long> earlyDeaths = new ArrayDeque<>();  // the crash-loop breaker's window
+    private final CrashLoopBreaker breaker;
+    private final RestartPolicy restartPolicy;
     private final boolean[] slotReadyOnce;
     private final List<Worker> aside = new ArrayList<>();  // successors starting, retired workers draining
-    private final ArrayDeque<Job> front = new ArrayDeque<>();
     private final HashMap<Long, Job> inFlight = new HashMap<>();
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
@@ -158,12 +163,18 @@ public final class PoolEngine {
     }
 
     private volatile Counts counts = new Counts(0, 0, 0, 0, 0);
-    private final LongAdder completed = new LongAdder();
-    private final LongAdder failed = new LongAdder();
     private final AtomicLong restarts = new AtomicLong();
     private final AtomicLong recycled = new AtomicLong();
 
     public PoolEngine(PoolConfig cfg, Decoder results, Decoder events) {
+        this(cfg, results, events, null);
+    }
+
+    /**
+     * An engine whose jobs come from {@code source}; null for the pool's own bounded queue, the only source
+     * {@link #submit} can put jobs in.
+     */
+    public PoolEngine(PoolConfig cfg, Decoder results, Decoder events, JobSource source) {
         this.cfg = cfg;
         this.results = results;
         this.events = events;
@@ -174,7 +185,6 @@ public final class PoolEngine {
                     return t;
                 });
         this.spawner = Spawner.create(cfg.name());
-        this.queue = new ArrayBlockingQueue<>(cfg.queueCapacity());
         this.completer = new Completer(cfg.name());
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "procpool-timer-" + cfg.name());
@@ -183,12 +193,18 @@ public final class PoolEngine {
         });
         timer.setRemoveOnCancelPolicy(true);
         this.listeners = new Listeners(cfg.name(), cfg.listeners());
+        this.sink = new FutureSink(cfg.name(), results, listeners);
+        this.memory = source == null ? new MemoryQueue(cfg.queueCapacity(), cfg.queueFullPolicy()) : null;
+        this.source = source == null ? memory : source;
+        this.source.open(this::scheduleDispatch);
         this.minWorkers = cfg.minWorkers();
         this.maxWorkers = cfg.maxWorkers();
         this.slots = new Worker[cfg.maxWorkers()];
         this.slotPending = new boolean[cfg.maxWorkers()];
         this.slotStreak = new int[cfg.maxWorkers()];
         this.slotReadyOnce = new boolean[initialWorkers()];
+        this.breaker = new CrashLoopBreaker(cfg.crashLoopRestarts(), cfg.crashLoopWindow());
+        this.restartPolicy = new RestartPolicy(cfg.backoffBase(), cfg.backoffMax());
         this.ready = new CountDownLatch(initialWorkers());
     }
 
@@ -239,7 +255,7 @@ public final class PoolEngine {
             startSpareLater(0);
         }
         if (cfg.heartbeatTimeout() != null) {
-            long every = Math.max(10, cfg.heartbeatTimeout().toMillis() / 3);
+            long every = Health.heartbeatMillis(cfg.heartbeatTimeout());
             timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkHeartbeats), every, every,
                     TimeUnit.MILLISECONDS);
         }
@@ -261,8 +277,7 @@ public final class PoolEngine {
     private void spawnWorker(Worker w, boolean intoSlot) {
         int slot = w.slot;
         if (cfg.maxTasksPerWorker() > 0) {
-            double jitter = 0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
-            w.taskLimit = Math.max(1, (int) Math.round(cfg.maxTasksPerWorker() * jitter));
+            w.taskLimit = Sizing.taskLimit(cfg.maxTasksPerWorker(), java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         }
         List<String> command = cfg.command();
         long unique = ids.incrementAndGet() ^ System.nanoTime();
@@ -291,7 +306,7 @@ public final class PoolEngine {
                 case PROTOCOL -> {
                     b.env("PROCPOOL_MAX_FRAME", Integer.toString(cfg.maxMessageSize()));
                     if (cfg.heartbeatTimeout() != null) {
-                        b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Math.max(10, cfg.heartbeatTimeout().toMillis() / 3)));
+                        b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Health.heartbeatMillis(cfg.heartbeatTimeout())));
                     }
                 }
                 case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line),
@@ -352,8 +367,8 @@ public final class PoolEngine {
         w.startupTimer = timer.schedule(() -> spawner.execute(() -> startupOver(w)),
                 cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
         if (cfg.maxWorkerLifetime() != null) {
-            long life = (long) (cfg.maxWorkerLifetime().toNanos()
-                    * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+            long life = Sizing.lifetimeNanos(cfg.maxWorkerLifetime(),
+                    java.util.concurrent.ThreadLocalRandom.current().nextDouble());
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), life, TimeUnit.NANOSECONDS);
         }
         if (intoSlot) {
@@ -389,26 +404,29 @@ public final class PoolEngine {
                     - Protocol.HEADER) + "; raise maxMessageSize or send less",
                     body.length, cfg.maxMessageSize() - Protocol.HEADER);
         }
+        if (memory == null) {
+            throw new IllegalStateException(cfg.name() + " - this pool's jobs come from " + source);
+        }
         long id = ids.incrementAndGet();
         Job.JobFuture<R> future = new Job.JobFuture<>(id, this::onCancel);
         Duration timeout = options.timeout() != null ? options.timeout() : cfg.taskTimeout();
         int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : cfg.maxAttempts();
-        Job job = new Job(id, task, body, future, timeout, attempts);
+        Job job = new Job(id, task, body, future, timeout, attempts, 1, sink);
         future.job = job;
-        if (cfg.queueFullPolicy() == QueueFullPolicy.WAIT) {
-            try {
-                queue.put(job);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                listeners.taskRejected(RejectReason.QUEUE_FULL);
-                throw new TaskRejectedException(cfg.name() + " - interrupted while waiting for room in the queue");
-            }
-        } else if (!queue.offer(job)) {
+        boolean added;
+        try {
+            added = memory.add(job);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            listeners.taskRejected(RejectReason.QUEUE_FULL);
+            throw new TaskRejectedException(cfg.name() + " - interrupted while waiting for room in the queue");
+        }
+        if (!added) {
             listeners.taskRejected(RejectReason.QUEUE_FULL);
             throw new TaskRejectedException(cfg.name() + " - task queue full (" + describe()
                     + "); raise queueCapacity, or choose QueueFullPolicy.WAIT to slow submitters down");
         }
-        if (state != RunState.RUNNING && queue.remove(job)) {
+        if (state != RunState.RUNNING && memory.withdraw(job)) {
             checkAccepting();  // shut down meanwhile: it throws
         }
         if (listeners.active) {
@@ -455,7 +473,13 @@ public final class PoolEngine {
         if (s == RunState.STOP || s == RunState.TERMINATED) {
             return;
         }
-        boolean progress = true;
+        int demand = 0;  // the ready workers' free credits: what the source may hand out now
+        for (Worker w : slots) {
+            if (w != null && w.ready && !w.stopping && w.held.size() < w.credits) {
+                demand += w.credits - w.held.size();
+            }
+        }
+        boolean progress = demand > 0;
         outer:
         while (progress) {
             progress = false;
@@ -463,11 +487,12 @@ public final class PoolEngine {
                 if (w == null || !w.ready || w.stopping || w.held.size() >= w.credits) {
                     continue;
                 }
-                Job j = nextJob();
+                Job j = nextJob(demand);
                 if (j == null) {
                     break outer;
                 }
                 send(w, j);
+                demand = Math.max(1, demand - 1);
                 progress = true;
             }
         }
@@ -479,19 +504,16 @@ public final class PoolEngine {
             }
         }
         touched.clear();
-        if (minWorkers != maxWorkers && (!front.isEmpty() || !queue.isEmpty())) {
+        if (minWorkers != maxWorkers && !source.isEmpty()) {
             scaleUp();  // a fixed-size pool refills its slots by restartSlot and resize, never here
         }
         updateStats();
         maybeDrained();
     }
 
-    private Job nextJob() {
+    private Job nextJob(int demand) {
         while (true) {
-            Job j = front.poll();
-            if (j == null) {
-                j = queue.poll();
-            }
+            Job j = source.poll(demand);
             if (j == null || !(j.settled || j.future.isDone())) {
                 return j;
             }
@@ -623,7 +645,7 @@ public final class PoolEngine {
             return;
         }
         long now = System.nanoTime();
-        boolean nothingQueued = front.isEmpty() && queue.isEmpty();
+        boolean nothingQueued = source.isEmpty();
         for (Worker w : slots) {
             if (w == null || w.ledger == null || !w.ready || w.stopping || w.retired || w.successor != null
                     || w.killReason != null) {
@@ -676,7 +698,7 @@ public final class PoolEngine {
         }
         if (verdict == LineLedger.Verdict.TRUSTED) {
             for (LineLedger.Reply r : replies) {
-                complete(() -> completeResult(r.job(), r.body()));
+                complete(() -> r.job().sink.succeeded(r.job(), r.body()));
             }
             return;
         }
@@ -826,7 +848,7 @@ public final class PoolEngine {
         if (w.ledger != null) {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
-            complete(error == null ? () -> completeResult(j, body) : () -> completeError(j, w.id, error));
+            complete(error == null ? () -> j.sink.succeeded(j, body) : () -> completeError(j, w.id, error));
         }
         scheduleDispatch();
     }
@@ -906,59 +928,16 @@ public final class PoolEngine {
     }
 
     // completer thread
-    private void completeResult(Job j, byte[] body) {
-        Object value;
-        try {
-            value = results.decode(body);
-        } catch (Throwable e) {  // the bytes are a worker's: even an Error decoding them fails this task alone
-            try {
-                finish(j, new TaskFailedException(cfg.name() + " - the result of task " + j.id
-                        + " cannot be deserialized here: " + e, e.getClass().getName(), e.getMessage(), ""));
-            } catch (Throwable memory) {  // even the message could not be made: the error itself, unwrapped
-                finish(j, e);
-            }
-            return;
-        }
-        if (!j.claimEnd()) {
-            return;  // cancelled first: the cancel counted and reported its end
-        }
-        completed.increment();  // before the future completes: whoever sees it done sees it counted
-        if (listeners.active) {
-            listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.sentNanos - j.queuedNanos),
-                    Duration.ofNanos(j.endNanos - j.sentNanos));
-        }
-        if (!j.future.succeed(value)) {
-            completed.decrement();  // cancelled meanwhile: the cancel reported its end
-        }
-    }
-
-    // completer thread
     private void completeError(Job j, String workerId, String[] e) {
         if (e[0].equals(CancellationException.class.getName())) {
-            finish(j, new CancellationException(e[1]));
+            j.sink.failed(j, new CancellationException(e[1]));
             return;
         }
         try {
-            finish(j, new TaskFailedException(cfg.name() + " - task " + j.id + " failed in worker " + workerId + ": "
+            j.sink.failed(j, new TaskFailedException(cfg.name() + " - task " + j.id + " failed in worker " + workerId + ": "
                     + e[0] + (e[1].isEmpty() ? "" : ": " + e[1]), e[0], e[1].isEmpty() ? null : e[1], e[2]));
         } catch (OutOfMemoryError memory) {  // the message could not be made: fail it still, with the bare error
-            finish(j, memory);
-        }
-    }
-
-    // completer thread (or any: completeExceptionally is thread-safe)
-    private void finish(Job j, Throwable t) {
-        if (j.future.isDone() || !j.claimEnd()) {
-            return;  // cancelled (or answered) first: that counted and reported its end
-        }
-        failed.increment();  // before the future completes, as in completeResult
-        if (listeners.active) {
-            listeners.taskEnded(j.id, TaskOutcome.of(t), j.sentNanos == 0 ? Duration.ZERO
-                    : Duration.ofNanos(j.sentNanos - j.queuedNanos), j.sentNanos == 0 ? Duration.ZERO
-                    : Duration.ofNanos(Math.max(0, j.endNanos - j.sentNanos)));
-        }
-        if (!j.future.fail(t)) {
-            failed.decrement();
+            j.sink.failed(j, memory);
         }
     }
 
@@ -974,9 +953,9 @@ public final class PoolEngine {
         }
         if (w.taskLimit > 0 && w.tasksDone >= w.taskLimit) {
             retire(w, ExitReason.MAX_TASKS, "after " + w.tasksDone + " tasks");
-        } else if (cfg.maxWorkerRss() > 0 && System.nanoTime() - w.rssCheckedNanos > 100_000_000L) {
+        } else if (cfg.maxWorkerRss() > 0 && System.nanoTime() - w.rssCheckedNanos > Health.RSS_CHECK_NANOS) {
             w.rssCheckedNanos = System.nanoTime();
-            long rss = rssBytes(w.child.pid());
+            long rss = Health.rssBytes(w.child.pid());
             if (rss > cfg.maxWorkerRss()) {
                 retire(w, ExitReason.MAX_RSS, "at " + (rss >> 20) + " MiB resident, over maxWorkerRss");
             }
@@ -1028,19 +1007,6 @@ public final class PoolEngine {
         }
     }
 
-    private static long rssBytes(int pid) {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (java.io.IOException | RuntimeException gone) {
-            return 0;
-        }
-        return 0;
-    }
-
     /** I/O thread: a successor is ready: it takes the slot; its predecessor finishes what it holds and leaves. */
     private void takeOver(Worker next) {
         Worker old = next.predecessor;
@@ -1071,7 +1037,7 @@ public final class PoolEngine {
         long limit = cfg.heartbeatTimeout().toNanos();
         long now = System.nanoTime();
         for (Worker w : allWorkers()) {
-            if (w.ready && !w.stopping && w.killReason == null && now - w.lastHeardNanos > limit) {
+            if (w.ready && !w.stopping && w.killReason == null && Health.silent(now, w.lastHeardNanos, limit)) {
                 w.killReason = "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
                         + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout());
                 w.exitReason = ExitReason.HUNG;
@@ -1088,7 +1054,7 @@ public final class PoolEngine {
         if (j.timer != null) {
             j.timer.cancel(false);
         }
-        complete(() -> finish(j, t));
+        complete(() -> j.sink.failed(j, t));
     }
 
     // ================================================================================= I/O thread: exits
@@ -1155,7 +1121,7 @@ public final class PoolEngine {
                 returned(j, stopping);  // shutdownNow: held, never started
                 continue;
             }
-            if (!requeue(j, back, ran)) {  // never started: back to the front, no attempt used
+            if (!requeue(j, back, ran)) {  // never started: back to the source, no attempt used
                 String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + status
                         + (w.killReason != null ? " (" + w.killReason + ")" : "") + " on attempt " + j.attempt + " of "
                         + j.maxAttempts + tailText(tail);
@@ -1165,14 +1131,11 @@ public final class PoolEngine {
             }
         }
         w.held.clear();
-        for (int i = back.size() - 1; i >= 0; i--) {
-            front.addFirst(back.get(i));
-        }
+        source.giveBack(back);
         RunState s = state;
         if (inSlot && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                 || (s == RunState.SHUTDOWN && workLeft()))) {
-            boolean early = reason != ExitReason.TIMEOUT && reason != ExitReason.CANCEL && (!w.ready
-                    || (w.tasksDone == 0 && System.nanoTime() - w.readyNanos < HEALTHY_NANOS));
+            boolean early = RestartPolicy.early(reason, w.ready, w.tasksDone, System.nanoTime() - w.readyNanos);
             if (!early) {
                 slotStreak[w.slot] = 0;
             } else {
@@ -1220,7 +1183,8 @@ public final class PoolEngine {
 
     /**
      * I/O thread: a job its worker's death gave back: settled at once when the pool stops or failed, else back to the
-     * front, using an attempt when {@code charged}. False when it has no attempt left: the caller fails it.
+     * source (collected in {@code back}), using an attempt when {@code charged}. False when it has no attempt left:
+     * the caller fails it.
      */
     private boolean requeue(Job j, List<Job> back, boolean charged) {
         if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
@@ -1256,26 +1220,21 @@ public final class PoolEngine {
     private boolean workLeft() {
         // checked line mode drains by ending every worker's input at once: a request in flight is its own worker's,
         // and comes back to the queue if that worker fails it
-        return !front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty() && cfg.lineCheck() == null;
+        return !source.isEmpty() || !inFlight.isEmpty() && cfg.lineCheck() == null;
     }
 
     /**
      * I/O thread: counts the death of a worker that never did any work (a failed start, or dead before its first
-     * task and within {@link #HEALTHY_NANOS} of HELLO) and trips the crash-loop breaker when more than
+     * task and within {@link RestartPolicy#HEALTHY_NANOS} of HELLO) and trips the crash-loop breaker when more than
      * crashLoopRestarts of them fall within crashLoopWindow.
      *
      * @return whether the pool failed
      */
     private boolean countEarlyDeath(String why) {
-        long now = System.nanoTime();
-        earlyDeaths.addLast(now);
-        while (now - earlyDeaths.peekFirst() > cfg.crashLoopWindow().toNanos()) {
-            earlyDeaths.pollFirst();
-        }
-        if (earlyDeaths.size() <= cfg.crashLoopRestarts() || failure != null || state == RunState.STARTING) {
+        if (!breaker.count(System.nanoTime()) || failure != null || state == RunState.STARTING) {
             return false;
         }
-        failPool(cfg.name() + " - crash loop: " + earlyDeaths.size() + " workers died before doing any work within "
+        failPool(cfg.name() + " - crash loop: " + breaker.inWindow() + " workers died before doing any work within "
                 + Durations.text(cfg.crashLoopWindow()) + " (the limit is " + cfg.crashLoopRestarts() + "; see crashLoopLimit); the"
                 + " last: " + why);
         return true;
@@ -1292,8 +1251,7 @@ public final class PoolEngine {
             startWorker(slot);
             return;
         }
-        long delay = Math.min(cfg.backoffMax().toNanos(), cfg.backoffBase().toNanos() << Math.min(streak - 1, 20));
-        delay = (long) (delay * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        long delay = restartPolicy.delayNanos(streak, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         slotPending[slot] = true;
         LOG.debug("{} - restarting slot {} in {} ms ({} early deaths in a row)", cfg.name(), slot + 1,
                 delay / 1_000_000, streak);
@@ -1353,7 +1311,7 @@ public final class PoolEngine {
     }
 
     private void onCancel(TaskFuture<?> future, boolean mayInterrupt) {
-        failed.increment();  // the future is already cancelled: counted a moment late
+        sink.failed.increment();  // the future is already cancelled: counted a moment late
         Job j = ((Job.JobFuture<?>) future).job;
         if (listeners.active) {  // JobFuture.cancel claimed the end
             long sent = j.sentNanos;  // a racy read: the execution time of a cancel is approximate
@@ -1362,7 +1320,7 @@ public final class PoolEngine {
         }
         spawner.execute(() -> {
             j.settled = true;
-            if (front.remove(j) || queue.remove(j)) {
+            if (source.remove(j)) {
                 return;
             }
             if (inFlight.get(j.id) == j && mayInterrupt) {
@@ -1415,7 +1373,7 @@ public final class PoolEngine {
     private void maybeDrained() {
         // checked line mode: the workers' input ends as soon as nothing is queued (their requests are written): they
         // answer what they hold, then exit, and their exit checks their replies
-        if (state != RunState.SHUTDOWN || !front.isEmpty() || !queue.isEmpty()
+        if (state != RunState.SHUTDOWN || !source.isEmpty()
                 || !inFlight.isEmpty() && cfg.lineCheck() == null) {
             return;
         }
@@ -1553,10 +1511,7 @@ public final class PoolEngine {
     }
 
     private List<Job> drainQueued() {
-        List<Job> jobs = new ArrayList<>(front);
-        front.clear();
-        queue.drainTo(jobs);
-        return jobs;
+        return source.drain();
     }
 
     private void killAll() {
@@ -1578,7 +1533,7 @@ public final class PoolEngine {
         if (!allWorkers().isEmpty()) {
             return;
         }
-        if (state == RunState.SHUTDOWN && (!front.isEmpty() || !queue.isEmpty() || !inFlight.isEmpty())) {
+        if (state == RunState.SHUTDOWN && (!source.isEmpty() || !inFlight.isEmpty())) {
             return;
         }
         for (Job j : drainQueued()) {  // stopped with work left: nothing may stay pending
@@ -1593,6 +1548,11 @@ public final class PoolEngine {
             handOff();
         }
         timer.shutdownNow();
+        try {
+            source.close();
+        } catch (RuntimeException e) {
+            LOG.warn("{} - closing the job source failed", cfg.name(), e);
+        }
         if (lineWriter != null) {
             lineWriter.shutdown();
         }
@@ -1614,8 +1574,8 @@ public final class PoolEngine {
                 }
             }
             terminated.countDown();
-            LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), completed.sum(),
-                    failed.sum(), restarts.get());
+            LOG.info("{} - terminated: {} completed, {} failed, {} restarts", cfg.name(), sink.completed.sum(),
+                    sink.failed.sum(), restarts.get());
         });
     }
 
@@ -1709,9 +1669,8 @@ public final class PoolEngine {
                 starting++;
             }
         }
-        int credits = cfg.capacity() + cfg.prefetch();
-        long backlog = (long) front.size() + queue.size();
-        long wanted = Math.min(maxWorkers - live, (backlog + credits - 1) / credits - starting);
+        long backlog = source.backlog();
+        long wanted = Sizing.toStart(maxWorkers, live, starting, backlog, cfg.capacity() + cfg.prefetch());
         for (int i = 0; i < maxWorkers && wanted > 0; i++) {
             if (slots[i] == null && !slotPending[i]) {
                 LOG.debug("{} - {} tasks wait: starting worker {}", cfg.name(), backlog, i + 1);
@@ -1890,8 +1849,8 @@ public final class PoolEngine {
 
     public PoolStats stats() {
         Counts c = counts;
-        return new PoolStats(c.starting(), c.idle(), c.busy(), queue.size(), c.inFlight(), completed.sum(),
-                failed.sum(), restarts.get(), recycled.get(), c.spares());
+        return new PoolStats(c.starting(), c.idle(), c.busy(), source.queued(), c.inFlight(), sink.completed.sum(),
+                sink.failed.sum(), restarts.get(), recycled.get(), c.spares());
     }
 
     String describe() {

@@ -62,7 +62,7 @@ class ClassDataSharingTest {
                     f.setLength(f.length() / 3);
                 }
             } else {
-                io.procpool.runtime.dispatch.ClassDataSharingFilesTestAccess.overwriteMiddle(archive);
+                io.procpool.runtime.supervise.ClassDataSharingFilesTestAccess.overwriteMiddle(archive);
             }
             List<String> cmdlines = runOnce(classpath, cds, work);
             assertThat(cmdlines).as(damage).anyMatch(c -> c.contains("-XX:ArchiveClassesAtExit="))

@@ -1,4 +1,4 @@
-package io.procpool.runtime.dispatch;
+package io.procpool.runtime.supervise;
 
 import java.io.File;
 import java.io.IOException;
@@ -193,7 +193,7 @@ public final class ClassDataSharing {
      * The JVM options for the next worker: map the archive if there is one; else, for one worker at a time, record
      * it (into a temporary file that {@link #recorded} moves into place); else none.
      */
-    List<String> optionsFor(long unique) {
+    public List<String> optionsFor(long unique) {
         Path a = archive;
         List<String> out = new ArrayList<>(QUIET);
         if (a != null) {
@@ -208,17 +208,17 @@ public final class ClassDataSharing {
     }
 
     /** Whether these options (from {@link #optionsFor}) record the archive. */
-    static boolean records(List<String> options) {
+    public static boolean records(List<String> options) {
         return options.stream().anyMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit="));
     }
 
     /** Whether these options map the archive. */
-    static boolean maps(List<String> options) {
+    public static boolean maps(List<String> options) {
         return options.stream().anyMatch(o -> o.startsWith("-XX:SharedArchiveFile="));
     }
 
     /** After the recording worker exited: moves its archive into place (it exists only after a clean exit). */
-    void recorded(long unique) {
+    public void recorded(long unique) {
         Path tmp = files.temporary(key, unique);
         try {
             Path kept = files.keep(key, tmp);
@@ -234,7 +234,7 @@ public final class ClassDataSharing {
     }
 
     /** A worker that mapped the archive failed to start: the archive is deleted, the next worker records anew. */
-    void failedStart() {
+    public void failedStart() {
         Path a = archive;
         if (a == null) {
             return;

@@ -1,4 +1,4 @@
-package io.procpool.runtime.dispatch;
+package io.procpool.runtime.supervise;
 
 /** What a pool's workers are, and so how the engine talks to them. */
 public enum WorkerKind {

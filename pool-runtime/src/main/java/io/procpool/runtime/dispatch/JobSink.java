@@ -1,0 +1,15 @@
+package io.procpool.runtime.dispatch;
+
+/**
+ * Where one job's outcome goes: a local {@code TaskFuture} ({@link FutureSink}), or, for a job from a remote
+ * source, an ack and a reply where it came from. Called on the completer thread (never the I/O thread), at most
+ * once per job with its outcome; a job cancelled through its future before that is not reported again.
+ */
+public interface JobSink {
+
+    /** The worker answered the job with {@code result}, the RESULT body (undecoded bytes). */
+    void succeeded(Job job, byte[] result);
+
+    /** The job failed: the worker's ERROR, a crash past maxAttempts, a timeout, a protocol error, a stop. */
+    void failed(Job job, Throwable error);
+}
