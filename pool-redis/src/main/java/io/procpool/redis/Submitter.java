@@ -98,6 +98,10 @@ public final class Submitter implements AutoCloseable {
         return replies;
     }
 
+    public QueueCounters counters() {
+        return counters;
+    }
+
     public int outstanding() {
         return outstanding.size();
     }
@@ -109,6 +113,19 @@ public final class Submitter implements AutoCloseable {
      * @throws TaskRejectedException when closed, or full with {@code rejectWhenFull}
      */
     public CompletableFuture<Reply> add(byte[] body, int maxAttempts) throws InterruptedException {
+        return add(body, maxAttempts, null).future();
+    }
+
+    /** A task on its way: its id and the future of its reply. */
+    public record Added(String taskId, CompletableFuture<Reply> future) {
+    }
+
+    /**
+     * Adds a task with a timeout (null for none) that the node applies once a worker has it.
+     *
+     * @throws TaskRejectedException when closed, or full with {@code rejectWhenFull}
+     */
+    public Added add(byte[] body, int maxAttempts, Duration timeout) throws InterruptedException {
         if (maxAttempts < 1 || maxAttempts > 100) {
             throw new IllegalArgumentException("maxAttempts must be 1..100, was " + maxAttempts);
         }
@@ -124,7 +141,8 @@ public final class Submitter implements AutoCloseable {
             room.acquire();
         }
         String taskId = id + ":" + sequence.incrementAndGet();
-        Outstanding o = new Outstanding(TaskEntry.fields(taskId, replies, maxAttempts, body));
+        Outstanding o = new Outstanding(TaskEntry.fields(taskId, replies, maxAttempts,
+                timeout == null ? 0 : Math.max(1, timeout.toMillis()), body));
         o.future.whenComplete((r, t) -> room.release());
         outstanding.put(taskId, o);
         try {
@@ -136,7 +154,18 @@ public final class Submitter implements AutoCloseable {
         if (closed) {
             failRest();
         }
-        return o.future;
+        return new Added(taskId, o.future);
+    }
+
+    /**
+     * Stops waiting for a task's reply (its future was cancelled here): the reply, if one comes, is dropped. The task
+     * itself is not stopped on its node.
+     */
+    public void abandon(String taskId) {
+        Outstanding o = outstanding.remove(taskId);
+        if (o != null) {
+            o.future.cancel(false);
+        }
     }
 
     private void readLoop() {

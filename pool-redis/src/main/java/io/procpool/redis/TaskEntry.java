@@ -8,29 +8,34 @@ import java.util.Map;
  * One task as a node holds it: an entry of the task stream.
  *
  * <p>Fields of the entry: {@code id} (the task id, unique per submitter: {@code <submitter>:<n>}), {@code reply}
- * (the submitter's reply stream), {@code max} (maxAttempts), {@code body} (the task's bytes, opaque here).
+ * (the submitter's reply stream), {@code max} (maxAttempts), {@code timeout} (milliseconds a worker may take, 0 for
+ * none), {@code body} (the task's bytes as the submitter encoded them, opaque here).
  *
  * @param entryId    the stream entry id
  * @param taskId     the task id
  * @param replyTo    the reply stream key
  * @param maxAttempts how many deliveries the task may use
+ * @param timeout    how long a worker may take, or null for none
  * @param body       the task's bytes
  * @param deliveries the entry's delivery count when this node got it: its attempt number
  */
-public record TaskEntry(String entryId, String taskId, String replyTo, int maxAttempts, byte[] body,
-                        long deliveries) {
+public record TaskEntry(String entryId, String taskId, String replyTo, int maxAttempts, java.time.Duration timeout,
+                        byte[] body, long deliveries) {
 
     static final String ID = "id";
     static final String REPLY = "reply";
     static final String MAX = "max";
     static final String BODY = "body";
+    static final String TIMEOUT = "timeout";
 
     /** The fields to XADD for a new task. */
-    static Map<String, byte[]> fields(String taskId, String replyTo, int maxAttempts, byte[] body) {
+    static Map<String, byte[]> fields(String taskId, String replyTo, int maxAttempts, long timeoutMillis,
+                                      byte[] body) {
         Map<String, byte[]> m = new LinkedHashMap<>();
         m.put(ID, utf8(taskId));
         m.put(REPLY, utf8(replyTo));
         m.put(MAX, utf8(Integer.toString(maxAttempts)));
+        m.put(TIMEOUT, utf8(Long.toString(timeoutMillis)));
         m.put(BODY, body);
         return m;
     }
@@ -57,12 +62,26 @@ public record TaskEntry(String entryId, String taskId, String replyTo, int maxAt
         if (m < 1 || m > 100) {
             throw new MalformedEntry(entryId, "entry " + entryId + " has max=" + str(max) + ", not 1..100", str(reply));
         }
-        return new TaskEntry(entryId, str(id), str(reply), m, body, deliveries);
+        long t = 0;
+        byte[] timeout = f.get(TIMEOUT);
+        if (timeout != null) {
+            try {
+                t = Long.parseLong(str(timeout));
+            } catch (NumberFormatException e) {
+                t = -1;
+            }
+        }
+        if (t < 0) {
+            throw new MalformedEntry(entryId, "entry " + entryId + " has timeout=" + str(timeout)
+                    + ", not a count of milliseconds", str(reply));
+        }
+        return new TaskEntry(entryId, str(id), str(reply), m, t == 0 ? null : java.time.Duration.ofMillis(t), body,
+                deliveries);
     }
 
     /** This entry delivered once more. */
     TaskEntry withDeliveries(long n) {
-        return new TaskEntry(entryId, taskId, replyTo, maxAttempts, body, n);
+        return new TaskEntry(entryId, taskId, replyTo, maxAttempts, timeout, body, n);
     }
 
     static byte[] utf8(String s) {

@@ -1,0 +1,89 @@
+package io.procpool.redis;
+
+import java.time.Duration;
+
+import io.lettuce.core.RedisClient;
+import io.procpool.runtime.TaskPool;
+
+/**
+ * A node: a {@link TaskPool} whose jobs come from a pool's task stream on Redis instead of its own queue. Start as
+ * many as you like, on as many machines: they drain one queue.
+ *
+ * <pre>{@code
+ * RedisClient redis = RedisClients.create("redis://queue-host:6379", Duration.ofSeconds(5));
+ * try (RedisNode node = RedisNode.start(redis, "thumbs", Duration.ofSeconds(30),
+ *         TaskPool.builder().name("thumbs").workers(4))) {
+ *     node.pool().awaitTermination(...);
+ * }
+ * }</pre>
+ *
+ * <p>The lease: a node renews what it holds every third of it; another node may take over an entry that went
+ * unrenewed for a whole lease (its node died, hangs, or lost Redis). Choose it well above a GC pause or a network
+ * hiccup, and well below how long you accept a dead node's tasks to wait.
+ */
+public final class RedisNode implements AutoCloseable {
+
+    private final TaskPool pool;
+    private final RedisSource source;
+
+    private RedisNode(TaskPool pool, RedisSource source) {
+        this.pool = pool;
+        this.source = source;
+    }
+
+    /**
+     * Starts a node of pool {@code poolName} with the workers {@code workers} describes (its name is the local pool's
+     * name, in logs and metrics; the Redis pool name chooses the stream).
+     *
+     * @throws IllegalArgumentException for a lease under 100 ms or a bad pool name
+     */
+    public static RedisNode start(RedisClient client, String poolName, Duration lease, TaskPool.Builder workers) {
+        if (lease == null || lease.toMillis() < 100) {
+            throw new IllegalArgumentException("lease must be at least 100ms, was " + lease);
+        }
+        QueueCounters counters = new QueueCounters();
+        NodeQueue queue = new NodeQueue(client, new StreamLayout(poolName), Consumers.unique(), lease,
+                Duration.ofDays(1), counters);
+        RedisSource source = new RedisSource(queue, counters);
+        TaskPool pool;
+        try {
+            pool = workers.jobSource(source).build();
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+        return new RedisNode(pool, source);
+    }
+
+    /** The local pool: its stats, its size ({@code resize}), its lifecycle. Its own {@code submit} rejects. */
+    public TaskPool pool() {
+        return pool;
+    }
+
+    public QueueCounters counters() {
+        return source.counters();
+    }
+
+    /** This node's consumer name in the group, unique per incarnation. */
+    public String consumer() {
+        return source.queue().consumer();
+    }
+
+    /** How many entries the node holds now. */
+    public int held() {
+        return source.held();
+    }
+
+    /** Takes no more tasks from Redis; what the node holds runs and completes; then the workers exit. */
+    public void shutdown() {
+        source.stopFetching();
+        pool.shutdown();
+    }
+
+    /** {@link #shutdown()}, then the pool's {@code close()}; the source's connections close when the pool ends. */
+    @Override
+    public void close() {
+        source.stopFetching();
+        pool.close();
+    }
+}
