@@ -12,6 +12,7 @@ public final class QueueCounters {
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong readded = new AtomicLong();
     private final AtomicLong leasesLost = new AtomicLong();
+    private final AtomicLong strayReplies = new AtomicLong();
 
     void countReclaimed() {
         reclaimed.incrementAndGet();
@@ -39,6 +40,15 @@ public final class QueueCounters {
 
     void countLeasesLost(int n) {
         leasesLost.addAndGet(n);
+    }
+
+    void countStrayReply() {
+        strayReplies.incrementAndGet();
+    }
+
+    /** Replies for a task that was not outstanding (answered already, or abandoned): a second answer is one. */
+    public long strayReplies() {
+        return strayReplies.get();
     }
 
     /** Entries this side took over from a node that stopped renewing them. */
@@ -79,6 +89,6 @@ public final class QueueCounters {
     public String toString() {
         return "reclaimed=" + reclaimed + ", deadLettered=" + deadLettered + ", staleCompletions=" + staleCompletions
                 + ", groupsCreated=" + groupsCreated + ", reconnects=" + reconnects + ", readded=" + readded
-                + ", leasesLost=" + leasesLost;
+                + ", leasesLost=" + leasesLost + ", strayReplies=" + strayReplies;
     }
 }

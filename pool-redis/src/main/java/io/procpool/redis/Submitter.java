@@ -213,6 +213,8 @@ public final class Submitter implements AutoCloseable {
             Outstanding o = outstanding.remove(r.taskId());
             if (o != null) {
                 o.future.complete(r);
+            } else {
+                counters.countStrayReply();
             }
         }
         redis.xdel(replies, ids.toArray(new String[0]));
