@@ -25,10 +25,13 @@ public final class RedisNode implements AutoCloseable {
 
     private final TaskPool pool;
     private final RedisSource source;
+    private final RedisClient client;
+    private volatile AutoCloseable metrics;
 
-    private RedisNode(TaskPool pool, RedisSource source) {
+    private RedisNode(TaskPool pool, RedisSource source, RedisClient client) {
         this.pool = pool;
         this.source = source;
+        this.client = client;
     }
 
     /**
@@ -52,7 +55,7 @@ public final class RedisNode implements AutoCloseable {
             source.close();
             throw e;
         }
-        return new RedisNode(pool, source);
+        return new RedisNode(pool, source, client);
     }
 
     /** The local pool: its stats, its size ({@code resize}), its lifecycle. Its own {@code submit} rejects. */
@@ -74,6 +77,23 @@ public final class RedisNode implements AutoCloseable {
         return source.held();
     }
 
+    /**
+     * Exports this node's Redis meters ({@link RedisMetrics}: lag, pending, dead, reclaimed, dead-lettered, stale
+     * completions, leases lost, reconnects) to {@code registry}, refreshed every 5 seconds; removed when the node
+     * closes. The local pool's own meters come from {@code TaskPool.Builder.meterRegistry}. Needs micrometer-core.
+     */
+    public RedisNode meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+        java.util.Objects.requireNonNull(registry, "registry");
+        synchronized (this) {
+            if (metrics != null) {
+                throw new IllegalStateException(source.queue().layout().pool() + " - meters are bound already");
+            }
+            metrics = new RedisMetrics(registry, client, source.queue().layout(), source.counters(),
+                    Duration.ofSeconds(5));
+        }
+        return this;
+    }
+
     /** Takes no more tasks from Redis; what the node holds runs and completes; then the workers exit. */
     public void shutdown() {
         source.stopFetching();
@@ -85,5 +105,13 @@ public final class RedisNode implements AutoCloseable {
     public void close() {
         source.stopFetching();
         pool.close();
+        AutoCloseable m = metrics;
+        if (m != null) {
+            try {
+                m.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 }
