@@ -26,6 +26,7 @@ final class Scripts {
     static final Script RENEW = load("renew.lua");
     static final Script REDELIVER = load("redeliver.lua");
     static final Script FORGET = load("forget.lua");
+    static final Script REQUEUE = load("requeue.lua");
 
     private Scripts() {
     }
