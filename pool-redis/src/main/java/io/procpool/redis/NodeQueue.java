@@ -209,6 +209,17 @@ public final class NodeQueue implements AutoCloseable {
         return n == null || n <= 0 ? null : e.withDeliveries(n);
     }
 
+    /**
+     * Gives back a held entry that never started, without using an attempt: any node's next reclaim takes it at once
+     * with the same attempt number. False when this node no longer held it.
+     */
+    public boolean release(TaskEntry e) {
+        List<byte[]> args = List.of(TaskEntry.utf8(StreamLayout.GROUP), TaskEntry.utf8(consumer),
+                TaskEntry.utf8(e.entryId()), TaskEntry.utf8(Long.toString(lease.toMillis() * 2)));
+        Long n = Scripts.RELEASE.run(redis, ScriptOutputType.INTEGER, new String[] {layout.tasks()}, args);
+        return n != null && n == 1;
+    }
+
     /** Completes a held entry with its reply, if this node still holds it. */
     public Completion complete(TaskEntry e, Reply reply) {
         return runComplete(e.entryId(), e.replyTo(), "", reply.flatten());

@@ -1,6 +1,7 @@
 package io.procpool.redis;
 
 import java.time.Duration;
+import java.util.ArrayList;
 
 import io.lettuce.core.RedisClient;
 import io.procpool.runtime.TaskPool;
@@ -94,10 +95,28 @@ public final class RedisNode implements AutoCloseable {
         return this;
     }
 
-    /** Takes no more tasks from Redis; what the node holds runs and completes; then the workers exit. */
+    /**
+     * Takes no more tasks from Redis and gives back those fetched but not sent to a worker yet (without using an
+     * attempt: another node takes them at its next reclaim); what the workers hold runs and completes; then they exit.
+     */
     public void shutdown() {
-        source.stopFetching();
+        source.giveBackUnstarted();
         pool.shutdown();
+    }
+
+    /**
+     * Stops at once: gives back every task this node held but had not started (without using an attempt), and
+     * stops the running ones, which other nodes reclaim after the lease (their attempt is used). Returns how many
+     * were given back.
+     */
+    public int shutdownNow() {
+        int n = source.giveBackUnstarted();
+        for (Object o : new ArrayList<Object>(pool.shutdownNow())) {
+            if (o instanceof TaskEntry e && source.release(e)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** {@link #shutdown()}, then the pool's {@code close()}; the source's connections close when the pool ends. */

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import io.procpool.PoolFailedException;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskTimeoutException;
 import io.procpool.WorkerCrashedException;
@@ -204,14 +205,18 @@ public final class RedisSource implements JobSource, JobSink {
 
     @Override
     public void failed(Job job, Throwable t) {
+        if (t instanceof CancellationException) {
+            // this node stops (shutdownNow): no reply. RedisNode.shutdownNow gives back the tasks that never started;
+            // the others stay held until the source closes, then their lease lapses and another node reclaims them
+            return;
+        }
         TaskEntry e = entries.remove(job.id());
         if (e == null) {
             return;
         }
         keeper.release(e.entryId());
-        if (t instanceof CancellationException) {
-            // this node stopped (shutdownNow, a failed pool): no reply; the entry's lease lapses and another node
-            // reclaims it
+        if (t instanceof PoolFailedException) {
+            // this node cannot run tasks any more: no reply; the lease lapses and another node runs it
             return;
         }
         if (t instanceof WorkerCrashedException) {
@@ -245,6 +250,41 @@ public final class RedisSource implements JobSource, JobSink {
             // Redis unreachable: the entry stays pending, its lease lapses, another node runs it again
             LOG.warn("{} - could not complete task {} (entry {}): {}", queue.layout().pool(), e.taskId(),
                     e.entryId(), x.toString());
+        }
+    }
+
+    /**
+     * Stops fetching and gives back every entry fetched but not handed to a worker yet, without using an attempt
+     * (a node that drains or stops); returns how many.
+     */
+    public int giveBackUnstarted() {
+        stopFetching();
+        List<Job> jobs = new ArrayList<>(front);
+        jobs.addAll(fresh);
+        int n = 0;
+        for (Job j : jobs) {
+            if ((front.remove(j) || fresh.remove(j)) && release(entries.remove(j.id()))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Gives back an entry that never ran (see {@link NodeQueue#release}); false when not held any more. */
+    boolean release(TaskEntry e) {
+        if (e == null) {
+            return false;
+        }
+        entries.values().remove(e);
+        if (!keeper.release(e.entryId())) {
+            return false;
+        }
+        try {
+            return queue.release(e);
+        } catch (RuntimeException x) {
+            LOG.warn("{} - could not give back entry {} (its lease will lapse): {}", queue.layout().pool(),
+                    e.entryId(), x.toString());
+            return false;
         }
     }
 

@@ -27,6 +27,7 @@ final class Scripts {
     static final Script REDELIVER = load("redeliver.lua");
     static final Script FORGET = load("forget.lua");
     static final Script REQUEUE = load("requeue.lua");
+    static final Script RELEASE = load("release.lua");
 
     private Scripts() {
     }
