@@ -119,10 +119,13 @@ public final class RedisNode implements AutoCloseable {
         return n;
     }
 
-    /** {@link #shutdown()}, then the pool's {@code close()}; the source's connections close when the pool ends. */
+    /**
+     * {@link #shutdown()} (fetched tasks not yet started are given back), then the pool's {@code close()}: it waits for
+     * the running tasks up to the pool's shutdownTimeout. The source's connections close when the pool has ended.
+     */
     @Override
     public void close() {
-        source.stopFetching();
+        source.giveBackUnstarted();
         pool.close();
         AutoCloseable m = metrics;
         if (m != null) {

@@ -89,6 +89,7 @@ public final class RedisSource implements JobSource, JobSink {
     private void fetchLoop() {
         long nextReclaim = System.nanoTime();
         long reclaimEvery = queue.lease().toNanos() / 2;
+        boolean failing = false;
         while (!closed && fetching) {
             try {
                 int room = wanted.get() - fresh.size();
@@ -101,9 +102,17 @@ public final class RedisSource implements JobSource, JobSink {
                 } else {
                     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
                 }
+                if (failing) {
+                    failing = false;
+                    LOG.info("{} - reading the task stream again", queue.layout().pool());
+                }
             } catch (RuntimeException e) {
                 if (!closed && fetching) {
-                    LOG.warn("{} - reading the task stream failed (retrying): {}", queue.layout().pool(), e.toString());
+                    if (!failing) {
+                        failing = true;  // one line per outage, not one per retry
+                        LOG.warn("{} - reading the task stream failed (retrying): {}", queue.layout().pool(),
+                                e.toString());
+                    }
                     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(200));  // retry interval, Redis down
                 }
             }

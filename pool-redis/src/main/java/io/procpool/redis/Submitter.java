@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * missed the last second). The completion script writes the reply and deletes the entry atomically, so "entry gone,
  * no reply after draining the reply stream" means lost.
  *
+ * <p>Reply futures complete on the reader thread: callers that attach slow callbacks hand them to an executor of
+ * their own ({@link RedisSubmitter} does).
+ *
  * <p>Back-pressure is local: at most {@code maxOutstanding} tasks may be unanswered; {@link #add} waits for room
  * (or, with {@code rejectWhenFull}, throws {@link TaskRejectedException}).
  */
@@ -149,7 +152,9 @@ public final class Submitter implements AutoCloseable {
             o.entryId = redis.xadd(layout.tasks(), o.fields);
         } catch (RuntimeException e) {
             outstanding.remove(taskId);
-            o.future.completeExceptionally(e);
+            o.future.completeExceptionally(new io.procpool.ProcpoolException(layout.pool() + " - task " + taskId
+                    + " could not be added to Redis (" + e + "); nothing was queued, submit it again once Redis is"
+                    + " reachable", e));
         }
         if (closed) {
             failRest();
