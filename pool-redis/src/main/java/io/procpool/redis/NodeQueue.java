@@ -234,7 +234,28 @@ public final class NodeQueue implements AutoCloseable {
         return runComplete(e.entryId(), e.replyTo(), error, r.flatten());
     }
 
-    private Completion runComplete(String entryId, String replyTo, String deadError, List<byte[]> replyFields) {
+    /** As {@link #complete}, without waiting (the result arrives on a Lettuce I/O thread). */
+    public java.util.concurrent.CompletableFuture<Completion> completeAsync(TaskEntry e, Reply reply) {
+        return runCompleteAsync(e.entryId(), e.replyTo(), "", reply.flatten());
+    }
+
+    /** As {@link #deadLetter}, without waiting. */
+    public java.util.concurrent.CompletableFuture<Completion> deadLetterAsync(TaskEntry e, String error) {
+        counters.countDeadLettered();
+        Reply r = Reply.failed(e.taskId(), Reply.Outcome.DEAD, e.deliveries(), "dead-letter", error, "");
+        return runCompleteAsync(e.entryId(), e.replyTo(), error, r.flatten());
+    }
+
+    private java.util.concurrent.CompletableFuture<Completion> runCompleteAsync(String entryId, String replyTo,
+            String deadError, List<byte[]> replyFields) {
+        String reply = replyTo == null ? layout.dead() : replyTo;
+        java.util.concurrent.CompletableFuture<Long> r = Scripts.runAsync(Scripts.COMPLETE,
+                commandConnection.async(), ScriptOutputType.INTEGER, new String[] {layout.tasks(), reply,
+                        layout.dead()}, completeArgs(entryId, deadError, replyFields));
+        return r.thenApply(this::completion);
+    }
+
+    private List<byte[]> completeArgs(String entryId, String deadError, List<byte[]> replyFields) {
         List<byte[]> args = new ArrayList<>(5 + replyFields.size());
         args.add(TaskEntry.utf8(StreamLayout.GROUP));
         args.add(TaskEntry.utf8(consumer));
@@ -242,14 +263,22 @@ public final class NodeQueue implements AutoCloseable {
         args.add(TaskEntry.utf8(Long.toString(replyTtl.toMillis())));
         args.add(TaskEntry.utf8(deadError));
         args.addAll(replyFields);
-        String reply = replyTo == null ? layout.dead() : replyTo;
-        Long r = Scripts.COMPLETE.run(redis, ScriptOutputType.INTEGER,
-                new String[] {layout.tasks(), reply, layout.dead()}, args);
+        return args;
+    }
+
+    private Completion completion(Long r) {
         if (r == 1) {
             return Completion.ACCEPTED;
         }
         counters.countStaleCompletion();
         return r == 0 ? Completion.REFUSED : Completion.GROUP_GONE;
+    }
+
+    private Completion runComplete(String entryId, String replyTo, String deadError, List<byte[]> replyFields) {
+        String reply = replyTo == null ? layout.dead() : replyTo;
+        Long r = Scripts.COMPLETE.run(redis, ScriptOutputType.INTEGER,
+                new String[] {layout.tasks(), reply, layout.dead()}, completeArgs(entryId, deadError, replyFields));
+        return completion(r);
     }
 
     /** Parses an entry; a malformed one is dead-lettered at once (no attempt is spent on it) and gives null. */

@@ -209,7 +209,7 @@ public final class RedisSource implements JobSource, JobSink {
             return;
         }
         keeper.release(e.entryId());
-        complete(e, () -> queue.complete(e, Reply.ok(e.taskId(), job.attempt(), result)));
+        complete(e, () -> queue.completeAsync(e, Reply.ok(e.taskId(), job.attempt(), result)));
     }
 
     @Override
@@ -229,7 +229,7 @@ public final class RedisSource implements JobSource, JobSink {
             return;
         }
         if (t instanceof WorkerCrashedException) {
-            complete(e, () -> queue.deadLetter(e.withDeliveries(job.attempt()), t.getMessage()));
+            complete(e, () -> queue.deadLetterAsync(e.withDeliveries(job.attempt()), t.getMessage()));
             return;
         }
         Reply r;
@@ -245,21 +245,28 @@ public final class RedisSource implements JobSource, JobSink {
             r = Reply.failed(e.taskId(), Reply.Outcome.FAILED, job.attempt(), t.getClass().getName(),
                     t.getMessage(), w.toString());
         }
-        complete(e, () -> queue.complete(e, r));
+        complete(e, () -> queue.completeAsync(e, r));
     }
 
-    private void complete(TaskEntry e, java.util.function.Supplier<NodeQueue.Completion> call) {
+    /** Sends the completion without waiting: many are in flight at once; the outcome is logged off this thread. */
+    private void complete(TaskEntry e,
+                          java.util.function.Supplier<java.util.concurrent.CompletableFuture<NodeQueue.Completion>> call) {
+        java.util.concurrent.CompletableFuture<NodeQueue.Completion> f;
         try {
-            NodeQueue.Completion c = call.get();
-            if (c != NodeQueue.Completion.ACCEPTED) {
+            f = call.get();
+        } catch (RuntimeException x) {
+            f = java.util.concurrent.CompletableFuture.failedFuture(x);
+        }
+        f.whenComplete((c, x) -> {
+            if (x != null) {
+                // Redis unreachable: the entry stays pending, its lease lapses, another node runs it again
+                LOG.warn("{} - could not complete task {} (entry {}): {}", queue.layout().pool(), e.taskId(),
+                        e.entryId(), x.toString());
+            } else if (c != NodeQueue.Completion.ACCEPTED) {
                 LOG.info("{} - result of task {} refused ({}): another node holds entry {} now",
                         queue.layout().pool(), e.taskId(), c, e.entryId());
             }
-        } catch (RuntimeException x) {
-            // Redis unreachable: the entry stays pending, its lease lapses, another node runs it again
-            LOG.warn("{} - could not complete task {} (entry {}): {}", queue.layout().pool(), e.taskId(),
-                    e.entryId(), x.toString());
-        }
+        });
     }
 
     /**

@@ -45,6 +45,34 @@ final class Scripts {
         }
     }
 
+    /**
+     * As {@link Script#run}, without waiting: for the completions, so that many are in flight on the connection at
+     * once. The result arrives on a Lettuce I/O thread.
+     */
+    static <T> java.util.concurrent.CompletableFuture<T> runAsync(Script script,
+            io.lettuce.core.api.async.RedisAsyncCommands<String, byte[]> redis, ScriptOutputType type, String[] keys,
+            List<byte[]> args) {
+        byte[][] a = args.toArray(new byte[0][]);
+        java.util.concurrent.CompletableFuture<T> out = new java.util.concurrent.CompletableFuture<>();
+        redis.<T>evalsha(script.sha(), type, keys, a).whenComplete((v, e) -> {
+            if (e == null) {
+                out.complete(v);
+            } else if (e instanceof RedisNoScriptException
+                    || e.getCause() instanceof RedisNoScriptException) {
+                redis.<T>eval(script.text(), type, keys, a).whenComplete((v2, e2) -> {
+                    if (e2 == null) {
+                        out.complete(v2);
+                    } else {
+                        out.completeExceptionally(e2);
+                    }
+                });
+            } else {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
     private static Script load(String name) {
         try (InputStream in = Scripts.class.getResourceAsStream(name)) {
             if (in == null) {

@@ -52,6 +52,9 @@ public final class Submitter implements AutoCloseable {
     private final StatefulRedisConnection<String, byte[]> readConnection;
     private final RedisCommands<String, byte[]> redis;
     private final Semaphore room;
+    /** XADDs in flight: well under Lettuce's request queue, so that pipelining never overflows it. */
+    private final Semaphore adding = new Semaphore(MAX_ADDING);
+    private static final int MAX_ADDING = 1024;
     private final int maxOutstanding;
     private final Map<String, Outstanding> outstanding = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -148,14 +151,24 @@ public final class Submitter implements AutoCloseable {
                 timeout == null ? 0 : Math.max(1, timeout.toMillis()), body));
         o.future.whenComplete((r, t) -> room.release());
         outstanding.put(taskId, o);
+        // without waiting: many XADDs are in flight on the connection at once (Lettuce pipelines them)
         try {
-            o.entryId = redis.xadd(layout.tasks(), o.fields);
-        } catch (RuntimeException e) {
+            adding.acquire();
+        } catch (InterruptedException e) {
             outstanding.remove(taskId);
-            o.future.completeExceptionally(new io.procpool.ProcpoolException(layout.pool() + " - task " + taskId
-                    + " could not be added to Redis (" + e + "); nothing was queued, submit it again once Redis is"
-                    + " reachable", e));
+            o.future.cancel(false);
+            throw e;
         }
+        commandConnection.async().xadd(layout.tasks(), o.fields).whenComplete((entryId, e) -> {
+            adding.release();
+            if (e == null) {
+                o.entryId = entryId;
+            } else if (outstanding.remove(taskId, o)) {
+                o.future.completeExceptionally(new io.procpool.ProcpoolException(layout.pool() + " - task " + taskId
+                        + " could not be added to Redis (" + e + "); nothing was queued, submit it again once Redis"
+                        + " is reachable", e));
+            }
+        });
         if (closed) {
             failRest();
         }
