@@ -362,7 +362,8 @@ static Duration positive(String field, Duration d) {
     PoolEngine engine(PoolConfig cfg, PoolEngine.Decoder results, PoolEngine.Decoder events) {
         PoolEngine engine = new PoolEngine(cfg, results, events, jobSource);
         if (metrics != null) {
-            metrics.bind(engine);
+            metrics.bind(engine::stats, engine::failed, engine.spawner()::reapedCount);
+            engine.whenTerminated(metrics::remove);
         }
         return engine;
     }

@@ -27,7 +27,7 @@ public final class Job {
     long sentNanos;
     /** When its answer came (or the pool decided its outcome). */
     long endNanos;
-    PoolEngine.Worker worker;
+    Worker worker;
     ScheduledFuture<?> timer;
     boolean cancelSent;
     /** Its worker said STARTED for it (workers that report it): it ran, so a crash now uses an attempt. */

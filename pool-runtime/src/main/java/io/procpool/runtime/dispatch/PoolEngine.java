@@ -2,12 +2,10 @@ package io.procpool.runtime.dispatch;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -24,22 +22,21 @@ import io.procpool.Task;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.TaskOptions;
-import io.procpool.TaskOutcome;
 import io.procpool.TaskRejectedException;
-import io.procpool.TaskTimeoutException;
 import io.procpool.WorkerCrashedException;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
-import io.procpool.runtime.process.ProcessSpec;
-import io.procpool.runtime.process.Redirect;
 import io.procpool.runtime.process.Spawner;
-import io.procpool.runtime.supervise.ClassDataSharing;
+import io.procpool.runtime.supervise.Launcher;
+import io.procpool.runtime.supervise.WorkerHandler;
 import io.procpool.runtime.supervise.CrashLoopBreaker;
 import io.procpool.runtime.supervise.Health;
 import io.procpool.runtime.supervise.RestartPolicy;
 import io.procpool.runtime.supervise.Sizing;
+import io.procpool.runtime.supervise.Slots;
 import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
+import io.procpool.runtime.wire.Quoting;
 import org.slf4j.Logger;
 
 /**
@@ -53,60 +50,10 @@ import org.slf4j.Logger;
 public final class PoolEngine {
 
     private static final Logger LOG = io.procpool.runtime.process.Logs.logger(PoolEngine.class);
-    private static final byte[] EMPTY = new byte[0];
     /** How long a worker may live on after its channel ended before it is killed: its exit is normally a moment away. */
     private static final long CHANNEL_END_GRACE_MILLIS = 1000;
 
     enum RunState { STARTING, RUNNING, SHUTDOWN, STOP, TERMINATED }
-
-    /** One worker slot's current process. I/O thread only. */
-    static final class Worker {
-        int slot;      // -1 for a warm spare, until it is promoted
-        String id;
-        final ArrayDeque<Job> held = new ArrayDeque<>();
-        ChildProcess child;
-        boolean ready;
-        boolean stopping;
-        String killReason;
-        long cdsRecording;
-        boolean cdsMapped;
-        int tasksDone;
-        int taskLimit;
-        long lastHeardNanos = System.nanoTime();
-        long rssCheckedNanos;
-        Worker successor;    // started to take this worker's slot when it reaches its task limit
-        Worker predecessor;  // the worker whose slot this one takes once ready
-        boolean retired;     // handed its slot to a successor: finishes what it holds, then leaves
-        boolean spare;       // started and ready, but in no slot: takes one at once when a worker dies
-        long spawnNanos;
-        long readyNanos;
-        long idleSinceNanos;
-        ExitReason retireReason;  // why it is being recycled (its successor is starting)
-        ExitReason exitReason;    // why the pool killed or stopped it; null: it died on its own
-        String received;          // what it sent that broke the protocol
-        java.util.concurrent.ScheduledFuture<?> startupTimer;  // kills it if it is not ready within startupTimeout
-        int runs = 1;             // tasks it runs at once: min(capacity, what its HELLO says)
-        int credits = 1;          // tasks it may hold: runs + prefetch
-        boolean reportsStarted;   // its HELLO lists "started": it says STARTED before each task it runs
-        final ArrayDeque<Runnable> writes = new ArrayDeque<>();  // line mode: its stdin writes, in order
-        boolean writing;          // line mode, guarded by writes: a thread is running its writes
-        LineLedger ledger;        // line mode with checked replies: its replies not believed yet; else null
-        boolean stalled;          // checked line mode: its input was ended because it held a request in silence
-
-        WorkerInfo info() {
-            return new WorkerInfo(id, child == null ? 0 : child.pid());
-        }
-
-        Worker(int slot, String id) {
-            this.slot = slot;
-            this.id = id;
-        }
-
-        @Override
-        public String toString() {
-            return id + (child == null ? "" : " (pid " + child.pid() + ")");
-        }
-    }
 
     /** Turns a RESULT or EVENT body into the value the caller sees. */
     @FunctionalInterface
@@ -114,48 +61,73 @@ public final class PoolEngine {
         Object decode(byte[] body);
     }
 
-    private final PoolConfig cfg;
+    final PoolConfig cfg;
     private final Decoder results;
     private final Decoder events;
-    /** Line mode: writes requests to the workers' stdin, in order, off the I/O thread (a pipe write may block). */
-    private final java.util.concurrent.ExecutorService lineWriter;
-    private final Spawner spawner;
+    /** Line mode: its writes, replies and checks; null for other kinds. */
+    private final LineMode lines;
+    final Spawner spawner;
+    private final Launcher launcher;
+    private final CancelLadder cancels = new CancelLadder(this);
+    private final WorkerHandler<Worker> handler = new WorkerHandler<>() {
+        @Override
+        public void onMessage(Worker w, ByteBuffer message) {
+            PoolEngine.this.onMessage(w, message);
+        }
+
+        @Override
+        public void onLine(Worker w, String line) {
+            lines.onLine(w, line);
+        }
+
+        @Override
+        public void onOversize(Worker w, long size) {
+            protocolError(w, "a frame of length " + size + ", over maxMessageSize "
+                    + (cfg.maxMessageSize() - Protocol.HEADER) + " (+ " + Protocol.HEADER
+                    + " bytes of header)", "a header with length " + size);
+        }
+
+        @Override
+        public void onChannelEnd(Worker w, String what) {
+            channelEnded(w, what);
+        }
+
+        @Override
+        public void onExit(Worker w, ExitStatus status) {
+            PoolEngine.this.onExit(w, status);
+        }
+    };
     /** The pool's own bounded queue: where submit puts jobs; null when the jobs come from another source. */
     private final MemoryQueue memory;
-    private final JobSource source;
-    private final FutureSink sink;
-    private final Completer completer;
-    private final ScheduledThreadPoolExecutor timer;
+    final JobSource source;
+    final FutureSink sink;
+    final Completer completer;
+    final ScheduledThreadPoolExecutor timer;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicBoolean dispatchScheduled = new AtomicBoolean();
     private final CountDownLatch ready;
     private final CountDownLatch terminated = new CountDownLatch(1);
-    private volatile RunState state = RunState.STARTING;
+    volatile RunState state = RunState.STARTING;
     /** On a normal exit of the JVM (System.exit, end of main, SIGTERM): stop the workers rather than orphan them. */
     private final Thread shutdownHook = new Thread(this::onJvmExit);
     private volatile String failure;
     private final java.util.Set<Runnable> terminationHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Checked line mode, I/O thread: the stall period now, doubled (up to 16 times) after each merely slow worker. */
-    private long lineStallNanos;
 
-    private final Listeners listeners;
+    final Listeners listeners;
     private volatile int minWorkers;
     private volatile int maxWorkers;
 
     // I/O thread only
-    private Worker[] slots;             // maxWorkers long (or longer after a resize down)
-    private boolean[] slotPending;      // a restart of the slot is scheduled (back-off)
-    private int[] slotStreak;           // early deaths in a row in the slot: the back-off's exponent
+    final Slots<Worker> slots;
     private final CrashLoopBreaker breaker;
     private final RestartPolicy restartPolicy;
     private final boolean[] slotReadyOnce;
-    private final List<Worker> aside = new ArrayList<>();  // successors starting, retired workers draining
-    private final HashMap<Long, Job> inFlight = new HashMap<>();
+    private final List<Worker> aside;  // successors starting, retired workers draining, spares
+    final HashMap<Long, Job> inFlight = new HashMap<>();
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
     private List<Runnable> completions = new ArrayList<>();
-    private List<Object> stopping;  // shutdownNow: the tasks that never started, found and not handed out yet
-    private final List<StopWaiter> stopWaiters = new ArrayList<>();  // shutdownNow callers waiting
+    private final ShutdownNow stopper = new ShutdownNow(this);
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
     /** Worker and task counts, published as one value so that a reader never sees half an update. */
@@ -178,13 +150,10 @@ public final class PoolEngine {
         this.cfg = cfg;
         this.results = results;
         this.events = events;
-        this.lineWriter = cfg.kind() != WorkerKind.LINE ? null
-                : java.util.concurrent.Executors.newCachedThreadPool(r -> {
-                    Thread t = new Thread(r, "procpool-lines-" + cfg.name());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.lines = cfg.kind() != WorkerKind.LINE ? null : new LineMode(this, cfg.name());
         this.spawner = Spawner.create(cfg.name());
+        this.launcher = new Launcher(cfg.name(), cfg.kind(), cfg.command(), cfg.directory(), cfg.inheritEnvironment(),
+                cfg.environment(), cfg.maxMessageSize(), cfg.heartbeatTimeout(), cfg.cds(), spawner);
         this.completer = new Completer(cfg.name());
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "procpool-timer-" + cfg.name());
@@ -199,9 +168,8 @@ public final class PoolEngine {
         this.source.open(this::scheduleDispatch);
         this.minWorkers = cfg.minWorkers();
         this.maxWorkers = cfg.maxWorkers();
-        this.slots = new Worker[cfg.maxWorkers()];
-        this.slotPending = new boolean[cfg.maxWorkers()];
-        this.slotStreak = new int[cfg.maxWorkers()];
+        this.slots = new Slots<>(cfg.maxWorkers(), Worker[]::new);
+        this.aside = slots.aside();
         this.slotReadyOnce = new boolean[initialWorkers()];
         this.breaker = new CrashLoopBreaker(cfg.crashLoopRestarts(), cfg.crashLoopWindow());
         this.restartPolicy = new RestartPolicy(cfg.backoffBase(), cfg.backoffMax());
@@ -260,7 +228,7 @@ public final class PoolEngine {
                     TimeUnit.MILLISECONDS);
         }
         if (cfg.lineCheck() != null) {
-            timer.scheduleWithFixedDelay(() -> spawner.execute(this::checkLineWorkers), 10, 10, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(() -> spawner.execute(lines::checkWorkers), 10, 10, TimeUnit.MILLISECONDS);
         }
         long idleCheck = Math.max(50, cfg.idleTimeout().toMillis() / 4);
         timer.scheduleWithFixedDelay(() -> spawner.execute(this::stopIdleWorkers), idleCheck, idleCheck,
@@ -279,62 +247,8 @@ public final class PoolEngine {
         if (cfg.maxTasksPerWorker() > 0) {
             w.taskLimit = Sizing.taskLimit(cfg.maxTasksPerWorker(), java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         }
-        List<String> command = cfg.command();
-        long unique = ids.incrementAndGet() ^ System.nanoTime();
-        List<String> cdsOptions = cfg.cds() == null ? List.of() : cfg.cds().optionsFor(unique);
-        if (!cdsOptions.isEmpty()) {
-            command = new ArrayList<>(command);
-            command.addAll(1, cdsOptions);
-            w.cdsRecording = ClassDataSharing.records(cdsOptions) ? unique : 0;
-            w.cdsMapped = ClassDataSharing.maps(cdsOptions);
-        }
         try {
-            ProcessSpec.Builder b = ProcessSpec.builder(command);
-            if (cfg.directory() != null) {
-                b.directory(cfg.directory());
-            }
-            b.name(w.id)
-                    .inheritEnvironment(cfg.inheritEnvironment())
-                    .env(cfg.environment())
-                    .env("PROCPOOL_WORKER", w.id)
-                    .stdout(Redirect.LOG)
-                    .stderr(Redirect.LOG)
-                    .maxMessageSize(cfg.maxMessageSize());
-            switch (cfg.kind()) {
-                case JVM -> b.argv0("procpool:" + cfg.name() + ":" + (slot >= 0 ? Integer.toString(slot + 1) : "spare"))
-                        .channelFd(0);
-                case PROTOCOL -> {
-                    b.env("PROCPOOL_MAX_FRAME", Integer.toString(cfg.maxMessageSize()));
-                    if (cfg.heartbeatTimeout() != null) {
-                        b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Health.heartbeatMillis(cfg.heartbeatTimeout())));
-                    }
-                }
-                case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> onLine(w, line),
-                        () -> channelEnded(w, "stdout"));
-            }
-            ProcessSpec spec = b
-                    .onMessage(new io.procpool.runtime.process.MessageHandler() {
-                        @Override
-                        public void onMessage(ChildProcess child, ByteBuffer message) {
-                            PoolEngine.this.onMessage(w, message);
-                        }
-
-                        @Override
-                        public void onOversize(ChildProcess child, long size) {
-                            protocolError(w, "a frame of length " + size + ", over maxMessageSize "
-                                    + (cfg.maxMessageSize() - Protocol.HEADER) + " (+ " + Protocol.HEADER
-                                    + " bytes of header)", "a header with length " + size);
-                        }
-
-                        @Override
-                        public void onEnd(ChildProcess child) {
-                            channelEnded(w, "channel");
-                        }
-                    })
-                    .onExit(status -> onExit(w, status))
-                    .build();
-            w.spawnNanos = System.nanoTime();
-            w.child = spawner.spawn(spec);
+            launcher.launch(w, handler);
         } catch (RuntimeException | Error e) {  // ENOENT, EACCES, a bad directory or environment, no thread left
             String why = e instanceof SpawnException ? e.getMessage()
                     : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
@@ -355,7 +269,7 @@ public final class PoolEngine {
             }
             startFailed(why);
             if (state != RunState.STARTING) {
-                slotStreak[slot]++;
+                slots.lengthenStreak(slot);
                 if (!countEarlyDeath(why)) {
                     restartSlot(slot);
                 }
@@ -372,14 +286,14 @@ public final class PoolEngine {
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), life, TimeUnit.NANOSECONDS);
         }
         if (intoSlot) {
-            slots[slot] = w;
+            slots.set(slot, w);
         } else {
             aside.add(w);
         }
         if (cfg.kind() == WorkerKind.LINE) {
             w.runs = 1;
             w.credits = 1 + cfg.prefetch();
-            checkedLines(w);
+            lines.checked(w);
             onHello(w);  // a line-mode worker says nothing first: it is ready once it runs
         }
         updateStats();
@@ -408,7 +322,7 @@ public final class PoolEngine {
             throw new IllegalStateException(cfg.name() + " - this pool's jobs come from " + source);
         }
         long id = ids.incrementAndGet();
-        Job.JobFuture<R> future = new Job.JobFuture<>(id, this::onCancel);
+        Job.JobFuture<R> future = new Job.JobFuture<>(id, cancels::onCancel);
         Duration timeout = options.timeout() != null ? options.timeout() : cfg.taskTimeout();
         int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : cfg.maxAttempts();
         Job job = new Job(id, task, body, future, timeout, attempts, 1, sink);
@@ -474,7 +388,7 @@ public final class PoolEngine {
             return;
         }
         int demand = 0;  // the ready workers' free credits: what the source may hand out now
-        for (Worker w : slots) {
+        for (Worker w : slots.table()) {
             if (w != null && w.ready && !w.stopping && w.held.size() < w.credits) {
                 demand += w.credits - w.held.size();
             }
@@ -483,7 +397,7 @@ public final class PoolEngine {
         outer:
         while (progress) {
             progress = false;
-            for (Worker w : slots) {
+            for (Worker w : slots.table()) {
                 if (w == null || !w.ready || w.stopping || w.held.size() >= w.credits) {
                     continue;
                 }
@@ -530,7 +444,7 @@ public final class PoolEngine {
         Protocol.putHeader(head, 0, Protocol.TASK, j.id);
         try {
             if (cfg.kind() == WorkerKind.LINE) {
-                writeLine(w, j.body);
+                lines.write(w, j.body);
             } else {
                 w.child.pushLater(head, Protocol.HEADER, j.body, false);
             }
@@ -550,196 +464,17 @@ public final class PoolEngine {
             listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
         }
         if (j.timeout != null) {
-            startTimer(j, w);  // runs again from its STARTED, when its worker says it
-        }
-    }
-
-    /** The task's timeout runs from now: when it is sent, and again when it starts (its worker says STARTED). */
-    private void startTimer(Job j, Worker w) {
-        j.timer = timer.schedule(() -> spawner.execute(() -> onTimeout(j, w)), j.timeout.toNanos(),
-                TimeUnit.NANOSECONDS);
-    }
-
-    /** Line mode: the request (the body after its attempt number) and a newline, written in order. */
-    private void writeLine(Worker w, byte[] body) {
-        byte[] line = java.util.Arrays.copyOfRange(body, 2, body.length + 1);
-        line[line.length - 1] = '\n';
-        ChildProcess child = w.child;
-        writeLater(w, () -> {
-            try {
-                child.write(line);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException gone) {
-                // it exited: its exit hands back what it held
-            }
-        });
-    }
-
-    /**
-     * Line mode: runs {@code write} after the worker's earlier writes, on a thread of its own while it runs: a worker
-     * that does not read its stdin blocks only its own writes, never another worker's.
-     */
-    private void writeLater(Worker w, Runnable write) {
-        synchronized (w.writes) {
-            w.writes.addLast(write);
-            if (w.writing) {
-                return;
-            }
-            w.writing = true;
-        }
-        lineWriter.execute(() -> {
-            while (true) {
-                Runnable next;
-                synchronized (w.writes) {
-                    next = w.writes.pollFirst();
-                    if (next == null) {
-                        w.writing = false;
-                        return;
-                    }
-                }
-                try {
-                    next.run();
-                } catch (RuntimeException e) {
-                    LOG.debug("{} - a write to worker {} failed", cfg.name(), w, e);
-                }
-            }
-        });
-    }
-
-    /** Line mode, I/O thread: a line from the worker's stdout answers the oldest request it holds. */
-    private void onLine(Worker w, String line) {
-        if (w.killReason != null) {
-            return;  // being killed (protocol error, timeout, cancel): nothing more it says is believed
-        }
-        w.lastHeardNanos = System.nanoTime();
-        Job j = w.held.peekFirst();
-        if (j == null) {
-            protocolError(w, "a line for no request", quote(line));
-            return;
-        }
-        onReply(w, j, line.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
-    }
-
-    // ------------------------------------------------------------ line mode with checked replies (LineCheck)
-
-    /** Spawn: a checked line worker keeps a ledger, and its input is ended after {@code every} tasks. */
-    private void checkedLines(Worker w) {
-        LineCheck check = cfg.lineCheck();
-        if (check != null) {
-            if (lineStallNanos == 0) {
-                lineStallNanos = check.stall().toNanos();
-            }
-            w.ledger = new LineLedger();
-            w.taskLimit = w.taskLimit == 0 ? check.every() : Math.min(w.taskLimit, check.every());
-        }
-    }
-
-    /**
-     * I/O thread, every few ms: ends the input of a worker that idles with unconfirmed replies while nothing is
-     * queued (so that they are confirmed now), or that holds a request without a word for the stall period (a
-     * block-buffered worker then flushes at exit; a stuck one shows it is out of step).
-     */
-    private void checkLineWorkers() {
-        if (state != RunState.RUNNING && state != RunState.SHUTDOWN) {
-            return;
-        }
-        long now = System.nanoTime();
-        boolean nothingQueued = source.isEmpty();
-        for (Worker w : slots) {
-            if (w == null || w.ledger == null || !w.ready || w.stopping || w.retired || w.successor != null
-                    || w.killReason != null) {
-                continue;
-            }
-            if (w.held.isEmpty()) {
-                if (!w.ledger.isEmpty() && nothingQueued && now - w.idleSinceNanos > LineCheck.IDLE.toNanos()
-                        && state == RunState.RUNNING) {  // in SHUTDOWN maybeDrained ends every input
-                    retire(w, ExitReason.MAX_TASKS, "to check its replies");
-                }
-            } else if (now - Math.max(w.lastHeardNanos, w.held.peekFirst().sentNanos) > lineStallNanos) {
-                LOG.debug("{} - worker {} holds {} requests without a reply for {} ms: ending its input", cfg.name(),
-                        w, w.held.size(), lineStallNanos / 1_000_000);
-                w.stalled = true;
-                endLineInput(w, "after no reply for " + lineStallNanos / 1_000_000 + " ms");
-            }
-        }
-    }
-
-    /** I/O thread: ends a checked line worker's input, its successor taking over (in SHUTDOWN: none needed). */
-    private void endLineInput(Worker w, String why) {
-        if (state == RunState.RUNNING) {
-            retire(w, ExitReason.MAX_TASKS, why);
-        } else {
-            w.stopping = true;
-            w.exitReason = ExitReason.MAX_TASKS;  // a check, not a crash: its slot restarts if work is left
-            endInput(w);
-        }
-    }
-
-    /**
-     * I/O thread, at a checked line worker's exit: its held replies are believed (it proved in step), or go back to
-     * the queue (it died unchecked: no attempt used), or are retried and at last failed (it answered out of step).
-     * Requests it still held are left to the caller, with the reason in {@code w.killReason}.
-     */
-    private void checkLines(Worker w, ExitStatus status, List<String> tail, List<Job> back) {
-        if (w.ledger == null) {
-            return;
-        }
-        LineLedger.Verdict verdict = LineLedger.verdict(status, w.held.size(), w.exitReason, w.killReason);
-        if (verdict == LineLedger.Verdict.OUT_OF_STEP) {  // what it held fails with these words too
-            w.killReason = "answered out of step: " + (w.exitReason == ExitReason.PROTOCOL_ERROR
-                    ? "an extra line, " + w.killReason.replaceFirst("^protocol error: ", "")
-                    : "a missing reply, it ended with " + w.held.size() + " of its requests unanswered");
-        }
-        List<LineLedger.Reply> replies = w.ledger.takeAll();
-        if (verdict == LineLedger.Verdict.TRUSTED && w.stalled) {
-            // it was only slow (starting, or buffering): give the next ones longer before their input is ended
-            lineStallNanos = Math.min(lineStallNanos * 2, cfg.lineCheck().stall().toNanos() * 16);
-        }
-        if (verdict == LineLedger.Verdict.TRUSTED) {
-            for (LineLedger.Reply r : replies) {
-                complete(() -> r.job().sink.succeeded(r.job(), r.body()));
-            }
-            return;
-        }
-        for (LineLedger.Reply r : replies) {
-            Job j = r.job();
-            if (j.settled || j.future.isDone()) {
-                continue;
-            }
-            // UNCHECKED: answered, but the worker died before it could be checked: run again without an attempt
-            if (!requeue(j, back, verdict != LineLedger.Verdict.UNCHECKED)) {
-                String message = cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + w.killReason
-                        + ", so none of the " + replies.size() + " replies since its last check can be matched to their"
-                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + tailText(tail);
-                settle(j, new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail));
-            }
+            cancels.startTimer(j, w);  // runs again from its STARTED, when its worker says it
         }
     }
 
     /** Line mode: ends the worker's input once all written requests are out: it finishes and exits. */
-    private void endInput(Worker w) {
+    void endInput(Worker w) {
         if (cfg.kind() == WorkerKind.LINE) {
-            ChildProcess child = w.child;
-            writeLater(w, child::closeStdin);
+            lines.endInput(w);
         } else {
             w.child.shutdownChannel();
         }
-    }
-
-    static String quote(String text) {
-        String t = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-        return "'" + t.replace("\n", "\\n") + "'";
-    }
-
-    /** The first bytes of a frame, in hex: what a worker sent that made no sense. */
-    static String hex(ByteBuffer m) {
-        StringBuilder sb = new StringBuilder();
-        int n = Math.min(m.remaining(), 32);
-        for (int i = 0; i < n; i++) {
-            sb.append(String.format("%02x ", m.get(m.position() + i) & 0xff));
-        }
-        return sb.append(m.remaining() > n ? "..." : "").toString().trim();
     }
 
     // ================================================================================= I/O thread: replies
@@ -751,14 +486,14 @@ public final class PoolEngine {
         try {
             readMessage(w, m);
         } catch (Throwable t) {  // OutOfMemoryError included: a frame that cannot be read fails its worker, never the loop
-            protocolError(w, "a frame that could not be read (" + t + ")", hex(m));
+            protocolError(w, "a frame that could not be read (" + t + ")", Quoting.hex(m));
         }
     }
 
     private void readMessage(Worker w, ByteBuffer m) {
         w.lastHeardNanos = System.nanoTime();
         if (m.remaining() < Protocol.HEADER) {
-            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", hex(m));
+            protocolError(w, "a frame of " + m.remaining() + " bytes, shorter than the header", Quoting.hex(m));
             return;
         }
         int type = Protocol.type(m);
@@ -769,7 +504,7 @@ public final class PoolEngine {
                 try {
                     hello = Protocol.readHello(m.duplicate().position(m.position() + Protocol.HEADER));
                 } catch (IllegalArgumentException e) {
-                    protocolError(w, e.getMessage(), hex(m));
+                    protocolError(w, e.getMessage(), Quoting.hex(m));
                     return;
                 }
                 w.runs = Math.min(cfg.capacity(), hello.capacity());
@@ -781,19 +516,19 @@ public final class PoolEngine {
                 Job j = inFlight.get(id);
                 if (!w.reportsStarted || j == null || j.worker != w || j.started) {
                     protocolError(w, "STARTED for task " + id + (w.reportsStarted ? ", which it does not hold or"
-                            + " started before" : " from a worker whose HELLO did not list \"started\""), hex(m));
+                            + " started before" : " from a worker whose HELLO did not list \"started\""), Quoting.hex(m));
                     return;
                 }
                 j.started = true;
                 if (j.timer != null) {
                     j.timer.cancel(false);
-                    startTimer(j, w);
+                    cancels.startTimer(j, w);
                 }
             }
             case Protocol.RESULT, Protocol.ERROR -> {
                 Job j = inFlight.get(id);
                 if (j == null || j.worker != w) {
-                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", hex(m));
+                    protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", Quoting.hex(m));
                     return;
                 }
                 byte[] body = bodyOf(m);
@@ -803,7 +538,7 @@ public final class PoolEngine {
                         error = Protocol.readError(ByteBuffer.wrap(body));
                     } catch (RuntimeException e) {
                         protocolError(w, "an ERROR whose body is not three length-prefixed strings: "
-                                + e.getMessage(), hex(m));
+                                + e.getMessage(), Quoting.hex(m));
                         return;
                     }
                 }
@@ -812,7 +547,7 @@ public final class PoolEngine {
             case Protocol.EVENT -> {
                 Job j = inFlight.get(id);
                 if (j == null || j.worker != w) {
-                    protocolError(w, "EVENT for task " + id + ", which it does not hold", hex(m));
+                    protocolError(w, "EVENT for task " + id + ", which it does not hold", Quoting.hex(m));
                     return;
                 }
                 byte[] body = bodyOf(m);
@@ -828,12 +563,12 @@ public final class PoolEngine {
                 });
             }
             case Protocol.HEARTBEAT -> { }
-            default -> protocolError(w, "a frame of " + Protocol.typeName(type), hex(m));
+            default -> protocolError(w, "a frame of " + Protocol.typeName(type), Quoting.hex(m));
         }
     }
 
     /** I/O thread: the answer to {@code j} (an ERROR's three strings, or null): its future completes on the completer. */
-    private void onReply(Worker w, Job j, byte[] body, String[] error) {
+    void onReply(Worker w, Job j, byte[] body, String[] error) {
         inFlight.remove(j.id);
         w.held.remove(j);
         if (j.timer != null) {
@@ -893,29 +628,24 @@ public final class PoolEngine {
             }
             String why = "it closed its " + what + " but did not exit within " + CHANNEL_END_GRACE_MILLIS + " ms";
             if (w.stopping && w.held.isEmpty()) {
-                w.killReason = why;
-                w.child.killGroup(9);
-                w.child.kill(9);
+                w.kill(null, why);
             } else {
                 protocolError(w, why, "end of stream");
-                w.child.kill(9);
             }
         }), CHANNEL_END_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private void protocolError(Worker w, String what, String received) {
+    void protocolError(Worker w, String what, String received) {
         if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
             return;  // more of the same before it died
         }
         LOG.warn("{} - worker {} broke the protocol: {} (received: {}); killing it", cfg.name(), w, what, received);
-        w.killReason = "protocol error: " + what + " (received: " + received + ")";
         w.received = received;
-        w.exitReason = ExitReason.PROTOCOL_ERROR;
-        w.child.killGroup(9);
+        w.kill(ExitReason.PROTOCOL_ERROR, "protocol error: " + what + " (received: " + received + ")");
     }
 
     /** Queues a completion for the completer; one hand-off per batch of events on the I/O thread. */
-    private void complete(Runnable r) {
+    void complete(Runnable r) {
         completions.add(r);
         if (completions.size() == 1) {
             spawner.execute(this::handOff);
@@ -963,13 +693,13 @@ public final class PoolEngine {
     }
 
     /** I/O thread: starts {@code w}'s successor (or takes a ready spare), which takes over once ready. */
-    private void retire(Worker w, ExitReason reason, String why) {
-        if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || !holdsSlot(w)) {
+    void retire(Worker w, ExitReason reason, String why) {
+        if (w.successor != null || w.stopping || w.retired || state != RunState.RUNNING || !slots.holds(w)) {
             return;
         }
         LOG.debug("{} - retiring worker {} {}", cfg.name(), w, why);
         w.retireReason = reason;
-        Worker spare = takeSpare();
+        Worker spare = slots.takeSpare();
         if (spare != null) {
             spare.slot = w.slot;
             spare.id = w.id;
@@ -988,9 +718,7 @@ public final class PoolEngine {
     /** I/O thread: {@code w} was spawned startupTimeout ago; if it has not said HELLO, it failed to start. */
     private void startupOver(Worker w) {
         if (!w.ready && w.exitReason == null && w.child.exitStatus().isEmpty()) {
-            w.killReason = "did not say HELLO within startupTimeout " + Durations.text(cfg.startupTimeout());
-            w.child.killGroup(9);
-            w.child.kill(9);
+            w.kill(null, "did not say HELLO within startupTimeout " + Durations.text(cfg.startupTimeout()));
         }
     }
 
@@ -1000,7 +728,7 @@ public final class PoolEngine {
                 || state.ordinal() >= RunState.SHUTDOWN.ordinal()) {
             return;
         }
-        if (w.ready && holdsSlot(w) && state == RunState.RUNNING) {
+        if (w.ready && slots.holds(w) && state == RunState.RUNNING) {
             retire(w, ExitReason.MAX_LIFETIME, "at the end of its lifetime");
         } else {
             timer.schedule(() -> spawner.execute(() -> lifetimeOver(w)), 100, TimeUnit.MILLISECONDS);
@@ -1012,7 +740,7 @@ public final class PoolEngine {
         Worker old = next.predecessor;
         next.predecessor = null;
         aside.remove(next);
-        if (slots[next.slot] != old || old.stopping) {
+        if (slots.get(next.slot) != old || old.stopping) {
             // the old one died meanwhile (and its slot may have a replacement already): no longer needed
             next.stopping = true;
             next.exitReason = ExitReason.SCALE_DOWN;
@@ -1020,7 +748,7 @@ public final class PoolEngine {
             aside.add(next);
             return;
         }
-        slots[next.slot] = next;
+        slots.set(next.slot, next);
         old.retired = true;
         old.successor = null;
         old.exitReason = old.retireReason;
@@ -1036,19 +764,16 @@ public final class PoolEngine {
     private void checkHeartbeats() {
         long limit = cfg.heartbeatTimeout().toNanos();
         long now = System.nanoTime();
-        for (Worker w : allWorkers()) {
+        for (Worker w : slots.all()) {
             if (w.ready && !w.stopping && w.killReason == null && Health.silent(now, w.lastHeardNanos, limit)) {
-                w.killReason = "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
-                        + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout());
-                w.exitReason = ExitReason.HUNG;
-                w.child.killGroup(9);
-                w.child.kill(9);
+                w.kill(ExitReason.HUNG, "hung: no heartbeat for " + Duration.ofNanos(now - w.lastHeardNanos).toMillis()
+                        + " ms, over heartbeatTimeout " + Durations.text(cfg.heartbeatTimeout()));
             }
         }
     }
 
     /** I/O thread: decides the job's outcome now; its future completes on the completer. */
-    private void settle(Job j, Throwable t) {
+    void settle(Job j, Throwable t) {
         j.settled = true;
         j.endNanos = System.nanoTime();
         if (j.timer != null) {
@@ -1060,9 +785,9 @@ public final class PoolEngine {
     // ================================================================================= I/O thread: exits
 
     private void onExit(Worker w, ExitStatus status) {
-        boolean inSlot = holdsSlot(w);
+        boolean inSlot = slots.holds(w);
         if (inSlot) {
-            slots[w.slot] = null;
+            slots.set(w.slot, null);
         }
         aside.remove(w);
         boolean failedSuccessor = w.predecessor != null;
@@ -1078,7 +803,7 @@ public final class PoolEngine {
             next.predecessor = null;
             if (inSlot) {
                 aside.remove(next);
-                slots[w.slot] = next;
+                slots.set(w.slot, next);
                 inSlot = false;
                 restarts.incrementAndGet();
                 listeners.workerRestarted(info, reason);
@@ -1102,7 +827,9 @@ public final class PoolEngine {
         int index = 0;
         List<Job> back = new ArrayList<>();
         Job suspect = w.reportsStarted ? oldestUnstarted(w) : null;
-        checkLines(w, status, tail, back);
+        if (lines != null) {
+            lines.checkAtExit(w, status, tail, back);
+        }
         for (Job j : w.held) {
             // exact when the worker says STARTED; otherwise the protocol's rule: answers are out before the next
             // task starts, so the oldest `runs` held tasks are the running ones
@@ -1117,8 +844,8 @@ public final class PoolEngine {
             if (j.settled || j.future.isDone()) {
                 continue;  // cancelled, timed out or failed: already answered
             }
-            if (failure == null && stopping != null && !ran) {
-                returned(j, stopping);  // shutdownNow: held, never started
+            if (failure == null && stopper.active() && !ran) {
+                stopper.returnUnstarted(j);  // shutdownNow: held, never started
                 continue;
             }
             if (!requeue(j, back, ran)) {  // never started: back to the source, no attempt used
@@ -1137,9 +864,9 @@ public final class PoolEngine {
                 || (s == RunState.SHUTDOWN && workLeft()))) {
             boolean early = RestartPolicy.early(reason, w.ready, w.tasksDone, System.nanoTime() - w.readyNanos);
             if (!early) {
-                slotStreak[w.slot] = 0;
+                slots.resetStreak(w.slot);
             } else {
-                slotStreak[w.slot]++;
+                slots.lengthenStreak(w.slot);
             }
             if (!(early && countEarlyDeath("worker " + w + " " + why))) {  // the breaker: no restart, none counted
                 restarts.incrementAndGet();
@@ -1160,7 +887,7 @@ public final class PoolEngine {
         }
         updateStats();
         scheduleDispatch();
-        maybeStopped();
+        stopper.maybeStopped();
         maybeTerminated();
     }
 
@@ -1186,7 +913,7 @@ public final class PoolEngine {
      * source (collected in {@code back}), using an attempt when {@code charged}. False when it has no attempt left:
      * the caller fails it.
      */
-    private boolean requeue(Job j, List<Job> back, boolean charged) {
+    boolean requeue(Job j, List<Job> back, boolean charged) {
         if (failure != null || state.ordinal() >= RunState.STOP.ordinal()) {
             settle(j, failure != null ? new PoolFailedException(failure)
                     : new CancellationException(cfg.name() + " - the pool stopped task " + j.id));
@@ -1246,19 +973,19 @@ public final class PoolEngine {
      * random 0.5..1).
      */
     private void restartSlot(int slot) {
-        int streak = slotStreak[slot];
+        int streak = slots.streak(slot);
         if (streak == 0) {
             startWorker(slot);
             return;
         }
         long delay = restartPolicy.delayNanos(streak, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-        slotPending[slot] = true;
+        slots.pending(slot, true);
         LOG.debug("{} - restarting slot {} in {} ms ({} early deaths in a row)", cfg.name(), slot + 1,
                 delay / 1_000_000, streak);
         timer.schedule(() -> spawner.execute(() -> {
-            slotPending[slot] = false;
+            slots.pending(slot, false);
             RunState s = state;
-            if (slots[slot] == null && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
+            if (slots.get(slot) == null && failure == null && (s == RunState.STARTING || s == RunState.RUNNING
                     || (s == RunState.SHUTDOWN && workLeft()))) {
                 startWorker(slot);
             } else {
@@ -1277,7 +1004,7 @@ public final class PoolEngine {
         LOG.warn(why);
     }
 
-    private static String tailText(List<String> tail) {
+    static String tailText(List<String> tail) {
         return tail.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", tail);
     }
 
@@ -1299,65 +1026,6 @@ public final class PoolEngine {
         maybeTerminated();
     }
 
-    // ================================================================================= timeouts and cancels
-
-    private void onTimeout(Job j, Worker sentTo) {
-        if (inFlight.get(j.id) != j || j.worker != sentTo || j.settled || j.future.isDone()) {
-            return;  // answered meanwhile, or a timer of an earlier attempt
-        }
-        settle(j, new TaskTimeoutException(cfg.name() + " - task " + j.id + " timed out after " + Durations.text(j.timeout)
-                + " in worker " + j.worker.id, j.timeout));
-        stop(j, ExitReason.TIMEOUT, "task " + j.id + " timed out");
-    }
-
-    private void onCancel(TaskFuture<?> future, boolean mayInterrupt) {
-        sink.failed.increment();  // the future is already cancelled: counted a moment late
-        Job j = ((Job.JobFuture<?>) future).job;
-        if (listeners.active) {  // JobFuture.cancel claimed the end
-            long sent = j.sentNanos;  // a racy read: the execution time of a cancel is approximate
-            listeners.taskEnded(j.id, TaskOutcome.CANCELLED, Duration.ZERO, sent == 0 ? Duration.ZERO
-                    : Duration.ofNanos(Math.max(0, System.nanoTime() - sent)));
-        }
-        spawner.execute(() -> {
-            j.settled = true;
-            if (source.remove(j)) {
-                return;
-            }
-            if (inFlight.get(j.id) == j && mayInterrupt) {
-                stop(j, ExitReason.CANCEL, "task " + j.id + " was cancelled");
-            }
-        });
-    }
-
-    /** Sends CANCEL; kills the worker if the task has not stopped within the grace period. */
-    private void stop(Job j, ExitReason reason, String why) {
-        if (j.cancelSent) {
-            return;
-        }
-        j.cancelSent = true;
-        Worker w = j.worker;
-        if (cfg.kind() == WorkerKind.LINE) {
-            // no way to tell it, and its late reply would answer the next request: it goes now
-            w.killReason = why + " (line mode: its worker cannot be told to stop)";
-            w.exitReason = reason;
-            w.child.killGroup(9);
-            return;
-        }
-        Protocol.putHeader(head, 0, Protocol.CANCEL, j.id);
-        try {
-            w.child.pushLater(head, Protocol.HEADER, EMPTY, true);
-        } catch (RuntimeException e) {
-            return;  // already gone
-        }
-        timer.schedule(() -> spawner.execute(() -> {
-            if (inFlight.get(j.id) == j && j.worker == w) {
-                w.killReason = why + " and did not stop within " + Durations.text(cfg.cancelGrace());
-                w.exitReason = reason;
-                w.child.killGroup(9);
-            }
-        }), cfg.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
-    }
-
     // ================================================================================= lifecycle
 
     public void shutdown() {
@@ -1377,7 +1045,7 @@ public final class PoolEngine {
                 || !inFlight.isEmpty() && cfg.lineCheck() == null) {
             return;
         }
-        for (Worker w : allWorkers()) {
+        for (Worker w : slots.all()) {
             if (w != null && !w.stopping) {
                 w.stopping = true;
                 if (w.exitReason == null) {
@@ -1386,7 +1054,7 @@ public final class PoolEngine {
                 if (w.ready) {
                     endInput(w);  // end of stream: finish, then exit
                 } else {
-                    w.child.killGroup(9);
+                    w.kill(null, null);
                 }
             }
         }
@@ -1394,10 +1062,8 @@ public final class PoolEngine {
     }
 
     /**
-     * Stops everything: cancels what waits, kills every worker, and returns the tasks that never started: those
-     * queued, and those held by a worker that had not started them (it said no STARTED for them, or, for a worker
-     * that does not say STARTED, beyond the ones it runs). It waits for the killed workers' exits, whose last
-     * messages say what they had started (a SIGKILL takes a millisecond or so; at most {@link #STOP_WAIT_SECONDS}).
+     * Stops everything: cancels what waits, kills every worker, and returns the tasks that never started (see
+     * {@link ShutdownNow}).
      */
     public List<Object> shutdownNow() {
         synchronized (this) {
@@ -1405,132 +1071,27 @@ public final class PoolEngine {
                 state = RunState.STOP;
             }
         }
-        if (spawner.inIoThread()) {
-            // from a listener, inside the event that called it (an exit being handled, say): nothing may run
-            // re-entrantly here, and the exits cannot be waited for on the thread that handles them. The queued
-            // tasks come back now; the rest stops right after, its held tasks cancelled as their workers die.
-            List<Object> queued = new ArrayList<>();
-            for (Job j : drainQueued()) {
-                if (!j.settled) {
-                    returned(j, queued);
-                }
-            }
-            spawner.execute(() -> stopNow(null));
-            return queued;
-        }
-        StopWaiter waiter = new StopWaiter(new CompletableFuture<>(), completer.isCurrentThread());
-        spawner.execute(() -> stopNow(waiter));
-        try {
-            return waiter.result.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.of();
-        } catch (java.util.concurrent.TimeoutException e) {
-            // a worker that does not die (uninterruptible sleep): what it held counts as started, and is cancelled
-            CompletableFuture<List<Object>> late = new CompletableFuture<>();
-            spawner.execute(() -> late.complete(giveUpStopping()));
-            try {
-                return late.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException | java.util.concurrent.ExecutionException
-                     | java.util.concurrent.TimeoutException stuck) {
-                return List.of();
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        return stopper.call();
     }
 
-    private static final long STOP_WAIT_SECONDS = 10;
-
-    /**
-     * A caller of shutdownNow waiting for the list. {@code direct}: it waits on the completer thread, so its list
-     * cannot come through the completer after the cancels of the returned tasks' futures.
-     */
-    private record StopWaiter(CompletableFuture<List<Object>> result, boolean direct) {
-    }
-
-    /**
-     * I/O thread (or after it stopped): cancels what waits, kills every worker; their exits settle what they held.
-     * {@code waiter}: who gets the list of what never started, or null.
-     */
-    private void stopNow(StopWaiter waiter) {
-        state = state == RunState.TERMINATED ? state : RunState.STOP;
-        if (stopping == null) {
-            stopping = new ArrayList<>();
-        }
-        for (Job j : drainQueued()) {
-            if (!j.settled) {
-                returned(j, stopping);
-            }
-        }
-        if (waiter != null) {
-            stopWaiters.add(waiter);
-        }
-        killAll();
-        maybeStopped();
-        maybeTerminated();
-    }
-
-    /** I/O thread: a job that never started goes back to the caller of shutdownNow; its future is cancelled. */
-    private void returned(Job j, List<Object> neverStarted) {
-        neverStarted.add(j.task);
-        j.settled = true;
-        complete(() -> j.future.cancel(false));
-    }
-
-    /**
-     * I/O thread: once no worker holds a job any more, the callers of shutdownNow get what never started, through
-     * the completer after those tasks' futures are cancelled (whoever gets the list sees them cancelled). Each task
-     * is returned once: a later shutdownNow returns only what it finds itself.
-     */
-    private void maybeStopped() {
-        if (stopWaiters.isEmpty() || !inFlight.isEmpty()) {
-            return;
-        }
-        List<Object> list = List.copyOf(stopping);
-        stopping = new ArrayList<>();
-        for (StopWaiter w : stopWaiters) {
-            if (w.direct()) {
-                w.result().complete(list);
-            } else {
-                complete(() -> w.result().complete(list));
-            }
-        }
-        stopWaiters.clear();
-    }
-
-    private List<Object> giveUpStopping() {
-        for (Job j : inFlight.values()) {
-            if (!j.settled) {
-                settle(j, new CancellationException(cfg.name() + " - shutdownNow stopped task " + j.id));
-            }
-        }
-        List<Object> list = stopping == null ? List.of() : List.copyOf(stopping);
-        stopping = new ArrayList<>();
-        return list;
-    }
-
-    private List<Job> drainQueued() {
+    List<Job> drainQueued() {
         return source.drain();
     }
 
-    private void killAll() {
-        for (Worker w : allWorkers()) {
+    void killAll() {
+        for (Worker w : slots.all()) {
             if (w != null) {
                 w.stopping = true;
-                if (w.exitReason == null) {
-                    w.exitReason = ExitReason.SHUTDOWN;
-                }
-                w.child.killGroup(9);
+                w.kill(w.exitReason == null ? ExitReason.SHUTDOWN : null, null);
             }
         }
     }
 
-    private void maybeTerminated() {
+    void maybeTerminated() {
         if (state.ordinal() < RunState.SHUTDOWN.ordinal() || state == RunState.TERMINATED) {
             return;
         }
-        if (!allWorkers().isEmpty()) {
+        if (!slots.all().isEmpty()) {
             return;
         }
         if (state == RunState.SHUTDOWN && (!source.isEmpty() || !inFlight.isEmpty())) {
@@ -1553,8 +1114,8 @@ public final class PoolEngine {
         } catch (RuntimeException e) {
             LOG.warn("{} - closing the job source failed", cfg.name(), e);
         }
-        if (lineWriter != null) {
-            lineWriter.shutdown();
+        if (lines != null) {
+            lines.shutdown();
         }
         spawner.close();  // on the I/O thread it finishes on another thread
         try {
@@ -1626,27 +1187,16 @@ public final class PoolEngine {
 
     /** I/O thread: puts a ready spare into the empty slot; false when there is none. */
     private boolean promoteSpare(int slot) {
-        Worker sp = takeSpare();
+        Worker sp = slots.takeSpare();
         if (sp == null) {
             return false;
         }
         aside.remove(sp);
         sp.slot = slot;
         sp.id = cfg.name() + "-" + (slot + 1);
-        slots[slot] = sp;
+        slots.set(slot, sp);
         LOG.debug("{} - spare {} took slot {}", cfg.name(), sp, slot + 1);
         return true;
-    }
-
-    /** I/O thread: a ready spare, no longer a spare (still in {@code aside}), or null. */
-    private Worker takeSpare() {
-        for (Worker sp : aside) {
-            if (sp.spare && sp.ready && !sp.stopping) {
-                sp.spare = false;
-                return sp;
-            }
-        }
-        return null;
     }
 
     // ================================================================================= size
@@ -1660,11 +1210,11 @@ public final class PoolEngine {
         }
         int live = 0;
         int starting = 0;
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != null) {
+        for (int i = 0; i < slots.length(); i++) {
+            if (slots.get(i) != null) {
                 live++;
-                starting += slots[i].ready ? 0 : 1;
-            } else if (slotPending[i]) {
+                starting += slots.get(i).ready ? 0 : 1;
+            } else if (slots.pending(i)) {
                 live++;
                 starting++;
             }
@@ -1672,7 +1222,7 @@ public final class PoolEngine {
         long backlog = source.backlog();
         long wanted = Sizing.toStart(maxWorkers, live, starting, backlog, cfg.capacity() + cfg.prefetch());
         for (int i = 0; i < maxWorkers && wanted > 0; i++) {
-            if (slots[i] == null && !slotPending[i]) {
+            if (slots.get(i) == null && !slots.pending(i)) {
                 LOG.debug("{} - {} tasks wait: starting worker {}", cfg.name(), backlog, i + 1);
                 startWorker(i);
                 wanted--;
@@ -1685,9 +1235,9 @@ public final class PoolEngine {
         if (state != RunState.RUNNING) {
             return;
         }
-        int live = liveWorkers();
+        int live = slots.live();
         long now = System.nanoTime();
-        for (Worker w : slots) {
+        for (Worker w : slots.table()) {
             if (live <= minWorkers) {
                 break;
             }
@@ -1702,17 +1252,6 @@ public final class PoolEngine {
         updateStats();
     }
 
-    /** I/O thread: workers in slots and slots about to be restarted. */
-    private int liveWorkers() {
-        int live = 0;
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != null || slotPending[i]) {
-                live++;
-            }
-        }
-        return live;
-    }
-
     /** I/O thread: takes {@code w} out of its slot for good; it finishes what it holds, then exits. */
     private void leave(Worker w) {
         if (w.successor != null) {
@@ -1721,16 +1260,15 @@ public final class PoolEngine {
             w.successor = null;
             next.predecessor = null;
             next.stopping = true;
-            next.exitReason = ExitReason.SCALE_DOWN;
-            next.child.killGroup(9);
+            next.kill(ExitReason.SCALE_DOWN, null);
         }
-        slots[w.slot] = null;
+        slots.set(w.slot, null);
         aside.add(w);
         w.retired = true;
         w.exitReason = ExitReason.SCALE_DOWN;
         if (!w.ready) {
             w.stopping = true;
-            w.child.killGroup(9);
+            w.kill(null, null);
         } else if (w.held.isEmpty()) {
             w.stopping = true;
             endInput(w);
@@ -1752,15 +1290,11 @@ public final class PoolEngine {
             }
             minWorkers = min;
             maxWorkers = max;
-            if (slots.length < max) {
-                slots = java.util.Arrays.copyOf(slots, max);
-                slotPending = java.util.Arrays.copyOf(slotPending, max);
-                slotStreak = java.util.Arrays.copyOf(slotStreak, max);
-            }
-            int live = liveWorkers();
+            slots.grow(max);
+            int live = slots.live();
             for (int pass = 0; pass < 3 && live > max; pass++) {  // idle ones first, then starting, then busy
-                for (int i = slots.length - 1; i >= 0 && live > max; i--) {
-                    Worker w = slots[i];
+                for (int i = slots.length() - 1; i >= 0 && live > max; i--) {
+                    Worker w = slots.get(i);
                     boolean pick = w != null && switch (pass) {
                         case 0 -> w.ready && w.held.isEmpty();
                         case 1 -> !w.ready;
@@ -1773,7 +1307,7 @@ public final class PoolEngine {
                 }
             }
             for (int i = 0; i < max && live < min; i++) {
-                if (slots[i] == null && !slotPending[i]) {
+                if (slots.get(i) == null && !slots.pending(i)) {
                     startWorker(i);
                     live++;
                 }
@@ -1787,7 +1321,7 @@ public final class PoolEngine {
     /** Starts a warm spare when fewer than configured are alive. */
     private void startSpareLater(long delayMillis) {
         Runnable start = () -> {
-            long alive = aside.stream().filter(w -> w.spare).count();
+            long alive = slots.spares();
             if (alive < cfg.spares() && state == RunState.RUNNING && failure == null) {
                 Worker sp = new Worker(-1, cfg.name() + "-spare");
                 sp.spare = true;
@@ -1801,28 +1335,11 @@ public final class PoolEngine {
         }
     }
 
-    /** I/O thread: whether {@code w} holds its slot (a spare, a successor or a retired worker does not). */
-    private boolean holdsSlot(Worker w) {
-        return w.slot >= 0 && slots[w.slot] == w;
-    }
-
-    /** I/O thread: every live worker, in slots and aside. */
-    private List<Worker> allWorkers() {
-        List<Worker> all = new ArrayList<>(slots.length + aside.size());
-        for (Worker w : slots) {
-            if (w != null) {
-                all.add(w);
-            }
-        }
-        all.addAll(aside);
-        return all;
-    }
-
     private void updateStats() {
         int s = 0;
         int i = 0;
         int b = 0;
-        for (Worker w : slots) {
+        for (Worker w : slots.table()) {
             if (w == null) {
                 continue;
             }

@@ -1,5 +1,9 @@
 /**
- * The dispatch layer: the bounded submission queue, credits, in-flight tracking, retries, timeouts, cancels and
- * the completer thread. Everything but submission runs on the process layer's I/O thread, without locks.
+ * The dispatch layer: admission and the run state ({@link io.procpool.runtime.dispatch.PoolEngine}), the job
+ * source ({@link io.procpool.runtime.dispatch.JobSource}: the in-memory bounded queue today, a distributed queue for
+ * scale-out), credits and the jobs each worker holds, replies, retries, timeouts and the cancel ladder, and
+ * completion through each job's {@link io.procpool.runtime.dispatch.JobSink}. Submission runs on the caller's
+ * thread; everything else on the process layer's I/O thread, without locks; futures complete on the
+ * {@code Completer} thread, never the I/O thread. It uses supervision below it and never reaches metrics.
  */
 package io.procpool.runtime.dispatch;

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Counter;
@@ -16,14 +19,14 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.procpool.ExitReason;
 import io.procpool.PoolListener;
+import io.procpool.PoolStats;
 import io.procpool.RejectReason;
 import io.procpool.TaskOutcome;
 import io.procpool.WorkerInfo;
-import io.procpool.runtime.dispatch.PoolEngine;
 
 /**
  * The pool's Micrometer meters (names as in docs/metrics.md, every one tagged {@code pool}). Counters and timers
- * are fed from the pool's event stream, as a {@link PoolListener}; gauges read the engine's published counts (no
+ * are fed from the pool's event stream, as a {@link PoolListener}; gauges read the pool's published stats (no
  * lock). Every tag value comes from a fixed set and is registered up front, so every series exists at zero. The
  * meters are removed from the registry when the pool terminates.
  *
@@ -81,25 +84,35 @@ public final class PoolMetrics implements PoolListener {
         }
     }
 
-    /** Registers the gauges and the reaped counter, which read the engine. Before it starts. */
-    public void bind(PoolEngine engine) {
-        gauge("procpool.workers", "starting", engine, e -> e.stats().starting());
-        gauge("procpool.workers", "idle", engine, e -> e.stats().idle());
-        gauge("procpool.workers", "busy", engine, e -> e.stats().busy());
-        gauge("procpool.workers", "spare", engine, e -> e.stats().spares());
-        keep(Gauge.builder("procpool.tasks.queued", engine, e -> e.stats().queued()).tags(tags)
+    /**
+     * Registers the gauges and the reaped counter, which read the pool's published stats (no lock), whether it
+     * failed and how many of its workers were reaped. Before it starts; {@link #remove} when it has terminated.
+     */
+    public void bind(Supplier<PoolStats> stats, BooleanSupplier failed, LongSupplier reaped) {
+        // Micrometer holds a gauge's object weakly: this one lives as long as the meters (the pool's listener)
+        this.sources = new Sources(stats, failed, reaped);
+        gauge("starting", s -> s.stats.get().starting());
+        gauge("idle", s -> s.stats.get().idle());
+        gauge("busy", s -> s.stats.get().busy());
+        gauge("spare", s -> s.stats.get().spares());
+        keep(Gauge.builder("procpool.tasks.queued", sources, s -> s.stats.get().queued()).tags(tags)
                 .description("Tasks waiting for a worker").register(registry));
-        keep(Gauge.builder("procpool.tasks.running", engine, e -> e.stats().inFlight()).tags(tags)
+        keep(Gauge.builder("procpool.tasks.running", sources, s -> s.stats.get().inFlight()).tags(tags)
                 .description("Tasks sent to a worker and not answered yet").register(registry));
-        keep(Gauge.builder("procpool.pool.failed", engine, e -> e.failed() ? 1 : 0).tags(tags)
+        keep(Gauge.builder("procpool.pool.failed", sources, s -> s.failed.getAsBoolean() ? 1 : 0).tags(tags)
                 .description("1 once the crash-loop breaker failed the pool").register(registry));
-        keep(FunctionCounter.builder("procpool.zombies.reaped", engine, e -> e.spawner().reapedCount()).tags(tags)
+        keep(FunctionCounter.builder("procpool.zombies.reaped", sources, s -> s.reaped.getAsLong()).tags(tags)
                 .description("Exited worker processes waited for (each exactly once)").register(registry));
-        engine.whenTerminated(this::remove);
     }
 
-    private void gauge(String name, String state, PoolEngine engine, ToDoubleFunction<PoolEngine> f) {
-        keep(Gauge.builder(name, engine, f).tags(tags).tag("state", state)
+    /** What the gauges read. */
+    private record Sources(Supplier<PoolStats> stats, BooleanSupplier failed, LongSupplier reaped) {
+    }
+
+    private Sources sources;
+
+    private void gauge(String state, ToDoubleFunction<Sources> f) {
+        keep(Gauge.builder("procpool.workers", sources, f).tags(tags).tag("state", state)
                 .description("Live workers by state").register(registry));
     }
 
@@ -109,7 +122,8 @@ public final class PoolMetrics implements PoolListener {
     }
 
     /** Removes every meter of this pool from the registry. */
-    void remove() {
+    /** Removes every meter of the pool from the registry: once it has terminated. */
+    public void remove() {
         for (Meter m : meters) {
             registry.remove(m);
         }

@@ -1,0 +1,119 @@
+package io.procpool.runtime.supervise;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.procpool.runtime.process.ChildProcess;
+import io.procpool.runtime.process.MessageHandler;
+import io.procpool.runtime.process.ProcessSpec;
+import io.procpool.runtime.process.Redirect;
+import io.procpool.runtime.process.Spawner;
+
+/**
+ * Starts one worker process per its kind: procpool's JVM worker (channel at fd 0, a class-data sharing archive when
+ * there is one), a protocol worker (channel at fd 3, its frame limit and heartbeat period in its environment), or a
+ * line-mode worker (no channel: requests on stdin, replies on stdout). What the process then says and does goes to
+ * the {@link WorkerHandler}. I/O thread.
+ */
+public final class Launcher {
+
+    private final String pool;
+    private final WorkerKind kind;
+    private final List<String> command;
+    private final Path directory;
+    private final boolean inheritEnvironment;
+    private final Map<String, String> environment;
+    private final int maxMessageSize;
+    private final Duration heartbeatTimeout;
+    private final ClassDataSharing cds;
+    private final Spawner spawner;
+    private final AtomicLong ids = new AtomicLong();
+
+    /**
+     * @param command          the worker command, without argv[0]'s name
+     * @param directory        the workers' working directory, or null
+     * @param heartbeatTimeout null for no heartbeat
+     * @param cds              the JVM workers' class-data sharing, or null
+     */
+    public Launcher(String pool, WorkerKind kind, List<String> command, Path directory, boolean inheritEnvironment,
+                    Map<String, String> environment, int maxMessageSize, Duration heartbeatTimeout,
+                    ClassDataSharing cds, Spawner spawner) {
+        this.pool = pool;
+        this.kind = kind;
+        this.command = command;
+        this.directory = directory;
+        this.inheritEnvironment = inheritEnvironment;
+        this.environment = environment;
+        this.maxMessageSize = maxMessageSize;
+        this.heartbeatTimeout = heartbeatTimeout;
+        this.cds = cds;
+        this.spawner = spawner;
+    }
+
+    /**
+     * Spawns {@code w}: sets its child, its spawn time and its CDS state (the latter also when the spawn fails).
+     *
+     * @throws RuntimeException or Error when the process cannot be started (ENOENT, EACCES, a bad directory or
+     *                          environment, no thread left)
+     */
+    public <W extends WorkerProcess<W>> void launch(W w, WorkerHandler<W> handler) {
+        List<String> argv = command;
+        long unique = ids.incrementAndGet() ^ System.nanoTime();
+        List<String> cdsOptions = cds == null ? List.of() : cds.optionsFor(unique);
+        if (!cdsOptions.isEmpty()) {
+            argv = new ArrayList<>(argv);
+            argv.addAll(1, cdsOptions);
+            w.cdsRecording = ClassDataSharing.records(cdsOptions) ? unique : 0;
+            w.cdsMapped = ClassDataSharing.maps(cdsOptions);
+        }
+        ProcessSpec.Builder b = ProcessSpec.builder(argv);
+        if (directory != null) {
+            b.directory(directory);
+        }
+        b.name(w.id)
+                .inheritEnvironment(inheritEnvironment)
+                .env(environment)
+                .env("PROCPOOL_WORKER", w.id)
+                .stdout(Redirect.LOG)
+                .stderr(Redirect.LOG)
+                .maxMessageSize(maxMessageSize);
+        switch (kind) {
+            case JVM -> b.argv0("procpool:" + pool + ":" + (w.slot >= 0 ? Integer.toString(w.slot + 1) : "spare"))
+                    .channelFd(0);
+            case PROTOCOL -> {
+                b.env("PROCPOOL_MAX_FRAME", Integer.toString(maxMessageSize));
+                if (heartbeatTimeout != null) {
+                    b.env("PROCPOOL_HEARTBEAT_MILLIS", Long.toString(Health.heartbeatMillis(heartbeatTimeout)));
+                }
+            }
+            case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> handler.onLine(w, line),
+                    () -> handler.onChannelEnd(w, "stdout"));
+        }
+        ProcessSpec spec = b
+                .onMessage(new MessageHandler() {
+                    @Override
+                    public void onMessage(ChildProcess child, ByteBuffer message) {
+                        handler.onMessage(w, message);
+                    }
+
+                    @Override
+                    public void onOversize(ChildProcess child, long size) {
+                        handler.onOversize(w, size);
+                    }
+
+                    @Override
+                    public void onEnd(ChildProcess child) {
+                        handler.onChannelEnd(w, "channel");
+                    }
+                })
+                .onExit(status -> handler.onExit(w, status))
+                .build();
+        w.spawnNanos = System.nanoTime();
+        w.child = spawner.spawn(spec);
+    }
+}
