@@ -119,6 +119,48 @@ class RedisNodeTest {
         Files.deleteIfExists(log);
     }
 
+    private static void signal(String sig, long pid) throws Exception {
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start();
+        assertThat(k.waitFor()).isZero();
+    }
+
+    @Test
+    void aNodeStoppedPastItsLeaseLosesItsTaskToAnotherAndItsLateResultIsRefused() throws Exception {
+        String pool = "stopped";
+        Path log = Files.createTempFile("node-b", ".log");
+        Process b = nodeJvm(pool, 1, log);
+        List<Long> orphans = new ArrayList<>();
+        try (RedisSubmitter s = new RedisSubmitter(client, pool, 100, false, 3, List.of())) {
+            TaskFuture<long[]> f = s.submit(new Tasks.Sleepy(1, 500));
+            await().atMost(Duration.ofSeconds(60)).until(() -> pendingByConsumer(pool).values().stream()
+                    .mapToLong(Long::longValue).sum() == 1);
+            signal("STOP", b.pid());  // node B holds the task and stops renewing; its worker runs on
+            try (RedisNode a = RedisNode.start(client, pool, LEASE, TaskPool.builder().name("node-a").workers(1))) {
+                long[] r = f.get(60, TimeUnit.SECONDS);
+                assertThat(r[1]).as("node A ran it again").isEqualTo(ProcessHandle.current().pid());
+                assertThat(a.counters().reclaimed()).isEqualTo(1);
+                b.descendants().forEach(d -> orphans.add(d.pid()));
+                signal("CONT", b.pid());
+                // B's renewal says the entry is gone; its worker's late result is refused
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("refused"));
+                assertThat(s.counters().strayReplies()).as("no second answer").isZero();
+                assertThat(redis.xlen(new StreamLayout(pool).tasks())).isZero();
+            }
+        } finally {
+            if (b.isAlive()) {
+                signal("CONT", b.pid());
+                b.getOutputStream().close();  // NodeMain closes its node when its stdin ends
+                if (!b.waitFor(30, TimeUnit.SECONDS)) {
+                    b.destroyForcibly();
+                    b.waitFor();
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> orphans.stream()
+                .noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+        Files.deleteIfExists(log);
+    }
+
     @Test
     void aTaskThatCrashesItsWorkersIsDeadLetteredAfterMaxAttemptsAndItsFutureFails() throws Exception {
         String pool = "poison";
