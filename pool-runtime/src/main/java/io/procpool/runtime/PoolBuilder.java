@@ -67,6 +67,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     int spares;
     Object meterRegistry;  // a MeterRegistry; Object so that this class never needs Micrometer
     private io.procpool.runtime.metrics.PoolMetrics metrics;
+    private io.procpool.runtime.dispatch.JobSource jobSource;
 
     PoolBuilder() {
     }
@@ -348,9 +349,18 @@ static Duration positive(String field, Duration d) {
         return self();
     }
 
+    /**
+     * Takes the pool's jobs from {@code source} instead of its own bounded queue (scale-out: pool-redis makes a node
+     * this way). Such a pool runs only what the source hands out: its own {@code submit} rejects.
+     */
+    public B jobSource(io.procpool.runtime.dispatch.JobSource source) {
+        this.jobSource = Objects.requireNonNull(source, "source");
+        return self();
+    }
+
     /** The engine of the pool, with its meters bound when it has a registry. */
     PoolEngine engine(PoolConfig cfg, PoolEngine.Decoder results, PoolEngine.Decoder events) {
-        PoolEngine engine = new PoolEngine(cfg, results, events);
+        PoolEngine engine = new PoolEngine(cfg, results, events, jobSource);
         if (metrics != null) {
             metrics.bind(engine::stats, engine::failed, engine.spawner()::reapedCount);
             engine.whenTerminated(metrics::remove);

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs procpool's programs: pools of worker processes.",
-        subcommands = {DemoCommand.class, RunCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, NodeCommand.class, DlqCommand.class})
 public final class Main implements Runnable {
 
     @Spec

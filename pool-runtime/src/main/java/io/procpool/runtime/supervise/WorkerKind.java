@@ -2,7 +2,7 @@ package io.procpool.runtime.supervise;
 
 /** What a pool's workers are, and so how the engine talks to them. */
 public enum WorkerKind {
-    /** procpool's own worker JVM: the channel at fd 0 (System.inheritedChannel()), Kryo payloads. */
+    /** procpool's own worker JVM: the channel at fd 0 (read and written as a plain descriptor), Kryo payloads. */
     JVM,
     /** Any executable speaking docs/protocol.md on the channel at fd 3 (PROCPOOL_FD). */
     PROTOCOL,

@@ -1,0 +1,149 @@
+package io.procpool.redis;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.lettuce.core.RedisClient;
+import io.procpool.Task;
+import io.procpool.TaskFailedException;
+import io.procpool.TaskFuture;
+import io.procpool.TaskOptions;
+import io.procpool.TaskTimeoutException;
+import io.procpool.WorkerCrashedException;
+import io.procpool.runtime.wire.Serialization;
+
+/**
+ * Submits tasks to a pool's nodes through Redis, with the same {@code submit} as a local {@code TaskPool}: each call
+ * gives a {@link TaskFuture}, completed from this submitter's reply stream with the task's result, or failed with the
+ * same exceptions as a local pool's ({@link TaskFailedException}, {@link TaskTimeoutException},
+ * {@link WorkerCrashedException} for a task dead-lettered after maxAttempts). Futures complete on this submitter's own
+ * completer thread, never on the thread that reads Redis.
+ *
+ * <p>{@code cancel} on a future stops waiting for it here; the task is not stopped on its node (not yet).
+ */
+public final class RedisSubmitter implements AutoCloseable {
+
+    private final String pool;
+    private final Submitter submitter;
+    private final Serialization serialization;
+    private final int defaultMaxAttempts;
+    private final ExecutorService completer;
+    private final AtomicLong ids = new AtomicLong();
+
+    /**
+     * @param maxOutstanding     tasks that may be unanswered at once; {@code submit} waits for room (or rejects with
+     *                           {@code rejectWhenFull})
+     * @param defaultMaxAttempts deliveries a task may use unless its options say otherwise
+     * @param allowlist          the classes allowed to travel, as the nodes' workers have it (empty for any)
+     */
+    public RedisSubmitter(RedisClient client, String pool, int maxOutstanding, boolean rejectWhenFull,
+                          int defaultMaxAttempts, List<String> allowlist) {
+        if (defaultMaxAttempts < 1 || defaultMaxAttempts > 100) {
+            throw new IllegalArgumentException("defaultMaxAttempts must be 1..100, was " + defaultMaxAttempts);
+        }
+        this.pool = pool;
+        this.defaultMaxAttempts = defaultMaxAttempts;
+        this.serialization = new Serialization(allowlist, RedisSubmitter.class.getClassLoader());
+        this.completer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "procpool-redis-completer-" + pool);
+            t.setDaemon(true);
+            return t;
+        });
+        this.submitter = new Submitter(client, new StreamLayout(pool), maxOutstanding, rejectWhenFull,
+                Duration.ofSeconds(1), new QueueCounters());
+    }
+
+    public <R> TaskFuture<R> submit(Task<R> task) throws InterruptedException {
+        return submit(task, TaskOptions.DEFAULTS);
+    }
+
+    /**
+     * Submits a task to whichever node takes it first.
+     *
+     * @throws IllegalArgumentException when the task cannot be serialized
+     * @throws io.procpool.TaskRejectedException when closed, or full with {@code rejectWhenFull}
+     */
+    public <R> TaskFuture<R> submit(Task<R> task, TaskOptions options) throws InterruptedException {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(options, "options");
+        byte[] body;
+        try {
+            body = serialization.serialize(task, 2);  // room for the attempt number the frame carries
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(pool + " - task of " + task.getClass().getName()
+                    + " cannot be serialized: " + e.getMessage(), e);
+        }
+        int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : defaultMaxAttempts;
+        Submitter.Added added = submitter.add(body, attempts, options.timeout());
+        RemoteFuture<R> f = new RemoteFuture<>(ids.incrementAndGet(), added.taskId(), submitter);
+        added.future().whenCompleteAsync((reply, error) -> f.settle(reply, error, options.timeout()), completer);
+        return f;
+    }
+
+    /** How many tasks wait for their reply. */
+    public int outstanding() {
+        return submitter.outstanding();
+    }
+
+    public QueueCounters counters() {
+        return submitter.counters();
+    }
+
+    /** Stops reading replies: the futures still waiting fail. */
+    @Override
+    public void close() {
+        submitter.close();
+        completer.shutdown();
+        try {
+            completer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A future completed from a reply. */
+    private final class RemoteFuture<R> extends TaskFuture<R> {
+        private final String taskId;
+
+        RemoteFuture(long id, String taskId, Submitter submitter) {
+            super(id, (f, interrupt) -> submitter.abandon(taskId));
+            this.taskId = taskId;
+        }
+
+        @SuppressWarnings("unchecked")
+        void settle(Reply r, Throwable error, Duration timeout) {
+            if (error != null) {
+                failByPool(error);
+                return;
+            }
+            String what = pool + " - task " + taskId;
+            switch (r.outcome()) {
+                case OK -> {
+                    Object value;
+                    try {
+                        value = serialization.deserialize(r.body(), 0, r.body().length);
+                    } catch (RuntimeException e) {
+                        failByPool(new TaskFailedException(what + ": its result cannot be deserialized here: " + e,
+                                e.getClass().getName(), e.getMessage(), ""));
+                        return;
+                    }
+                    completeByPool((R) value);
+                }
+                case FAILED -> failByPool(new TaskFailedException(what + " failed (attempt " + r.attempt() + "): "
+                        + r.errorClass() + ": " + r.errorMessage(), r.errorClass(), r.errorMessage(), r.errorStack()));
+                case TIMEOUT -> failByPool(new TaskTimeoutException(what + " timed out: " + r.errorMessage(),
+                        timeout));
+                case DEAD -> failByPool(new WorkerCrashedException(what + " was dead-lettered after "
+                        + r.attempt() + " attempts: " + r.errorMessage(), null, (int) r.attempt(), List.of()));
+                case CANCELLED -> failByPool(new CancellationException(what + " was cancelled on its node"));
+                default -> throw new IllegalStateException(r.outcome().toString());
+            }
+        }
+    }
+}

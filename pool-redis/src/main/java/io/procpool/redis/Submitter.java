@@ -1,0 +1,321 @@
+package io.procpool.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.procpool.TaskRejectedException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A submitter's side of a pool's task stream, in bytes: adds tasks with its reply stream and a task id, reads its
+ * reply stream on its own thread and connection, completes one future per task, once.
+ *
+ * <p>Redis restarts: the reader compares the server's {@code run_id} (INFO server) at every read round that follows
+ * an error and at least every {@code checkEvery}. On a new run_id it reconciles: every outstanding task whose entry is
+ * no longer in the stream and whose reply has not come is added again (Redis lost it: no persistence, or the AOF
+ * missed the last second). The completion script writes the reply and deletes the entry atomically, so "entry gone,
+ * no reply after draining the reply stream" means lost.
+ *
+ * <p>Reply futures complete on the reader thread: callers that attach slow callbacks hand them to an executor of
+ * their own ({@link RedisSubmitter} does).
+ *
+ * <p>Back-pressure is local: at most {@code maxOutstanding} tasks may be unanswered; {@link #add} waits for room
+ * (or, with {@code rejectWhenFull}, throws {@link TaskRejectedException}).
+ */
+public final class Submitter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Submitter.class);
+
+    private final StreamLayout layout;
+    private final String id;
+    private final String replies;
+    private final Duration checkEvery;
+    private final boolean rejectWhenFull;
+    private final QueueCounters counters;
+    private final StatefulRedisConnection<String, byte[]> commandConnection;
+    private final StatefulRedisConnection<String, byte[]> readConnection;
+    private final RedisCommands<String, byte[]> redis;
+    private final Semaphore room;
+    /** XADDs in flight: well under Lettuce's request queue, so that pipelining never overflows it. */
+    private final Semaphore adding = new Semaphore(MAX_ADDING);
+    private static final int MAX_ADDING = 1024;
+    private final int maxOutstanding;
+    private final Map<String, Outstanding> outstanding = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Thread readerThread;
+    private volatile boolean closed;
+    private volatile String runId;
+
+    /** A task that has not been answered yet. */
+    private static final class Outstanding {
+        final Map<String, byte[]> fields;
+        final CompletableFuture<Reply> future = new CompletableFuture<>();
+        volatile String entryId;
+
+        Outstanding(Map<String, byte[]> fields) {
+            this.fields = fields;
+        }
+    }
+
+    public Submitter(RedisClient client, StreamLayout layout, int maxOutstanding, boolean rejectWhenFull,
+                     Duration checkEvery, QueueCounters counters) {
+        if (maxOutstanding < 1) {
+            throw new IllegalArgumentException("maxOutstanding must be at least 1, was " + maxOutstanding);
+        }
+        this.layout = layout;
+        this.id = Consumers.unique();
+        this.replies = layout.replies(id);
+        this.checkEvery = checkEvery;
+        this.rejectWhenFull = rejectWhenFull;
+        this.counters = counters;
+        this.maxOutstanding = maxOutstanding;
+        this.room = new Semaphore(maxOutstanding);
+        this.commandConnection = client.connect(Scripts.CODEC);
+        this.readConnection = client.connect(Scripts.CODEC);
+        this.redis = commandConnection.sync();
+        this.runId = runId(redis);
+        this.readerThread = new Thread(this::readLoop, "procpool-replies-" + layout.pool());
+        readerThread.setDaemon(true);
+        readerThread.start();
+    }
+
+    /** This submitter's id: task ids are {@code <id>:<n>}, its reply stream {@code ...:reply:<id>}. */
+    public String id() {
+        return id;
+    }
+
+    public String replyStream() {
+        return replies;
+    }
+
+    public QueueCounters counters() {
+        return counters;
+    }
+
+    public int outstanding() {
+        return outstanding.size();
+    }
+
+    /**
+     * Adds a task; the future completes with its reply (never twice, never left pending: {@link #close()} fails what
+     * is left).
+     *
+     * @throws TaskRejectedException when closed, or full with {@code rejectWhenFull}
+     */
+    public CompletableFuture<Reply> add(byte[] body, int maxAttempts) throws InterruptedException {
+        return add(body, maxAttempts, null).future();
+    }
+
+    /** A task on its way: its id and the future of its reply. */
+    public record Added(String taskId, CompletableFuture<Reply> future) {
+    }
+
+    /**
+     * Adds a task with a timeout (null for none) that the node applies once a worker has it.
+     *
+     * @throws TaskRejectedException when closed, or full with {@code rejectWhenFull}
+     */
+    public Added add(byte[] body, int maxAttempts, Duration timeout) throws InterruptedException {
+        if (maxAttempts < 1 || maxAttempts > 100) {
+            throw new IllegalArgumentException("maxAttempts must be 1..100, was " + maxAttempts);
+        }
+        if (closed) {
+            throw new TaskRejectedException(layout.pool() + " - submitter is closed");
+        }
+        if (rejectWhenFull) {
+            if (!room.tryAcquire()) {
+                throw new TaskRejectedException(layout.pool() + " - too many outstanding tasks (outstanding="
+                        + outstanding.size() + "/" + maxOutstanding + ")");
+            }
+        } else {
+            room.acquire();
+        }
+        String taskId = id + ":" + sequence.incrementAndGet();
+        Outstanding o = new Outstanding(TaskEntry.fields(taskId, replies, maxAttempts,
+                timeout == null ? 0 : Math.max(1, timeout.toMillis()), body));
+        o.future.whenComplete((r, t) -> room.release());
+        outstanding.put(taskId, o);
+        // without waiting: many XADDs are in flight on the connection at once (Lettuce pipelines them)
+        try {
+            adding.acquire();
+        } catch (InterruptedException e) {
+            outstanding.remove(taskId);
+            o.future.cancel(false);
+            throw e;
+        }
+        commandConnection.async().xadd(layout.tasks(), o.fields).whenComplete((entryId, e) -> {
+            adding.release();
+            if (e == null) {
+                o.entryId = entryId;
+            } else if (outstanding.remove(taskId, o)) {
+                o.future.completeExceptionally(new io.procpool.ProcpoolException(layout.pool() + " - task " + taskId
+                        + " could not be added to Redis (" + e + "); nothing was queued, submit it again once Redis"
+                        + " is reachable", e));
+            }
+        });
+        if (closed) {
+            failRest();
+        }
+        return new Added(taskId, o.future);
+    }
+
+    /**
+     * Stops waiting for a task's reply (its future was cancelled here): the reply, if one comes, is dropped. The task
+     * itself is not stopped on its node.
+     */
+    public void abandon(String taskId) {
+        Outstanding o = outstanding.remove(taskId);
+        if (o != null) {
+            o.future.cancel(false);
+        }
+    }
+
+    private void readLoop() {
+        String last = "0";
+        long lastCheck = System.nanoTime();
+        boolean suspect = false;
+        RedisCommands<String, byte[]> reader = readConnection.sync();
+        while (!closed) {
+            try {
+                if (suspect || System.nanoTime() - lastCheck >= checkEvery.toNanos()) {
+                    lastCheck = System.nanoTime();
+                    String now = runId(redis);
+                    if (!now.equals(runId)) {
+                        last = reconcile(reader, now);
+                    }
+                    suspect = false;
+                }
+                List<StreamMessage<String, byte[]>> got = reader.xread(XReadArgs.Builder.count(500)
+                        .block(Duration.ofMillis(500)), XReadArgs.StreamOffset.from(replies, last));
+                if (got != null && !got.isEmpty()) {
+                    last = deliver(got);
+                }
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    suspect = true;
+                    LOG.debug("{} - reply read failed: {}", layout.pool(), e.toString());
+                    pause();
+                }
+            }
+        }
+    }
+
+    /** Completes the futures of these replies and deletes them; returns the last id. */
+    private String deliver(List<StreamMessage<String, byte[]>> got) {
+        String last = null;
+        List<String> ids = new ArrayList<>(got.size());
+        for (StreamMessage<String, byte[]> m : got) {
+            last = m.getId();
+            ids.add(last);
+            Reply r = Reply.parse(m.getBody());
+            if (r == null) {
+                LOG.warn("{} - ignores a malformed reply {} on {}", layout.pool(), m.getId(), replies);
+                continue;
+            }
+            Outstanding o = outstanding.remove(r.taskId());
+            if (o != null) {
+                o.future.complete(r);
+            } else {
+                counters.countStrayReply();
+            }
+        }
+        redis.xdel(replies, ids.toArray(new String[0]));
+        return last;
+    }
+
+    /**
+     * A new Redis server: the entries it lacks and whose reply has not come are added again. Returns where the reply
+     * stream is to be read from.
+     */
+    private String reconcile(RedisCommands<String, byte[]> reader, String newRunId) {
+        counters.countReconnect();
+        LOG.warn("{} - Redis restarted (run_id {} -> {}): re-adding the tasks it lost", layout.pool(), runId,
+                newRunId);
+        List<Outstanding> missing = new ArrayList<>();
+        for (Outstanding o : outstanding.values()) {
+            String e = o.entryId;
+            if (e != null && redis.xrange(layout.tasks(), Range.create(e, e), Limit.from(1)).isEmpty()) {
+                missing.add(o);
+            }
+        }
+        // the replies written before the check above: their entries were deleted with them
+        String last = "0";
+        while (true) {
+            List<StreamMessage<String, byte[]>> got = reader.xread(XReadArgs.Builder.count(500),
+                    XReadArgs.StreamOffset.from(replies, last));
+            if (got == null || got.isEmpty()) {
+                break;
+            }
+            last = deliver(got);
+        }
+        int n = 0;
+        for (Outstanding o : missing) {
+            if (!o.future.isDone()) {
+                o.entryId = redis.xadd(layout.tasks(), o.fields);
+                n++;
+            }
+        }
+        counters.countReadded(n);
+        runId = newRunId;
+        return last;
+    }
+
+    private static String runId(RedisCommands<String, byte[]> redis) {
+        String info = redis.info("server");
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("run_id:")) {
+                return line.substring("run_id:".length()).trim();
+            }
+        }
+        throw new IllegalStateException("INFO server has no run_id");
+    }
+
+    private void pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(100);  // a retry interval while Redis is unreachable, not a synchronization
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void failRest() {
+        for (String k : List.copyOf(outstanding.keySet())) {
+            Outstanding o = outstanding.remove(k);
+            if (o != null) {
+                o.future.completeExceptionally(new TaskRejectedException(layout.pool()
+                        + " - submitter closed before the task's reply came (task " + k + ")"));
+            }
+        }
+    }
+
+    /** Stops reading replies; the futures still outstanding fail. */
+    @Override
+    public void close() {
+        closed = true;
+        readerThread.interrupt();
+        try {
+            readerThread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failRest();
+        readConnection.close();
+        commandConnection.close();
+    }
+}

@@ -1,0 +1,29 @@
+-- Owned completion: only the consumer that still holds the entry may complete it.
+-- KEYS[1] task stream, KEYS[2] the submitter's reply stream, KEYS[3] dead-letter stream
+-- ARGV[1] group, ARGV[2] consumer, ARGV[3] entry id, ARGV[4] reply stream ttl (ms),
+-- ARGV[5] dead-letter error ('' = a plain reply), ARGV[6..] the reply's field/value pairs (none: no reply,
+-- for an entry that names no valid reply stream)
+-- Returns 1 accepted, 0 refused (the caller no longer holds the entry), -1 the group is gone (Redis lost it).
+local p = redis.pcall('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
+if type(p) == 'table' and p.err then
+  if string.find(p.err, 'NOGROUP') then return -1 end
+  return redis.error_reply(p.err)
+end
+if #p == 0 then return 0 end
+if ARGV[5] ~= '' then
+  local e = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])
+  local fields = {}
+  if #e == 1 then fields = e[1][2] end
+  table.insert(fields, 'error'); table.insert(fields, ARGV[5])
+  table.insert(fields, 'deliveries'); table.insert(fields, tostring(p[1][4]))
+  table.insert(fields, 'consumer'); table.insert(fields, ARGV[2])
+  table.insert(fields, 'entry'); table.insert(fields, ARGV[3])
+  redis.call('XADD', KEYS[3], '*', unpack(fields))
+end
+if #ARGV >= 6 then
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 6, #ARGV))
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+return 1
