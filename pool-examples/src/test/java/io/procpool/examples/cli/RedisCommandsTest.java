@@ -17,6 +17,7 @@ import io.procpool.TaskFuture;
 import io.procpool.redis.RedisClients;
 import io.procpool.redis.RedisSubmitter;
 import io.procpool.redis.StreamLayout;
+import io.procpool.runtime.testing.Children;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,14 +43,14 @@ class RedisCommandsTest extends InProcessCli {
                     "--lease", "2s");
                  RedisSubmitter submitter = new RedisSubmitter(client, "cli", 100, false, 3, List.of())) {
                 assertThat(node.awaitErrLine("node ")).as(node.allErr()).contains("serving pool cli with 1 workers");
-                List<Long> workers = Procs.childrenOf(node.pid()).stream().map(Procs.Proc::pid).toList();
+                List<Long> workers = Children.of(node.pid()).stream().map(Children.Child::pid).toList();
                 assertThat(workers).hasSize(1);
                 TaskFuture<Integer> f = submitter.submit(new Square(12));
                 assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(144);
                 node.interrupt();
                 ExitStatus status = node.waitFor().orElseThrow(() -> new AssertionError("node did not end"));
                 assertThat(status.exitCode()).isEqualTo(130);
-                await().atMost(Duration.ofSeconds(10)).until(() -> workers.stream().noneMatch(Procs::exists));
+                await().atMost(Duration.ofSeconds(10)).until(() -> workers.stream().noneMatch(Children::exists));
             } finally {
                 client.shutdown();
             }
