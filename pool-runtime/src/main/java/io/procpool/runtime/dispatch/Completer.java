@@ -13,20 +13,16 @@ import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 
 /**
- * The threads that complete futures, so that no caller's continuation ever runs on the I/O thread. They take
- * whole batches: one hand-off for all the results one read of the I/O thread brought. They also decode results,
+ * The threads that complete futures (never the I/O thread), a batch of results per hand-off; they decode results,
  * so their stacks are sized for the deepest object graph the codec lets through.
  *
- * <p>User code runs here (non-async dependents of a task's future, {@code CompletableFuture.allOf} over them,
- * progress listeners), and user code may block: a slow callback, or a {@code get()} of another task's future. So
- * the completer is elastic, as a {@code ForkJoinPool} compensates for a blocked worker: one thread normally; when
- * work waits while no completion has finished for {@link #STALL_NANOS}, the batch in hand goes back to the front of
- * the queue and another thread takes it (up to {@link #MAX_THREADS}); threads beyond the first leave after
- * {@link #IDLE_NANOS} idle. What stays ordered: the deliveries of one {@link Ordered} key (one task: its events,
- * then its completion) run one at a time in the order handed, and a plain runnable (a barrier: the list of a
- * {@code shutdownNow}, termination) runs only after everything handed before it has finished.
- *
- * <p>Once stopped, a batch handed to it runs on the caller's thread: nothing handed over is ever dropped.
+ * <p>User code runs here (non-async dependents of task futures, {@code allOf} over them, event listeners) and may
+ * block. So the completer is elastic, as a {@code ForkJoinPool} compensates for a blocked worker: one thread
+ * normally; when work waits and no completion finished for {@link #STALL_NANOS}, the batch in hand goes back to the
+ * front of the queue and another thread takes it (up to {@link #MAX_THREADS}; extra threads leave after
+ * {@link #IDLE_NANOS} idle). Ordered still: one {@link Ordered} key's deliveries (a task's events, then its end) run
+ * one at a time in hand order; a plain runnable (a barrier: a {@code shutdownNow}'s list, termination) runs once the
+ * futures handed before it are done. Once stopped, a batch handed over runs on the caller's thread: none is dropped.
  */
 final class Completer {
 
@@ -81,6 +77,7 @@ final class Completer {
     private final Object lock = new Object();
     private boolean stopped;  // guarded by lock
     private int started;  // threads ever started; guarded by lock
+    private boolean warned;  // guarded by lock
     private final Thread watchdog;
 
     Completer(String name) {
@@ -343,10 +340,19 @@ final class Completer {
                     }
                 }
                 if (waiting && idle.get() == 0 && runners.size() < MAX_THREADS) {
-                    if (runners.size() == 1) {
+                    // waiting: user code blocks it (warn, once); running: a slow callback, or a busy machine
+                    boolean waitsInUserCode = false;
+                    for (Runner r : runners) {
+                        waitsInUserCode |= r.batch != null && r.getState() != Thread.State.RUNNABLE;
+                    }
+                    if (waitsInUserCode && !warned) {
+                        warned = true;
                         LOG.warn("{} - a callback of a task future has blocked the pool's completion thread for over"
                                 + " {} ms; adding a completion thread (run slow callbacks with thenApplyAsync(fn,"
                                 + " executor) and the like)", name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                    } else {
+                        LOG.debug("{} - no completion finished for {} ms while work waits; adding a completion thread",
+                                name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
                     }
                     addRunner();
                 }
