@@ -9,19 +9,34 @@ per task. Also the number and total pause of garbage collections.
 """
 import argparse
 import collections
+import datetime
 import json
 import subprocess
 
 
-def events(path, types):
+def when(e):
+    t = e["values"].get("startTime", "")  # 2026-12-04T21:20:32.878700825Z: nanoseconds, cut to micro
+    head, _, frac = t.rstrip("Z").partition(".")
+    return datetime.datetime.fromisoformat(head + "." + (frac + "000000")[:6]).timestamp()
+
+
+def events(path, types, last=0.0):
+    """The events of these types; with last > 0 only those of the recording's last seconds (the measured phase)."""
     out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", ",".join(types), path],
                          stdout=subprocess.PIPE, check=True, text=True).stdout
-    return json.loads(out)["recording"]["events"]
+    evs = json.loads(out)["recording"]["events"]
+    if last > 0 and evs:
+        end = END.get(path) or max(when(e) for e in evs)
+        evs = [e for e in evs if when(e) >= end - last]
+    return evs
+
+
+END = {}
 
 
 def frame_name(f):
     m = f.get("method") or {}
-    t = (m.get("type") or {}).get("name", "?")
+    t = (m.get("type") or {}).get("name", "?").replace("/", ".")
     return f"{t}.{m.get('name', '?')}"
 
 
@@ -34,7 +49,7 @@ def thread_name(t):
 def first_own(frames, prefix):
     for f in frames:
         n = frame_name(f)
-        if n.startswith(prefix):
+        if n.startswith(prefix) and "$$Lambda" not in n:  # a lambda's hidden class says nothing: its caller does
             return n
     return "(no procpool frame)"
 
@@ -62,9 +77,13 @@ def main():
     ap.add_argument("--tasks", type=int, default=0, help="tasks in the recording, for bytes per task")
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--own", default="io.procpool.", help="package prefix of the project's own frames")
+    ap.add_argument("--last", type=float, default=0.0,
+                    help="only the last SECONDS before the recording's last CPU sample (skip start-up and warm-up)")
     a = ap.parse_args()
+    if a.last > 0:
+        END[a.recording] = max(when(e) for e in events(a.recording, ["jdk.ExecutionSample"]))
 
-    samples = events(a.recording, ["jdk.ExecutionSample"])
+    samples = events(a.recording, ["jdk.ExecutionSample"], a.last)
     by_thread, by_top, by_own = collections.Counter(), collections.Counter(), collections.Counter()
     for e in samples:
         v = e["values"]
@@ -75,12 +94,12 @@ def main():
             by_top[frame_name(frames[0])] += 1
             by_own[th + " | " + first_own(frames, a.own)] += 1
     n = max(1, len(samples))
-    print(f"{a.recording}: {len(samples)} CPU samples")
+    print(f"{a.recording}: {len(samples)} CPU samples" + (f" in the last {a.last:g} s" if a.last else ""))
     show("CPU samples by thread", by_thread, n, a.top, "")
     show("CPU samples by top frame (self time)", by_top, n, a.top, "")
     show("CPU samples by thread | first procpool frame on the stack", by_own, n, a.top, "")
 
-    allocs = events(a.recording, ["jdk.ObjectAllocationSample"])
+    allocs = events(a.recording, ["jdk.ObjectAllocationSample"], a.last)
     a_thread, a_class, a_own = collections.Counter(), collections.Counter(), collections.Counter()
     total = 0
     for e in allocs:
@@ -89,7 +108,7 @@ def main():
         total += w
         th = thread_name(v.get("eventThread"))
         a_thread[th] += w
-        a_class[th + " | " + ((v.get("objectClass") or {}).get("name") or "?")] += w
+        a_class[th + " | " + ((v.get("objectClass") or {}).get("name") or "?").replace("/", ".")] += w
         frames = (v.get("stackTrace") or {}).get("frames") or []
         a_own[th + " | " + first_own(frames, a.own)] += w
     per = a.tasks or None
@@ -100,7 +119,7 @@ def main():
     show("allocated bytes by thread | class", a_class, t, a.top, "B", per)
     show("allocated bytes by thread | first procpool frame", a_own, t, a.top, "B", per)
 
-    gcs = events(a.recording, ["jdk.GarbageCollection"])
+    gcs = events(a.recording, ["jdk.GarbageCollection"], a.last)
     pause = sum(duration_ms(e["values"].get("sumOfPauses")) for e in gcs)
     print(f"\ngarbage collections: {len(gcs)}, pauses {pause:.1f} ms in total")
 

@@ -55,6 +55,9 @@ public final class AllocationPerTask {
                 System.out.printf(Locale.ROOT, "  %-40s %10.1f%n", e.getKey(), (double) e.getValue() / n);
             }
             System.out.printf(Locale.ROOT, "  %-40s %10.1f%n", "all threads", (double) total / n);
+            long ended = before.keySet().stream().filter(id -> !after.containsKey(id)).count();
+            System.out.printf(Locale.ROOT, "  (%d threads ended during the run; what they allocated is not counted)%n",
+                    ended);
         }
     }
 
