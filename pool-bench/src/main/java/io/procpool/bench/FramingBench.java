@@ -41,19 +41,12 @@ public class FramingBench {
     private final byte[] frame = new byte[4 + Protocol.HEADER];
     private ByteBuffer received;
     private byte[] payload;
-    private Sink sink;
+    private ByteArrayOutputStream sink;  // reset, never reallocated
     private DataOutputStream out;
     private byte[] oneFrame;
     private Source source;
     private DataInputStream in;
     private long id;
-
-    /** A ByteArrayOutputStream that is reset instead of reallocated. */
-    static final class Sink extends ByteArrayOutputStream {
-        Sink(int size) {
-            super(size);
-        }
-    }
 
     /** A ByteArrayInputStream rewound for each read. */
     static final class Source extends ByteArrayInputStream {
@@ -69,7 +62,7 @@ public class FramingBench {
     @Setup
     public void setUp() throws IOException {
         payload = new byte[body];
-        sink = new Sink(4 + Protocol.HEADER + body);
+        sink = new ByteArrayOutputStream(4 + Protocol.HEADER + body);
         out = new DataOutputStream(sink);
         Protocol.writeFrame(out, Protocol.RESULT, 42, payload, 0, payload.length);
         oneFrame = sink.toByteArray();
