@@ -13,12 +13,12 @@ import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
 
 /**
- * Bytes the manager JVM allocates per no-op task, split by thread: {@code ThreadMXBean.getThreadAllocatedBytes} of
+ * Bytes the manager JVM allocates per task (a no-op, or a 4 KiB payload echoed), split by thread: {@code ThreadMXBean.getThreadAllocatedBytes} of
  * every live thread before and after N tasks on 2 workers (submitted from the main thread, every future joined). The
  * main thread's share includes the task object, its body, the future and the list that keeps the futures.
  *
  * <pre>
- * java -cp "pool-bench/target/benchmarks.jar:pool-bench/target/lib/*" io.procpool.bench.AllocationPerTask [N] [prefetch]
+ * java -cp "pool-bench/target/benchmarks.jar:pool-bench/target/lib/*" io.procpool.bench.AllocationPerTask [N] [prefetch] [noop|echo4k]
  * </pre>
  */
 public final class AllocationPerTask {
@@ -29,12 +29,18 @@ public final class AllocationPerTask {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int prefetch = args.length > 1 ? Integer.parseInt(args[1]) : 16;
+        String workload = args.length > 2 ? args[2] : "noop";
+        io.procpool.Task<?> task = switch (workload) {
+            case "noop" -> new Tasks.Noop();
+            case "echo4k" -> new Tasks.Echo(new byte[4096]);
+            default -> throw new IllegalArgumentException("workload " + workload + ": noop or echo4k");
+        };
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (TaskPool pool = TaskPool.builder().name("alloc").workers(2).prefetch(prefetch)
                 .queueCapacity(Math.max(n, 50_000)).build()) {
-            run(pool, 50_000);  // warm-up: JIT, buffers at their size
+            run(pool, 50_000, task);  // warm-up: JIT, buffers at their size
             Map<Long, Long> before = snapshot(mx);
-            List<TaskFuture<?>> fs = run(pool, n);
+            List<TaskFuture<?>> fs = run(pool, n, task);
             Map<Long, Long> after = snapshot(mx);
             fs.clear();
             Map<String, Long> byName = new TreeMap<>();
@@ -49,8 +55,8 @@ public final class AllocationPerTask {
                 byName.merge(name, delta, Long::sum);
                 total += delta;
             }
-            System.out.printf(Locale.ROOT, "%d no-op tasks, prefetch %d, 2 workers: bytes allocated per task%n", n,
-                    prefetch);
+            System.out.printf(Locale.ROOT, "%d %s tasks, prefetch %d, 2 workers: bytes allocated per task%n", n,
+                    workload, prefetch);
             for (Map.Entry<String, Long> e : byName.entrySet()) {
                 System.out.printf(Locale.ROOT, "  %-40s %10.1f%n", e.getKey(), (double) e.getValue() / n);
             }
@@ -61,11 +67,10 @@ public final class AllocationPerTask {
         }
     }
 
-    private static List<TaskFuture<?>> run(TaskPool pool, int n) throws Exception {
+    private static List<TaskFuture<?>> run(TaskPool pool, int n, io.procpool.Task<?> task) throws Exception {
         List<TaskFuture<?>> fs = new ArrayList<>(n);
-        Tasks.Noop noop = new Tasks.Noop();
         for (int i = 0; i < n; i++) {
-            fs.add(pool.submit(noop));
+            fs.add(pool.submit(task));
         }
         for (TaskFuture<?> f : fs) {
             f.get(10, TimeUnit.MINUTES);
