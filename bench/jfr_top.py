@@ -3,7 +3,8 @@
     python3 bench/jfr_top.py RECORDING.jfr [--tasks N] [--top 15] [--thread-prefix procpool]
 
 CPU: jdk.ExecutionSample counted by thread, by top frame (self), and by the first frame of procpool's own code
-(io.procpool.*) on the stack (where procpool's code hands off to the JDK or Kryo). Allocation: jdk.ObjectAllocationSample
+(io.procpool.*) on the stack (where procpool's code hands off to the JDK or Kryo); jdk.NativeMethodSample (threads in
+system calls or parked) by thread and native frame. Allocation: jdk.ObjectAllocationSample
 weights (the bytes each sample stands for) by thread, by class, and by the first procpool frame; with --tasks, bytes
 per task. Also the number and total pause of garbage collections.
 """
@@ -98,6 +99,16 @@ def main():
     show("CPU samples by thread", by_thread, n, a.top, "")
     show("CPU samples by top frame (self time)", by_top, n, a.top, "")
     show("CPU samples by thread | first procpool frame on the stack", by_own, n, a.top, "")
+
+    natives = events(a.recording, ["jdk.NativeMethodSample"], a.last)
+    n_own = collections.Counter()
+    for e in natives:
+        v = e["values"]
+        frames = (v.get("stackTrace") or {}).get("frames") or []
+        top = frame_name(frames[0]) if frames else "?"
+        n_own[thread_name(v.get("sampledThread")) + " | " + top + " < " + first_own(frames, a.own)] += 1
+    print(f"\n{len(natives)} samples of threads in native code (system calls, parking: wall time, not CPU)")
+    show("native samples by thread | native frame < first procpool frame", n_own, max(1, len(natives)), a.top, "")
 
     allocs = events(a.recording, ["jdk.ObjectAllocationSample"], a.last)
     a_thread, a_class, a_own = collections.Counter(), collections.Counter(), collections.Counter()
