@@ -19,6 +19,14 @@ import io.procpool.runtime.TaskPool;
  * <pre>
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" io.procpool.examples.bench.PoolBench
  * </pre>
+ *
+ * <p>With {@code --workload} it runs one workload in a fresh pool and prints one line in the format of the peers'
+ * scripts ({@code ../shared/bench}): {@code system workload tasks seconds tasks_per_s ok=N failed=0}, for
+ * {@code bench/peers.sh}:
+ *
+ * <pre>
+ * PoolBench --workload noop|echo4k|cpu [--prefetch 16] [--tasks 100000] [--warmup 20000] [--worker-jvm-option OPT]...
+ * </pre>
  */
 public final class PoolBench {
 
@@ -55,6 +63,10 @@ public final class PoolBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].startsWith("--")) {
+            one(args);
+            return;
+        }
         int noops = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         System.out.printf(Locale.ROOT, "%-58s %12s%n", "workload (2 workers)", "result");
         for (int prefetch : new int[] {0, 16, 64}) {
@@ -95,6 +107,56 @@ public final class PoolBench {
         }
         Arrays.sort(starts);
         row("worker start: build() of a 1-worker pool, median of 11", starts[5] / 1e6, "ms");
+    }
+
+    /** One workload, one fresh pool of 2 workers, one line of output (the peers' format). */
+    private static void one(String[] args) throws Exception {
+        String workload = null;
+        int prefetch = 0;
+        int tasks = -1;
+        int warmup = 20_000;
+        List<String> workerOptions = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            if (value == null) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            switch (args[i++]) {
+                case "--workload" -> workload = value;
+                case "--prefetch" -> prefetch = Integer.parseInt(value);
+                case "--tasks" -> tasks = Integer.parseInt(value);
+                case "--warmup" -> warmup = Integer.parseInt(value);
+                case "--worker-jvm-option" -> workerOptions.add(value);
+                default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
+                        + " (--workload, --prefetch, --tasks, --warmup, --worker-jvm-option)");
+            }
+        }
+        if (workload == null) {
+            throw new IllegalArgumentException("--workload noop|echo4k|cpu is required");
+        }
+        byte[] payload = new byte[4096];
+        Maker maker = switch (workload) {
+            case "noop" -> i -> new Noop();
+            case "echo4k" -> i -> new Echo(payload);
+            case "cpu" -> i -> new Spin(TimeUnit.MILLISECONDS.toNanos(10));
+            default -> throw new IllegalArgumentException("--workload " + workload + ": noop, echo4k or cpu");
+        };
+        int n = tasks > 0 ? tasks : workload.equals("cpu") ? 400 : 100_000;
+        try (TaskPool pool = TaskPool.builder().name("bench").workers(2).prefetch(prefetch)
+                .queueCapacity(Math.max(n, warmup)).addJvmOptions(workerOptions.toArray(String[]::new)).build()) {
+            if (workload.equals("cpu")) {
+                for (int i = 0; i < 3; i++) {
+                    throughput(pool, 200, k -> new Spin(TimeUnit.MILLISECONDS.toNanos(2)));  // warm-up, JIT
+                }
+            } else if (warmup > 0) {
+                throughput(pool, warmup, maker);
+            }
+            long t0 = System.nanoTime();
+            double perSecond = throughput(pool, n, maker);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "procpool-prefetch%d %s %d %.3f %.0f ok=%d failed=0%n", prefetch, workload, n,
+                    seconds, perSecond, n);
+        }
     }
 
     interface Maker {
