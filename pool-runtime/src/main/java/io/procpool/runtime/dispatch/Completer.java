@@ -1,6 +1,5 @@
 package io.procpool.runtime.dispatch;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -39,8 +38,8 @@ final class Completer {
         abstract boolean settled();
 
         private boolean delivering;  // guarded by this
-        /** Its deliveries handed and not yet taken, in hand order (registered in hand()); guarded by this. */
-        private ArrayDeque<Step> pending;
+        private Step first;  // its deliveries handed and not yet taken, in hand order, through Step.next; ditto
+        private Step last;
     }
 
     /** A delivery in a batch: registered with its key when handed, so that its key's order is the hand order. */
@@ -48,10 +47,9 @@ final class Completer {
         final Delivery delivery;
         Batch batch;
         boolean taken;  // guarded by the key
+        Step next;  // the key's next step; guarded by the key
 
-        Step(Delivery delivery) {
-            this.delivery = delivery;
-        }
+        Step(Delivery delivery) { this.delivery = delivery; }
 
         @Override
         public void run() {
@@ -142,11 +140,13 @@ final class Completer {
                 s.batch = b;
                 b.items[i] = s;
                 Ordered key = d.key();
-                synchronized (key) {
-                    if (key.pending == null) {
-                        key.pending = new ArrayDeque<>(2);
+                synchronized (key) {  // no allocation but the step: the key's queue is a list through its steps
+                    if (key.last == null) {
+                        key.first = s;
+                    } else {
+                        key.last.next = s;
                     }
-                    key.pending.add(s);
+                    key.last = s;
                 }
             }
         }
@@ -266,11 +266,13 @@ final class Completer {
         while (true) {
             Step next;
             synchronized (key) {
-                next = key.pending.poll();
+                next = key.first;
                 if (next == null) {
                     key.delivering = false;
                     return;
                 }
+                key.first = next.next;
+                key.last = key.first == null ? null : key.last;
                 next.taken = true;
             }
             run(next);
