@@ -38,27 +38,26 @@ final class Completer {
         abstract boolean settled();
 
         private boolean delivering;  // guarded by this
-        private Step first;  // its deliveries handed and not yet taken, in hand order, through Step.next; ditto
-        private Step last;
+        private Delivery first;  // its steps handed and not yet taken, in hand order, through Delivery.next; ditto
+        private Delivery last;
     }
 
-    /** A delivery in a batch: registered with its key when handed, so that its key's order is the hand order. */
-    private static final class Step implements Runnable {
-        final Delivery delivery;
-        Batch batch;
+    /**
+     * A completion step of one key (a task), ordered with the others of its key: registered with the key when handed
+     * (so the key's order is the hand order), in a list through the steps themselves (nothing else allocated).
+     */
+    static final class Delivery implements Runnable {
+        final Ordered key;
+        final Runnable action;
+        Batch batch;  // set when handed
         boolean taken;  // guarded by the key
-        Step next;  // the key's next step; guarded by the key
+        Delivery next;  // the key's next step; guarded by the key
 
-        Step(Delivery delivery) { this.delivery = delivery; }
-
-        @Override
-        public void run() {
-            delivery.run();
+        Delivery(Ordered key, Runnable action) {
+            this.key = key;
+            this.action = action;
         }
-    }
 
-    /** A completion step of one key (a task): ordered with the others of its key. */
-    record Delivery(Ordered key, Runnable action) implements Runnable {
         @Override
         public void run() {
             action.run();
@@ -105,7 +104,7 @@ final class Completer {
         }
         for (Batch b : parts) {  // the pool has terminated: a late completion runs here rather than never
             for (Runnable r : b.items) {
-                if (r instanceof Step s) {
+                if (r instanceof Delivery s) {
                     deliver(s);  // still after its key's earlier deliveries
                 } else {
                     run(r);
@@ -132,15 +131,13 @@ final class Completer {
         }
     }
 
-    /** Turns the deliveries of {@code b} into steps queued with their keys. Under lock. */
+    /** Queues the deliveries of {@code b} with their keys, in hand order. Under lock. */
     private static void register(Batch b) {
         for (int i = 0; i < b.items.length; i++) {
-            if (b.items[i] instanceof Delivery d) {
-                Step s = new Step(d);
+            if (b.items[i] instanceof Delivery s) {
                 s.batch = b;
-                b.items[i] = s;
-                Ordered key = d.key();
-                synchronized (key) {  // no allocation but the step: the key's queue is a list through its steps
+                Ordered key = s.key;
+                synchronized (key) {
                     if (key.last == null) {
                         key.first = s;
                     } else {
@@ -214,7 +211,7 @@ final class Completer {
     }
 
     private void runItem(Batch b, Runnable r) {
-        if (r instanceof Step s) {
+        if (r instanceof Delivery s) {
             deliver(s);
             return;
         }
@@ -242,7 +239,7 @@ final class Completer {
                 continue;
             }
             for (Runnable r : ahead.items) {
-                if (!(r instanceof Step s) || !s.delivery.key().settled()) {
+                if (!(r instanceof Delivery s) || !s.key.settled()) {
                     return false;
                 }
             }
@@ -255,8 +252,8 @@ final class Completer {
      * when another thread delivers that key now (or took {@code s}), leaves it to that thread. Two threads working
      * on two batches (or one) never reorder a key: its order is the hand order, fixed in {@link #register}.
      */
-    private void deliver(Step s) {
-        Ordered key = s.delivery.key();
+    private void deliver(Delivery s) {
+        Ordered key = s.key;
         synchronized (key) {
             if (s.taken || key.delivering) {
                 return;  // whoever delivers now runs it: it is in the key's pending steps
@@ -264,7 +261,7 @@ final class Completer {
             key.delivering = true;
         }
         while (true) {
-            Step next;
+            Delivery next;
             synchronized (key) {
                 next = key.first;
                 if (next == null) {
