@@ -82,13 +82,13 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * (0, the default: never). Its successor is started first and takes over once ready: capacity does not dip.
      */
     public B maxTasksPerWorker(int tasks) {
-        this.maxTasksPerWorker = range("maxTasksPerWorker", tasks, 0, Integer.MAX_VALUE);
+        this.maxTasksPerWorker = Checks.range("maxTasksPerWorker", tasks, 0, Integer.MAX_VALUE);
         return self();
     }
 
     /** Retires a worker once it has lived this long, give or take 10 % (default: never). */
     public B maxWorkerLifetime(Duration lifetime) {
-        this.maxWorkerLifetime = positive("maxWorkerLifetime", lifetime);
+        this.maxWorkerLifetime = Checks.positive("maxWorkerLifetime", lifetime);
         return self();
     }
 
@@ -111,7 +111,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * A task that merely runs long is the business of {@link #taskTimeout}.
      */
     public B heartbeatTimeout(Duration timeout) {
-        Duration t = positive("heartbeatTimeout", timeout);
+        Duration t = Checks.positive("heartbeatTimeout", timeout);
         if (t.toMillis() < 30) {
             throw new IllegalArgumentException("heartbeatTimeout must be at least 30 ms, was " + Durations.text(t));
         }
@@ -124,7 +124,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * dies, then take its place at once — recovery without waiting for a JVM to start.
      */
     public B spares(int spares) {
-        this.spares = range("spares", spares, 0, 16);
+        this.spares = Checks.range("spares", spares, 0, 16);
         return self();
     }
 
@@ -145,7 +145,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
 
     /** How many worker JVMs (1..1024; default: the number of processors): a fixed-size pool. */
     public B workers(int workers) {
-        this.minWorkers = range("workers", workers, 1, 1024);
+        this.minWorkers = Checks.range("workers", workers, 1, 1024);
         this.maxWorkers = workers;
         return self();
     }
@@ -155,7 +155,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * starts one, to prove the worker command works, and lets it go when idle. See {@link #maxWorkers}.
      */
     public B minWorkers(int workers) {
-        this.minWorkers = range("minWorkers", workers, 0, 1024);
+        this.minWorkers = Checks.range("minWorkers", workers, 0, 1024);
         return self();
     }
 
@@ -164,14 +164,14 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * worker is full; those idle for longer than {@link #idleTimeout} stop again, down to {@link #minWorkers}.
      */
     public B maxWorkers(int workers) {
-        this.maxWorkers = range("maxWorkers", workers, 1, 1024);
+        this.maxWorkers = Checks.range("maxWorkers", workers, 1, 1024);
         maxWorkersSet = true;
         return self();
     }
 
     /** How long a worker above minWorkers may stay idle before it stops (default 60 s). */
     public B idleTimeout(Duration timeout) {
-        this.idleTimeout = positive("idleTimeout", timeout);
+        this.idleTimeout = Checks.positive("idleTimeout", timeout);
         return self();
     }
 
@@ -182,8 +182,8 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * resets it; its death is followed by a restart at once.
      */
     public B restartBackoff(Duration base, Duration max) {
-        this.backoffBase = positive("restartBackoff base", base);
-        this.backoffMax = positive("restartBackoff max", max);
+        this.backoffBase = Checks.positive("restartBackoff base", base);
+        this.backoffMax = Checks.positive("restartBackoff max", max);
         if (max.compareTo(base) < 0) {
             throw new IllegalArgumentException("restartBackoff max must be at least base, was base "
                     + Durations.text(base) + ", max " + Durations.text(max));
@@ -198,8 +198,8 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * that die after doing work never count: a steady rate of crashing tasks does not trip it.
      */
     public B crashLoopLimit(int restarts, Duration window) {
-        this.crashLoopRestarts = range("crashLoopLimit restarts", restarts, 1, Integer.MAX_VALUE);
-        this.crashLoopWindow = positive("crashLoopLimit window", window);
+        this.crashLoopRestarts = Checks.range("crashLoopLimit restarts", restarts, 1, Integer.MAX_VALUE);
+        this.crashLoopWindow = Checks.positive("crashLoopLimit window", window);
         return self();
     }
 
@@ -211,7 +211,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
 
     /** How many tasks one worker runs at once, on as many threads (1..1024; default 1). */
     public B capacity(int capacity) {
-        this.capacity = range("capacity", capacity, 1, 1024);
+        this.capacity = Checks.range("capacity", capacity, 1, 1024);
         return self();
     }
 
@@ -220,13 +220,13 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * default 0). Raise it for many small tasks; a crash sends the waiting ones back to the queue.
      */
     public B prefetch(int prefetch) {
-        this.prefetch = range("prefetch", prefetch, 0, 1024);
+        this.prefetch = Checks.range("prefetch", prefetch, 0, 1024);
         return self();
     }
 
     /** How many tasks may wait for a worker (1..10,000,000; default 10,000). */
     public B queueCapacity(int capacity) {
-        this.queueCapacity = range("queueCapacity", capacity, 1, 10_000_000);
+        this.queueCapacity = Checks.range("queueCapacity", capacity, 1, 10_000_000);
         return self();
     }
 
@@ -242,37 +242,37 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * capability): a task prefetched behind another gets its whole timeout once it runs.
      */
     public B taskTimeout(Duration timeout) {
-        this.taskTimeout = positive("taskTimeout", timeout);
+        this.taskTimeout = Checks.positive("taskTimeout", timeout);
         return self();
     }
 
     /** How many workers may die running one task before it fails (1..100; default 2). */
     public B maxAttempts(int attempts) {
-        this.maxAttempts = range("maxAttempts", attempts, 1, 100);
+        this.maxAttempts = Checks.range("maxAttempts", attempts, 1, 100);
         return self();
     }
 
     /** How long a cancelled or timed-out task may take to stop before its worker is killed (default 2 s). */
     public B cancelGrace(Duration grace) {
-        this.cancelGrace = positive("cancelGrace", grace);
+        this.cancelGrace = Checks.positive("cancelGrace", grace);
         return self();
     }
 
     /** How long a worker may take to start and say HELLO (default 60 s). */
     public B startupTimeout(Duration timeout) {
-        this.startupTimeout = positive("startupTimeout", timeout);
+        this.startupTimeout = Checks.positive("startupTimeout", timeout);
         return self();
     }
 
     /** How long close() waits for queued and running tasks before it stops them (default 30 s). */
     public B shutdownTimeout(Duration timeout) {
-        this.shutdownTimeout = positive("shutdownTimeout", timeout);
+        this.shutdownTimeout = Checks.positive("shutdownTimeout", timeout);
         return self();
     }
 
     /** The largest task, result or event in bytes (1 KiB..1 GiB; default 16 MiB). */
     public B maxMessageSize(int bytes) {
-        this.maxMessageSize = range("maxMessageSize", bytes, 1024, 1 << 30);
+        this.maxMessageSize = Checks.range("maxMessageSize", bytes, 1024, 1 << 30);
         return self();
     }
 
@@ -282,15 +282,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * @throws IllegalArgumentException for an empty key, a key holding {@code =} or NUL, or a value holding NUL
      */
     public B env(String key, String value) {
-        Objects.requireNonNull(key, "env key");
-        Objects.requireNonNull(value, "env value of " + key);
-        if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("env key must be non-empty and hold no '=' or NUL, was '"
-                    + key.replace("\0", "\\0") + "'");
-        }
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("env value of " + key + " must hold no NUL character");
-        }
+        Checks.envEntry(key, value);
         environment.put(key, value);
         return self();
     }
@@ -323,21 +315,6 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     public B directory(Path directory) {
         this.directory = Objects.requireNonNull(directory, "directory");
         return self();
-    }
-
-static int range(String field, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(field + " must be " + min + ".." + max + ", was " + value);
-        }
-        return value;
-    }
-
-static Duration positive(String field, Duration d) {
-        Objects.requireNonNull(d, field);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(field + " must be positive, was " + Durations.text(d));
-        }
-        return d;
     }
 
     /**

@@ -366,7 +366,8 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             }
             command.add("-Dprocpool.maxFrame=" + (maxMessageSize + 12));
             Serialization serialization = new Serialization(allowlist, loader);
-            byte[] init = initializer == null ? null : initBody(serialization);
+            byte[] init = initializer == null ? null
+                    : WorkerJvm.initializerBody(name, initializer, serialization, maxMessageSize);
             if (init != null) {
                 command.add("-Dprocpool.init=true");
             }
@@ -386,22 +387,6 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             }
             engine.start();
             return new TaskPool(cfg, engine, serialization);
-        }
-
-        private byte[] initBody(Serialization serialization) {
-            byte[] body;
-            try {
-                body = serialization.serialize(initializer);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(name + " - initializer (" + initializer.getClass().getName()
-                        + ") cannot be serialized: " + e.getMessage() + "; as a task, it must be serializable by Kryo",
-                        e);
-            }
-            if (body.length > maxMessageSize) {
-                throw new IllegalArgumentException(name + " - initializer is " + body.length + " bytes serialized,"
-                        + " over maxMessageSize " + maxMessageSize);
-            }
-            return body;
         }
     }
 }

@@ -10,10 +10,13 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
+import io.procpool.Task;
+import io.procpool.runtime.wire.Serialization;
+
 /**
  * The JVM side of a worker's command line: the options every worker needs on its Java version, the default heap,
- * the user's options and the forwarded system properties. Pure code but for reading the java executable's
- * {@code release} file and the machine's memory.
+ * the user's options and the forwarded system properties; and the initializer it reads first. Pure code but for
+ * reading the java executable's {@code release} file and the machine's memory.
  */
 final class WorkerJvm {
 
@@ -137,5 +140,21 @@ final class WorkerJvm {
         return List.of("java.class.path", "java.home", "java.version", "java.version.date", "java.class.version",
                 "user.dir", "user.name", "user.home", "file.separator", "path.separator", "line.separator")
                 .contains(key);
+    }
+
+    /** The INIT frame's body: the pool's initializer serialized, or a failed {@code build()} that names it. */
+    static byte[] initializerBody(String pool, Task<?> initializer, Serialization serialization, int maxMessageSize) {
+        byte[] body;
+        try {
+            body = serialization.serialize(initializer);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(pool + " - initializer (" + initializer.getClass().getName()
+                    + ") cannot be serialized: " + e.getMessage() + "; as a task, it must be serializable by Kryo", e);
+        }
+        if (body.length > maxMessageSize) {
+            throw new IllegalArgumentException(pool + " - initializer is " + body.length + " bytes serialized,"
+                    + " over maxMessageSize " + maxMessageSize);
+        }
+        return body;
     }
 }

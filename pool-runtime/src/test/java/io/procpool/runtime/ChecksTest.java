@@ -1,0 +1,26 @@
+package io.procpool.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+/** A builder setting out of range fails at once, naming the setting and the value; no process is started. */
+class ChecksTest {
+
+    @Test
+    void wrongSettingsNameTheFieldAndTheValue() {
+        assertThatThrownBy(() -> TaskPool.builder().workers(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("workers").hasMessageContaining("was 0");
+        assertThatThrownBy(() -> TaskPool.builder().cancelGrace(Duration.ofSeconds(-2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cancelGrace")
+                .hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> TaskPool.builder().env("A=B", "x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'A=B'");
+        assertThatThrownBy(() -> TaskPool.builder().env("A", "x\0y")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("env value of A");
+        assertThat(Checks.range("prefetch", 16, 0, 1024)).isEqualTo(16);
+    }
+}
