@@ -16,6 +16,7 @@ import io.procpool.runtime.TaskPool;
  *
  * <pre>
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" io.procpool.examples.bench.MapBench 200000 3
+ * java -Xmx64m -cp ... io.procpool.examples.bench.MapBench 1000000 1 map-only
  * </pre>
  */
 public final class MapBench {
@@ -26,11 +27,16 @@ public final class MapBench {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        boolean mapOnly = args.length > 2 && args[2].equals("map-only");  // e.g. on a heap the loop cannot fit
         try (TaskPool pool = TaskPool.builder().name("mapbench").workers(2).prefetch(16).queueCapacity(n).build()) {
-            loop(pool, 20_000);  // warm-up of both paths
+            if (!mapOnly) {
+                loop(pool, 20_000);  // warm-up of both paths
+            }
             map(pool, 20_000, MapOptions.DEFAULTS);
             for (int r = 1; r <= rounds; r++) {
-                row(r, "submit loop, then join each", n, loop(pool, n));
+                if (!mapOnly) {
+                    row(r, "submit loop, then join each", n, loop(pool, n));
+                }
                 row(r, "map, input order", n, map(pool, n, MapOptions.DEFAULTS));
                 row(r, "map, as completed", n, map(pool, n, MapOptions.DEFAULTS.unordered()));
             }
