@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 
 /**
  * One thread, one epoll set: serves every descriptor of every child of a {@link Spawner} (message channels,
- * relayed output, pidfds). Handlers run on this thread only and must not block. Other threads hand work to
- * it with {@link #execute}; registration state is confined to the loop thread, so it needs no locks.
+ * relayed output, pidfds), and runs its timers ({@link Timers}: the next deadline is {@code epoll_wait}'s timeout).
+ * Handlers run on this thread only and must not block. Other threads hand work to it with {@link #execute};
+ * registration state and timers are confined to the loop thread, so they need no locks.
  */
 final class EventLoop implements AutoCloseable {
 
@@ -31,6 +32,7 @@ final class EventLoop implements AutoCloseable {
     private final Pointer ctlEvent = Native.allocate(16);
     private final Pointer wakeBuf = Native.allocate(8);
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Timers timers = new Timers();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private final Thread thread;
@@ -83,6 +85,25 @@ final class EventLoop implements AutoCloseable {
                 C.write(wakeFd, wakeBuf.address(), 8);
             }
         }
+    }
+
+    /**
+     * Runs the task on the loop thread once {@code delayNanos} have passed, and then every {@code periodNanos} after
+     * each run ends when that is above 0. The next deadline bounds the loop's {@code epoll_wait}: no timer thread.
+     */
+    Timeout schedule(long delayNanos, long periodNanos, Runnable task) {
+        Timers.Entry e = new Timers.Entry(this, task, System.nanoTime() + Math.max(0, delayNanos), periodNanos);
+        if (inLoop()) {
+            timers.add(e);
+        } else {
+            execute(() -> timers.add(e));
+        }
+        return e;
+    }
+
+    /** Loop thread: the timers. */
+    Timers timers() {
+        return timers;
     }
 
     /** Runs the task on the loop thread and waits for it (runs it at once when already on the loop thread). */
@@ -158,10 +179,11 @@ final class EventLoop implements AutoCloseable {
         try {
             while (running) {
                 runTasks();
+                timers.runDue(System.nanoTime());
                 if (!running) {
                     break;
                 }
-                int n = C.epoll_wait(epfd, events, MAX_EVENTS, tasks.isEmpty() ? -1 : 0);
+                int n = C.epoll_wait(epfd, events, MAX_EVENTS, tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0);
                 if (n < 0) {
                     int e = Native.errno();
                     if (e != Native.EINTR) {

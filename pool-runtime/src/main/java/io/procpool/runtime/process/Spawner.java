@@ -156,6 +156,27 @@ public final class Spawner implements AutoCloseable {
         loop.execute(task);
     }
 
+    /**
+     * Runs {@code task} on the I/O thread once {@code delay} has passed (as {@link #execute}: it must not block).
+     * The timers live on the I/O thread itself: its next deadline bounds its wait for events. Dropped at {@link #close()}.
+     */
+    public Timeout schedule(Duration delay, Runnable task) {
+        return loop.schedule(delay.toNanos(), 0, Objects.requireNonNull(task, "task"));
+    }
+
+    /** Like {@link #schedule}, in nanoseconds. */
+    public Timeout schedule(long delayNanos, Runnable task) {
+        return loop.schedule(delayNanos, 0, Objects.requireNonNull(task, "task"));
+    }
+
+    /** Runs {@code task} on the I/O thread every {@code period}, the first time after one period (fixed delay). */
+    public Timeout scheduleEvery(Duration period, Runnable task) {
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("period must be above 0; was " + period);
+        }
+        return loop.schedule(period.toNanos(), period.toNanos(), Objects.requireNonNull(task, "task"));
+    }
+
     /** True on this spawner's I/O thread. */
     public boolean inIoThread() {
         return loop.inLoop();
