@@ -3,7 +3,7 @@ package io.procpool.runtime;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.procpool.runtime.dispatch.Durations;
+import io.procpool.runtime.supervise.Durations;
 
 /** The checks of the builders' settings: a wrong value fails naming the setting and the value. */
 final class Checks {

@@ -11,7 +11,7 @@ import java.util.Objects;
 import io.procpool.PoolListener;
 import io.procpool.QueueFullPolicy;
 import io.procpool.runtime.supervise.ClassDataSharing;
-import io.procpool.runtime.dispatch.Durations;
+import io.procpool.runtime.supervise.Durations;
 import io.procpool.runtime.dispatch.PoolConfig;
 import io.procpool.runtime.dispatch.PoolEngine;
 import io.procpool.runtime.supervise.WorkerKind;

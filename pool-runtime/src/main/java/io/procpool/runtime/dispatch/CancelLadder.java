@@ -1,12 +1,12 @@
 package io.procpool.runtime.dispatch;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 import io.procpool.ExitReason;
 import io.procpool.TaskFuture;
 import io.procpool.TaskOutcome;
 import io.procpool.TaskTimeoutException;
+import io.procpool.runtime.supervise.Durations;
 import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
 
@@ -29,8 +29,7 @@ final class CancelLadder {
 
     /** The task's timeout runs from now: when it is sent, and again when it starts (its worker says STARTED). */
     void startTimer(Job j, Worker w) {
-        j.timer = e.timer.schedule(() -> e.spawner.execute(() -> onTimeout(j, w)), j.timeout.toNanos(),
-                TimeUnit.NANOSECONDS);
+        j.timer = e.spawner.schedule(j.timeout.toNanos(), () -> onTimeout(j, w));
     }
 
     private void onTimeout(Job j, Worker sentTo) {
@@ -79,10 +78,10 @@ final class CancelLadder {
         } catch (RuntimeException gone) {
             return;  // already gone
         }
-        e.timer.schedule(() -> e.spawner.execute(() -> {
+        e.spawner.schedule(e.cfg.cancelGrace(), () -> {
             if (e.inFlight.get(j.id) == j && j.worker == w) {
                 w.kill(reason, why + " and did not stop within " + Durations.text(e.cfg.cancelGrace()));
             }
-        }), e.cfg.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
+        });
     }
 }

@@ -1,7 +1,6 @@
 package io.procpool.runtime.dispatch;
 
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
 
 import io.procpool.TaskFuture;
 
@@ -28,7 +27,7 @@ public final class Job extends Completer.Ordered {
     /** When its answer came (or the pool decided its outcome). */
     long endNanos;
     Worker worker;
-    ScheduledFuture<?> timer;
+    io.procpool.runtime.process.Timeout timer;
     boolean cancelSent;
     /** Its worker said STARTED for it (workers that report it): it ran, so a crash now uses an attempt. */
     boolean started;

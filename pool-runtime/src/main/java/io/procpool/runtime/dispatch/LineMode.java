@@ -131,7 +131,7 @@ final class LineMode {
         }
         long now = System.nanoTime();
         boolean nothingQueued = e.source.isEmpty();
-        for (Worker w : e.slots.table()) {
+        for (Worker w : e.supervisor.slots().table()) {
             if (w == null || w.ledger == null || !w.ready || w.stopping || w.retired || w.successor != null
                     || w.killReason != null) {
                 continue;
@@ -139,7 +139,7 @@ final class LineMode {
             if (w.held.isEmpty()) {
                 if (!w.ledger.isEmpty() && nothingQueued && now - w.idleSinceNanos > LineCheck.IDLE.toNanos()
                         && e.state == PoolEngine.RunState.RUNNING) {  // in SHUTDOWN maybeDrained ends every input
-                    e.retire(w, ExitReason.MAX_TASKS, "to check its replies");
+                    e.supervisor.recycling().retire(w, ExitReason.MAX_TASKS, "to check its replies");
                 }
             } else if (now - Math.max(w.lastHeardNanos, w.held.peekFirst().sentNanos) > stallNanos) {
                 LOG.debug("{} - worker {} holds {} requests without a reply for {} ms: ending its input", e.cfg.name(),
@@ -153,7 +153,7 @@ final class LineMode {
     /** I/O thread: ends a checked line worker's input, its successor taking over (in SHUTDOWN: none needed). */
     private void endInputChecked(Worker w, String why) {
         if (e.state == PoolEngine.RunState.RUNNING) {
-            e.retire(w, ExitReason.MAX_TASKS, why);
+            e.supervisor.recycling().retire(w, ExitReason.MAX_TASKS, why);
         } else {
             w.stopping = true;
             w.exitReason = ExitReason.MAX_TASKS;  // a check, not a crash: its slot restarts if work is left
@@ -196,7 +196,7 @@ final class LineMode {
             if (!e.requeue(j, back, verdict != LineLedger.Verdict.UNCHECKED)) {
                 String message = e.cfg.name() + " - task " + j.id + " failed: its worker " + w + " " + w.killReason
                         + ", so none of the " + replies.size() + " replies since its last check can be matched to their"
-                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + PoolEngine.tailText(tail);
+                        + " requests; on attempt " + j.attempt + " of " + j.maxAttempts + io.procpool.runtime.supervise.Supervisor.tailText(tail);
                 e.settle(j, new io.procpool.ProtocolException(message, w.received, status, j.attempt, tail));
             }
         }

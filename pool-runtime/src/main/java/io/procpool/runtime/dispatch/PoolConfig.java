@@ -59,6 +59,13 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
                          Duration crashLoopWindow, List<io.procpool.PoolListener> listeners,
                          WorkerKind kind, LineCheck lineCheck) {
 
+    /** The supervision layer's part of it. */
+    public io.procpool.runtime.supervise.Supervision supervision() {
+        return new io.procpool.runtime.supervise.Supervision(name, kind, minWorkers, maxWorkers, idleTimeout,
+                startupTimeout, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares,
+                backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, capacity + prefetch, cds);
+    }
+
     /** This configuration with line checks (line mode only). */
     public PoolConfig withLineCheck(LineCheck check) {
         return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,

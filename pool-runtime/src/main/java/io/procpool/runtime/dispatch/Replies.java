@@ -69,7 +69,7 @@ final class Replies {
                 }
                 j.started = true;
                 if (j.timer != null) {
-                    j.timer.cancel(false);
+                    j.timer.cancel();
                     e.cancels.startTimer(j, w);
                 }
             }

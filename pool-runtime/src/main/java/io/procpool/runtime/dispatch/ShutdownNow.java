@@ -101,9 +101,9 @@ final class ShutdownNow {
         if (waiter != null) {
             stopWaiters.add(waiter);
         }
-        e.killAll();
+        e.supervisor.killAll();
         maybeStopped();
-        e.maybeTerminated();
+        e.lifecycle.maybeTerminated();
     }
 
     /** I/O thread: a job that never started goes back to the caller of shutdownNow; its future is cancelled. */

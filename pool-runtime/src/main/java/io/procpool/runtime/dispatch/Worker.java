@@ -26,4 +26,15 @@ final class Worker extends WorkerProcess<Worker> {
     Worker(int slot, String id) {
         super(slot, id);
     }
+
+    @Override
+    public boolean holdsWork() {
+        return !held.isEmpty();
+    }
+
+    /** Checked line mode: its held requests are all written, and its exit checks their replies. */
+    @Override
+    public boolean mayFinish() {
+        return held.isEmpty() || ledger != null;
+    }
 }

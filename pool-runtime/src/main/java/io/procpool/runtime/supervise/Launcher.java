@@ -55,6 +55,11 @@ public final class Launcher {
         this.spawner = spawner;
     }
 
+    /** The largest frame either way, header included. */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
     /**
      * Spawns {@code w}: sets its child, its spawn time and its CDS state (the latter also when the spawn fails).
      *

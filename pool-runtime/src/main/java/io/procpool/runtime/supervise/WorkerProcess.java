@@ -1,10 +1,9 @@
 package io.procpool.runtime.supervise;
 
-import java.util.concurrent.ScheduledFuture;
-
 import io.procpool.ExitReason;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
+import io.procpool.runtime.process.Timeout;
 
 /**
  * One worker process and its supervision state: its slot, its start, its health, its recycling hand-over, and why
@@ -52,11 +51,22 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
     /** Why it is being recycled (its successor is starting). */
     public ExitReason retireReason;
     /** Kills it if it is not ready within startupTimeout. */
-    public ScheduledFuture<?> startupTimer;
+    public Timeout startupTimer;
 
     protected WorkerProcess(int slot, String id) {
         this.slot = slot;
         this.id = id;
+    }
+
+    /** Whether it holds tasks: sent to it and not answered yet. */
+    public abstract boolean holdsWork();
+
+    /**
+     * Whether, retired, it may be told to finish now: it holds nothing (a layer above may say more, as line mode,
+     * whose held requests are all written and checked at its exit).
+     */
+    public boolean mayFinish() {
+        return !holdsWork();
     }
 
     /**

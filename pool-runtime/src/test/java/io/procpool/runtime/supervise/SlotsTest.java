@@ -11,6 +11,11 @@ class SlotsTest {
         W(int slot) {
             super(slot, "w" + slot);
         }
+
+        @Override
+        public boolean holdsWork() {
+            return false;
+        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.procpool.runtime.dispatch;
+package io.procpool.runtime.supervise;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.procpool.runtime.dispatch;
+package io.procpool.runtime.supervise;
 
 import java.math.BigDecimal;
 import java.time.Duration;

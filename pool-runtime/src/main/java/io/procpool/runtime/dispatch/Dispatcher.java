@@ -1,0 +1,124 @@
+package io.procpool.runtime.dispatch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.procpool.runtime.supervise.WorkerKind;
+import io.procpool.runtime.wire.Protocol;
+
+/**
+ * Dispatch: hands jobs from the source to the ready workers' free credits (a worker holds at most capacity +
+ * prefetch), round robin, several TASK frames to a worker in one write; starts more workers while tasks wait in an
+ * elastic pool. I/O thread, but for {@link #schedule}.
+ */
+final class Dispatcher {
+
+    private final PoolEngine e;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final byte[] head = new byte[Protocol.HEADER + 2];
+    private final List<Worker> touched = new ArrayList<>();
+
+    Dispatcher(PoolEngine engine) {
+        this.e = engine;
+    }
+
+    /** Any thread: a dispatch pass runs on the I/O thread soon (once, however many ask before it runs). */
+    void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            e.spawner.execute(this::dispatch);
+        }
+    }
+
+    private void dispatch() {
+        scheduled.set(false);
+        PoolEngine.RunState s = e.state;
+        if (s == PoolEngine.RunState.STOP || s == PoolEngine.RunState.TERMINATED) {
+            return;
+        }
+        Worker[] table = e.supervisor.slots().table();
+        int demand = 0;  // the ready workers' free credits: what the source may hand out now
+        for (Worker w : table) {
+            if (w != null && w.ready && !w.stopping && w.held.size() < w.credits) {
+                demand += w.credits - w.held.size();
+            }
+        }
+        boolean progress = demand > 0;
+        outer:
+        while (progress) {
+            progress = false;
+            for (Worker w : table) {
+                if (w == null || !w.ready || w.stopping || w.held.size() >= w.credits) {
+                    continue;
+                }
+                Job j = nextJob(demand);
+                if (j == null) {
+                    break outer;
+                }
+                send(w, j);
+                demand = Math.max(1, demand - 1);
+                progress = true;
+            }
+        }
+        for (Worker w : touched) {
+            try {
+                w.child.flush();
+            } catch (RuntimeException dying) {
+                // the worker is dying: its exit hands back what it held
+            }
+        }
+        touched.clear();
+        // a fixed-size pool refills its slots by restarts and resize, never here; in SHUTDOWN too: what is queued
+        // must still run, and a pool scaled down to no worker has none to run it
+        if (e.supervisor.resizing().elastic() && !e.source.isEmpty() && e.failure == null
+                && (s == PoolEngine.RunState.RUNNING || s == PoolEngine.RunState.SHUTDOWN)) {
+            e.supervisor.resizing().scaleUp(e.source.backlog());
+        }
+        e.updateStats();
+        e.lifecycle.maybeDrained();
+    }
+
+    private Job nextJob(int demand) {
+        while (true) {
+            Job j = e.source.poll(demand);
+            if (j == null || !(j.settled || j.future.isDone())) {
+                return j;
+            }
+        }
+    }
+
+    private void send(Worker w, Job j) {
+        j.worker = w;
+        j.started = false;
+        w.held.addLast(j);
+        e.inFlight.put(j.id, j);
+        j.body[0] = (byte) (j.attempt >>> 8);
+        j.body[1] = (byte) j.attempt;
+        Protocol.putHeader(head, 0, Protocol.TASK, j.id);
+        try {
+            if (e.cfg.kind() == WorkerKind.LINE) {
+                e.lines.write(w, j.body);
+            } else {
+                w.child.pushLater(head, Protocol.HEADER, j.body, false);
+            }
+        } catch (io.procpool.MessageTooLargeException tooLarge) {
+            w.held.removeLast();
+            e.inFlight.remove(j.id);
+            e.settle(j, new IllegalArgumentException(e.cfg.name() + " - task " + j.id + ": " + tooLarge.getMessage()));
+            return;
+        } catch (RuntimeException died) {
+            return;  // it died: onExit gives the job back
+        }
+        if (!touched.contains(w)) {
+            touched.add(w);
+        }
+        j.sentNanos = System.nanoTime();
+        if (e.listeners.taskStartedHeard) {
+            e.listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
+        }
+        if (j.timeout != null) {
+            e.cancels.startTimer(j, w);  // runs again from its STARTED, when its worker says it
+        }
+    }
+}

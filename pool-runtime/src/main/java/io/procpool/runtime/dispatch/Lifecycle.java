@@ -1,0 +1,153 @@
+package io.procpool.runtime.dispatch;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.procpool.PoolFailedException;
+import io.procpool.runtime.dispatch.PoolEngine.RunState;
+import org.slf4j.Logger;
+
+/**
+ * The end of a pool: draining after {@code shutdown}, failing it (the crash-loop breaker), its termination once no
+ * worker is left (every future done, the source and I/O thread closed, the termination hooks run), and the JVM
+ * shutdown hook that stops the workers rather than orphan them. I/O thread, but for the waits.
+ */
+final class Lifecycle {
+
+    private static final Logger LOG = io.procpool.runtime.process.Logs.logger(PoolEngine.class);
+
+    private final PoolEngine e;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    /** On a normal exit of the JVM (System.exit, end of main, SIGTERM): stop the workers rather than orphan them. */
+    private final Thread shutdownHook = new Thread(this::onJvmExit);
+    private final Set<Runnable> terminationHooks = ConcurrentHashMap.newKeySet();
+
+    Lifecycle(PoolEngine engine) {
+        this.e = engine;
+    }
+
+    /** The pool runs: from now on, a JVM exit stops it. */
+    void started() {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Any thread: takes no new task; the workers finish what is queued and held, then exit. */
+    void shutdown() {
+        synchronized (e) {
+            if (e.state == RunState.RUNNING || e.state == RunState.STARTING) {
+                e.state = RunState.SHUTDOWN;
+            }
+        }
+        e.spawner.execute(this::maybeDrained);
+    }
+
+    /** I/O thread: in SHUTDOWN with nothing left, tells the workers to finish. */
+    void maybeDrained() {
+        // checked line mode: the workers' input ends as soon as nothing is queued (their requests are written): they
+        // answer what they hold, then exit, and their exit checks their replies
+        if (e.state != RunState.SHUTDOWN || !e.source.isEmpty()
+                || !e.inFlight.isEmpty() && e.cfg.lineCheck() == null) {
+            return;
+        }
+        e.supervisor.finishAll();
+        maybeTerminated();
+    }
+
+    /** I/O thread: the pool can no longer start workers: fail everything queued and all that comes. */
+    void failPool(String why) {
+        e.failure = why;
+        LOG.error(why);
+        e.listeners.poolFailed(why);
+        e.state = RunState.STOP;
+        for (Job j : e.drainQueued()) {
+            e.settle(j, new PoolFailedException(why));
+        }
+        for (Job j : e.inFlight.values()) {
+            if (!j.settled) {
+                e.settle(j, new PoolFailedException(why));
+            }
+        }
+        e.supervisor.killAll();
+        maybeTerminated();
+    }
+
+    /** I/O thread: once stopping and no worker is left, the pool terminates. */
+    void maybeTerminated() {
+        if (e.state.ordinal() < RunState.SHUTDOWN.ordinal() || e.state == RunState.TERMINATED) {
+            return;
+        }
+        if (!e.supervisor.noneLeft()) {
+            return;
+        }
+        if (e.state == RunState.SHUTDOWN && (!e.source.isEmpty() || !e.inFlight.isEmpty())) {
+            return;
+        }
+        for (Job j : e.drainQueued()) {  // stopped with work left: nothing may stay pending
+            if (!j.settled) {
+                e.settle(j, e.failure != null ? new PoolFailedException(e.failure)
+                        : new CancellationException(e.cfg.name() + " - the pool stopped before task " + j.id + " ran"));
+            }
+        }
+        e.state = RunState.TERMINATED;
+        e.updateStats();
+        e.flushCompletions();
+        try {
+            e.source.close();
+        } catch (RuntimeException ex) {
+            LOG.warn("{} - closing the job source failed", e.cfg.name(), ex);
+        }
+        if (e.lines != null) {
+            e.lines.shutdown();
+        }
+        e.spawner.close();  // on the I/O thread it finishes on another thread; its timers go with it
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException exiting) {
+            // the JVM is exiting (the hook may be what got us here), or it never was registered
+        }
+        // last, on the completer once every future is complete: awaitTermination returns with all of them done
+        e.completer.stop(() -> {
+            for (Runnable r : terminationHooks) {  // before awaitTermination returns: close() leaves no meter behind
+                if (terminationHooks.remove(r)) {
+                    try {
+                        r.run();
+                    } catch (RuntimeException ex) {
+                        LOG.warn("{} - a termination hook failed", e.cfg.name(), ex);
+                    }
+                }
+            }
+            terminated.countDown();
+            LOG.info("{} - terminated: {} completed, {} failed, {} restarts", e.cfg.name(), e.sink.completed.sum(),
+                    e.sink.failed.sum(), e.supervisor.restarts());
+        });
+    }
+
+    private void onJvmExit() {
+        if (e.isTerminated()) {
+            return;
+        }
+        LOG.info("{} - the JVM is exiting: stopping the workers", e.cfg.name());
+        e.shutdownNow();
+        try {
+            awaitTermination(Duration.ofSeconds(5));
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs {@code r} once the pool has terminated (at once if it has). */
+    void whenTerminated(Runnable r) {
+        terminationHooks.add(r);
+        if (e.isTerminated() && terminationHooks.remove(r)) {
+            r.run();
+        }
+    }
+}
