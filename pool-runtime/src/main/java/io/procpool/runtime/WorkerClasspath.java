@@ -19,7 +19,7 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
-import io.procpool.runtime.worker.WorkerMain;
+import io.procpool.runtime.supervise.JvmWorker;
 
 /**
  * How a worker JVM finds procpool and the task classes: its class path, and the main class with the properties it
@@ -44,8 +44,8 @@ import io.procpool.runtime.worker.WorkerMain;
  */
 record WorkerClasspath(String classpath, List<String> launch, String description) {
 
-    static final String WORKER_CLASS = WorkerMain.class.getName();
-    private static final String WORKER_RESOURCE = WORKER_CLASS.replace('.', '/') + ".class";
+    static final String WORKER_CLASS = JvmWorker.MAIN_CLASS;
+    private static final String WORKER_RESOURCE = JvmWorker.MAIN_RESOURCE;
     private static final String BOOT_LOADERS = "org.springframework.boot.loader.";
     private static final String BOOT_LAUNCHER = "org/springframework/boot/loader/launch/PropertiesLauncher.class";
     private static final String BOOT2_LAUNCHER = "org/springframework/boot/loader/PropertiesLauncher.class";

@@ -10,8 +10,8 @@ import com.tngtech.archunit.lang.EvaluationResult;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering rules catch what they are for: the main classes plus two probe classes (test sources placed in the
- * dispatch and worker packages, each with one forbidden dependency) violate exactly the rules they should.
+ * The layering rules catch what they are for: the main classes plus three probe classes (test sources placed in the
+ * facade, dispatch and worker packages, each with one forbidden dependency) violate exactly the rules they should.
  */
 class LayersCanFailTest {
 
@@ -29,6 +29,14 @@ class LayersCanFailTest {
     void theProbesAreImported() {
         assertThat(WITH_PROBES.contain("io.procpool.runtime.dispatch.LayeringProbe")).isTrue();
         assertThat(WITH_PROBES.contain("io.procpool.runtime.worker.LayeringProbe")).isTrue();
+        assertThat(WITH_PROBES.contain("io.procpool.runtime.LayeringProbe")).isTrue();
+    }
+
+    @Test
+    void facadeNamingTheWorkerBreaksTheLayersAndTheSeamRule() {
+        assertThat(violations(LayersTest.LAYERS)).contains("runtime.LayeringProbe", "worker.WorkerMain");
+        assertThat(violations(LayersTest.FACADE_DOES_NOT_NAME_THE_WORKER))
+                .contains("runtime.LayeringProbe", "worker.WorkerMain");
     }
 
     @Test
@@ -53,7 +61,7 @@ class LayersCanFailTest {
                 .importPackages("io.procpool.runtime");
         for (ArchRule rule : new ArchRule[] {LayersTest.LAYERS, LayersTest.WORKER_STAYS_LIGHT,
             LayersTest.DISPATCH_DOES_NOT_REACH_METRICS, LayersTest.NATIVE_CALLS_ONLY_IN_PROCESS,
-            LayersTest.JACKSON_ONLY_IN_CODEC}) {
+            LayersTest.JACKSON_ONLY_IN_CODEC, LayersTest.FACADE_DOES_NOT_NAME_THE_WORKER}) {
             assertThat(rule.evaluate(main).hasViolation()).as(rule.getDescription()).isFalse();
         }
     }

@@ -20,8 +20,9 @@ class LayersTest {
     /**
      * facade > metrics > dispatch > supervise > process, wire (side by side). A layer may use any layer below it,
      * never one above. {@code supervise} is optional: it does not exist until the engine is split. The worker
-     * program and the codecs sit beside the engine: only the facade may name them. The api ({@code io.procpool})
-     * and third-party classes are outside the layers (other rules below).
+     * program sits beside the engine and no layer names it (supervise names its entry point as a string, see
+     * {@link #FACADE_DOES_NOT_NAME_THE_WORKER}); the codecs sit beside it too, only the facade may name them. The
+     * api ({@code io.procpool}) and third-party classes are outside the layers (other rules below).
      */
     @ArchTest
     static final ArchRule LAYERS = layeredArchitecture().consideringOnlyDependenciesInLayers()
@@ -39,7 +40,7 @@ class LayersTest {
             .whereLayer("Supervise").mayOnlyBeAccessedByLayers("Facade", "Metrics", "Dispatch")
             .whereLayer("Process").mayOnlyBeAccessedByLayers("Facade", "Metrics", "Dispatch", "Supervise")
             .whereLayer("Wire").mayOnlyBeAccessedByLayers("Facade", "Metrics", "Dispatch", "Supervise", "Worker")
-            .whereLayer("Worker").mayOnlyBeAccessedByLayers("Facade")
+            .whereLayer("Worker").mayNotBeAccessedByAnyLayer()
             .whereLayer("Codec").mayNotBeAccessedByAnyLayer()
             .ensureAllClassesAreContainedInArchitecture()
             .because("each layer knows only the ones below it (DESIGN.md, Layers); a new package must be placed in a "
@@ -50,6 +51,12 @@ class LayersTest {
             .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".process..", "jnr..", "com.kenai.jffi..")
             .because("a worker JVM must not load the process layer or jnr: native code costs ~300 ms of its start-up, "
                     + "and its channel is a plain JDK SocketChannel");
+
+    @ArchTest
+    static final ArchRule FACADE_DOES_NOT_NAME_THE_WORKER = noClasses().that().resideInAPackage(ROOT)
+            .should().dependOnClassesThat().resideInAPackage(ROOT + ".worker..")
+            .because("the worker program runs in the worker JVM: the facade launches it through the supervision "
+                    + "layer, which names its entry point (supervise.JvmWorker.MAIN_CLASS), never links its classes");
 
     @ArchTest
     static final ArchRule DISPATCH_DOES_NOT_REACH_METRICS = noClasses()

@@ -5,6 +5,7 @@ import static io.procpool.runtime.process.Native.C;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -59,6 +60,27 @@ final class OutputRelay implements EventLoop.Handler {
 
     OutputRelay(EventLoop loop, int fd, Logger log, String prefix, Tail tail) {
         this(loop, fd, log, prefix, tail, null, null, MAX_LINE);
+    }
+
+    /**
+     * The relays of a child's {@link Redirect#LOG} streams (the descriptors from its spawn, -1 for none): stdout to
+     * the spec's line handler or to the child's log, stderr to its log; both feed {@code tail}.
+     */
+    static List<OutputRelay> forChild(EventLoop loop, ProcessSpec spec, int pid, int stdoutFd, int stderrFd,
+                                      Tail tail) {
+        List<OutputRelay> relays = new ArrayList<>(2);
+        if (stdoutFd >= 0) {
+            Logger outLog = Logs.child(spec.name(), false);
+            relays.add(spec.stdoutLines() != null
+                    ? new OutputRelay(loop, stdoutFd, outLog, "", tail, spec.stdoutLines(), spec.stdoutEnd(),
+                            spec.maxMessageSize())
+                    : new OutputRelay(loop, stdoutFd, outLog, "[" + spec.name() + " " + pid + " stdout]", tail));
+        }
+        if (stderrFd >= 0) {
+            relays.add(new OutputRelay(loop, stderrFd, Logs.child(spec.name(), true),
+                    "[" + spec.name() + " " + pid + " stderr]", tail));
+        }
+        return relays;
     }
 
     /**
