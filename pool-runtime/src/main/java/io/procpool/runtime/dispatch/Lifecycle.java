@@ -103,6 +103,7 @@ final class Lifecycle {
         if (e.lines != null) {
             e.lines.shutdown();
         }
+        e.supervisor.close();
         e.spawner.close();  // on the I/O thread it finishes on another thread; its timers go with it
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -89,8 +89,7 @@ public final class PoolEngine {
         this.memory = source == null ? new MemoryQueue(cfg.queueCapacity(), cfg.queueFullPolicy()) : null;
         this.source = source == null ? memory : source;
         Launcher launcher = new Launcher(cfg.name(), cfg.kind(), cfg.command(), cfg.directory(),
-                cfg.inheritEnvironment(), cfg.environment(), cfg.maxMessageSize(), cfg.heartbeatTimeout(), cfg.cds(),
-                spawner);
+                cfg.inheritEnvironment(), cfg.environment(), cfg.maxMessageSize(), cfg.heartbeatTimeout(), cfg.cds());
         this.supervisor = new Supervisor<>(cfg.supervision(), launcher, spawner, new Upcalls(this), listeners,
                 Worker[]::new);
         this.source.open(this::scheduleDispatch);

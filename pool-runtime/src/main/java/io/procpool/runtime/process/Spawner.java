@@ -84,6 +84,18 @@ public final class Spawner implements AutoCloseable {
      * @throws IllegalStateException      after {@link #close()}
      */
     public ChildProcess spawn(ProcessSpec spec) {
+        return spawn(spec, null);
+    }
+
+    /**
+     * Starts a child, like {@link #spawn(ProcessSpec)}, and runs {@code first} with it on the I/O thread before any
+     * of its events (messages, output, exit) is handled: a caller that spawns on another thread, so that the I/O
+     * thread never waits for {@code posix_spawnp}, but keeps its state on the I/O thread, takes the child there.
+     *
+     * @throws io.procpool.SpawnException when it cannot be started (the message names the program and the errno)
+     * @throws IllegalStateException      after {@link #close()}
+     */
+    public ChildProcess spawn(ProcessSpec spec, java.util.function.Consumer<ChildProcess> first) {
         Objects.requireNonNull(spec, "spec");
         lifecycle.readLock().lock();
         try {
@@ -94,7 +106,17 @@ public final class Spawner implements AutoCloseable {
             ChildProcess child = new ChildProcess(this, loop, spec, started);
             children.add(child);
             spawned.incrementAndGet();
-            loop.execute(child::startIo);
+            if (first == null) {
+                loop.execute(child::startIo);
+            } else {
+                loop.execute(() -> {
+                    try {
+                        first.accept(child);
+                    } finally {
+                        child.startIo();
+                    }
+                });
+            }
             LOG.debug("{} started: {}", child, spec.command());
             return child;
         } finally {

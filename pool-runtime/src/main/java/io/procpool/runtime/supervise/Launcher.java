@@ -12,13 +12,12 @@ import io.procpool.runtime.process.ChildProcess;
 import io.procpool.runtime.process.MessageHandler;
 import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Redirect;
-import io.procpool.runtime.process.Spawner;
 
 /**
- * Starts one worker process per its kind: procpool's JVM worker (channel at fd 0, a class-data sharing archive when
+ * What one worker process is started from, per its kind: procpool's JVM worker (channel at fd 0, a class-data sharing archive when
  * there is one), a protocol worker (channel at fd 3, its frame limit and heartbeat period in its environment), or a
  * line-mode worker (no channel: requests on stdin, replies on stdout). What the process then says and does goes to
- * the {@link WorkerHandler}. I/O thread.
+ * the {@link WorkerHandler}. I/O thread ({@link Supervisor} spawns the spec on its launch thread).
  */
 public final class Launcher {
 
@@ -31,7 +30,6 @@ public final class Launcher {
     private final int maxMessageSize;
     private final Duration heartbeatTimeout;
     private final ClassDataSharing cds;
-    private final Spawner spawner;
     private final AtomicLong ids = new AtomicLong();
 
     /**
@@ -42,7 +40,7 @@ public final class Launcher {
      */
     public Launcher(String pool, WorkerKind kind, List<String> command, Path directory, boolean inheritEnvironment,
                     Map<String, String> environment, int maxMessageSize, Duration heartbeatTimeout,
-                    ClassDataSharing cds, Spawner spawner) {
+                    ClassDataSharing cds) {
         this.pool = pool;
         this.kind = kind;
         this.command = command;
@@ -52,7 +50,6 @@ public final class Launcher {
         this.maxMessageSize = maxMessageSize;
         this.heartbeatTimeout = heartbeatTimeout;
         this.cds = cds;
-        this.spawner = spawner;
     }
 
     /** The largest frame either way, header included. */
@@ -61,12 +58,10 @@ public final class Launcher {
     }
 
     /**
-     * Spawns {@code w}: sets its child, its spawn time and its CDS state (the latter also when the spawn fails).
-     *
-     * @throws RuntimeException or Error when the process cannot be started (ENOENT, EACCES, a bad directory or
-     *                          environment, no thread left)
+     * I/O thread: what {@code w} is started from: its command (with the CDS options of the moment: {@code w}'s CDS
+     * state is set here), environment, channel and handlers. The spawn itself may then run on another thread.
      */
-    public <W extends WorkerProcess<W>> void launch(W w, WorkerHandler<W> handler) {
+    public <W extends WorkerProcess<W>> ProcessSpec spec(W w, WorkerHandler<W> handler) {
         List<String> argv = command;
         long unique = ids.incrementAndGet() ^ System.nanoTime();
         List<String> cdsOptions = cds == null ? List.of() : cds.optionsFor(unique);
@@ -99,7 +94,7 @@ public final class Launcher {
             case LINE -> b.noChannel().stdin(Redirect.PIPE).stdoutLines(line -> handler.onLine(w, line),
                     () -> handler.onChannelEnd(w, "stdout"));
         }
-        ProcessSpec spec = b
+        return b
                 .onMessage(new MessageHandler() {
                     @Override
                     public void onMessage(ChildProcess child, ByteBuffer message) {
@@ -118,7 +113,5 @@ public final class Launcher {
                 })
                 .onExit(status -> handler.onExit(w, status))
                 .build();
-        w.spawnNanos = System.nanoTime();
-        w.child = spawner.spawn(spec);
     }
 }

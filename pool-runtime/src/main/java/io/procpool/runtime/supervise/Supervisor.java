@@ -4,7 +4,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,7 +15,9 @@ import io.procpool.ExitReason;
 import io.procpool.ExitStatus;
 import io.procpool.PoolListener;
 import io.procpool.SpawnException;
+import io.procpool.runtime.process.ChildProcess;
 import io.procpool.runtime.process.Logs;
+import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Spawner;
 import io.procpool.runtime.supervise.Supervised.Phase;
 import io.procpool.runtime.wire.Protocol;
@@ -45,6 +50,11 @@ public final class Supervisor<W extends WorkerProcess<W>> {
     private final boolean[] slotReadyOnce;
     private final CountDownLatch started;
     private final byte[] head = new byte[Protocol.HEADER];
+    /**
+     * The launch thread: spawns (posix_spawnp) and reads workers' resident memory, so that the I/O thread never
+     * waits on either; it ends when idle for 10 s, and at {@link #close}.
+     */
+    private final ThreadPoolExecutor background;
     private volatile byte[] initBody;
     final AtomicLong restartCount = new AtomicLong();
     final Restarts<W> restarts;
@@ -93,6 +103,11 @@ public final class Supervisor<W extends WorkerProcess<W>> {
         this.slotReadyOnce = new boolean[cfg.initialWorkers()];
         this.started = new CountDownLatch(cfg.initialWorkers());
         this.restarts = new Restarts<>(this);
+        this.background = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "procpool-launch-" + cfg.name());
+            t.setDaemon(true);
+            return t;
+        });
         this.recycling = new Recycling<>(this);
         this.resizing = new Resizing<>(this);
     }
@@ -153,24 +168,58 @@ public final class Supervisor<W extends WorkerProcess<W>> {
         spawnWorker(pool.newWorker(slot, cfg.name() + "-" + (slot + 1)), true);
     }
 
-    /** Spawns {@code w}; into its slot at once, or (a successor, a spare) aside until it is ready. */
+    /**
+     * Spawns {@code w} into its slot (or, a successor or a spare, aside until it is ready). The slot is taken at once;
+     * {@code posix_spawnp} runs on the launch thread (it takes 1-3 ms, tens at the tail, which the I/O thread must not
+     * wait for), and {@link #launched} takes the process on the I/O thread before any of its events.
+     */
     void spawnWorker(W w, boolean intoSlot) {
-        int slot = w.slot;
         if (cfg.maxTasksPerWorker() > 0) {
             w.taskLimit = Sizing.taskLimit(cfg.maxTasksPerWorker(), ThreadLocalRandom.current().nextDouble());
         }
+        ProcessSpec spec;
         try {
-            launcher.launch(w, handler);
-            if (initBody != null) {  // the first frame it reads: its initializer runs before its HELLO
-                Protocol.putHeader(head, 0, Protocol.INIT, 0);
-                w.child.pushLater(head, Protocol.HEADER, initBody, true);
-            }
-        } catch (RuntimeException | Error e) {  // ENOENT, EACCES, a bad directory or environment, no thread left
-            String why = e instanceof SpawnException ? e.getMessage()
-                    : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
-            notStarted(w, intoSlot, slot, why);
+            spec = launcher.spec(w, handler);
+        } catch (RuntimeException | Error e) {  // a bad directory or environment
+            notStarted(w, intoSlot, w.slot, whyNot(w, e));
             pool.changed();
             return;
+        }
+        w.launching = true;
+        if (intoSlot) {
+            slots.set(w.slot, w);
+        } else {
+            aside.add(w);
+        }
+        try {
+            background.execute(() -> launch(w, spec));
+        } catch (RejectedExecutionException e) {
+            launchFailed(w, e);
+        }
+        pool.changed();
+    }
+
+    /** The launch thread: spawns {@code w}'s process; what follows runs on the I/O thread. */
+    private void launch(W w, ProcessSpec spec) {
+        try {
+            w.spawnNanos = System.nanoTime();
+            spawner.spawn(spec, child -> launched(w, child));
+        } catch (RuntimeException | Error e) {  // ENOENT, EACCES, no thread left
+            spawner.execute(() -> launchFailed(w, e));
+        }
+    }
+
+    /** I/O thread, before any event of its process: {@code w} runs. */
+    private void launched(W w, ChildProcess child) {
+        w.child = child;
+        w.launching = false;
+        if (initBody != null) {  // the first frame it reads: its initializer runs before its HELLO
+            Protocol.putHeader(head, 0, Protocol.INIT, 0);
+            try {
+                child.pushLater(head, Protocol.HEADER, initBody, true);
+            } catch (RuntimeException gone) {
+                // it died at once: its exit follows
+            }
         }
         events.workerStarted(w.info());
         w.startupTimer = spawner.schedule(cfg.startupTimeout(), () -> startupOver(w));
@@ -178,13 +227,34 @@ public final class Supervisor<W extends WorkerProcess<W>> {
             long life = Sizing.lifetimeNanos(cfg.maxWorkerLifetime(), ThreadLocalRandom.current().nextDouble());
             spawner.schedule(life, () -> recycling.lifetimeOver(w));
         }
-        if (intoSlot) {
-            slots.set(slot, w);
-        } else {
-            aside.add(w);
-        }
         pool.spawned(w);
+        if (w.killPending) {
+            w.kill(null, null);  // killed while it was being spawned (a shutdown, a scale-down)
+        }
         pool.changed();
+    }
+
+    /** I/O thread: {@code w}'s process could not be spawned; its slot (if it still has one) restarts as after a death. */
+    private void launchFailed(W w, Throwable e) {
+        w.launching = false;
+        boolean inSlot = slots.holds(w);
+        if (inSlot) {
+            slots.set(w.slot, null);
+        } else {
+            aside.remove(w);
+        }
+        if (w.killPending) {
+            LOG.debug("{} - worker {} could not be started, and was not wanted any more: {}", cfg.name(), w, e.toString());
+        } else {
+            notStarted(w, inSlot, w.slot, whyNot(w, e));
+        }
+        pool.changed();
+        pool.settled();
+    }
+
+    private String whyNot(W w, Throwable e) {
+        return e instanceof SpawnException ? e.getMessage()
+                : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
     }
 
     private void notStarted(W w, boolean intoSlot, int slot, String why) {
@@ -196,7 +266,9 @@ public final class Supervisor<W extends WorkerProcess<W>> {
             cfg.cds().recorded(w.cdsRecording);
         }
         if (!intoSlot) {
-            w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
+            if (w.predecessor != null) {
+                w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
+            }
             LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, why);
             restarts.countEarlyDeath(why);
             return;
@@ -306,6 +378,21 @@ public final class Supervisor<W extends WorkerProcess<W>> {
                 w.kill(w.exitReason == null ? ExitReason.SHUTDOWN : null, null);
             }
         }
+    }
+
+    /** Runs {@code task} on the launch thread (off the I/O thread); false when the pool has terminated. */
+    boolean offLoop(Runnable task) {
+        try {
+            background.execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /** Once the pool terminated: the launch thread ends. */
+    public void close() {
+        background.shutdown();
     }
 
     /** I/O thread: no worker is left (in a slot or aside). */

@@ -50,6 +50,12 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
     public long idleSinceNanos;
     /** Why it is being recycled (its successor is starting). */
     public ExitReason retireReason;
+    /** Being spawned (on the launch thread): no process yet. */
+    public boolean launching;
+    /** It was killed while being spawned: its process is killed as soon as it is there. */
+    public boolean killPending;
+    /** Its resident memory is being read (off the I/O thread). */
+    public boolean rssReading;
     /** Kills it if it is not ready within startupTimeout. */
     public Timeout startupTimer;
 
@@ -82,6 +88,10 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
         }
         if (reason != null) {
             exitReason = reason;
+        }
+        if (child == null) {
+            killPending = true;  // still being spawned: killed as soon as its process is there
+            return;
         }
         child.killGroup(9);
         child.kill(9);  // the group is gone if the worker left it (setsid): the pidfd still finds the worker

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Every timer of a pool (task timeouts, the cancel grace, start-up, heartbeat, idle and lifetime checks, restart
+ * The pool's threads. Every timer of a pool (task timeouts, the cancel grace, start-up, heartbeat, idle and lifetime checks, restart
  * back-offs) runs on its I/O thread's deadline heap: no timer thread that hops back to it.
  */
 @ExtendWith(NoChildLeft.class)
@@ -36,5 +36,26 @@ class TimersOnTheLoopTest {
             // the task ignored nothing: its worker was told to stop and the pool serves on
             assertThat(pool.submit(() -> 7).get(60, TimeUnit.SECONDS)).isEqualTo(7);
         }
+    }
+
+    /**
+     * The pool's own threads (I/O, completion, launch) all end with close(): none lingers (a lingering thread keeps a
+     * class loader alive in a container, and makes {@code mvn exec:java} wait for it).
+     */
+    @Test
+    void noThreadOfThePoolOutlivesItsClose() throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("threadsgone").workers(2).maxWorkerRss(1L << 40).build()) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(pool.submit(() -> 1).get(60, TimeUnit.SECONDS)).isEqualTo(1);
+            }
+            assertThat(threadsOf("threadsgone")).anyMatch(n -> n.startsWith("procpool-launch-threadsgone"));
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(threadsOf("threadsgone")).isEmpty());
+    }
+
+    private static List<String> threadsOf(String pool) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.endsWith("-" + pool) || n.contains("-" + pool + "-")).toList();
     }
 }
