@@ -52,7 +52,8 @@ public final class Supervisor<W extends WorkerProcess<W>> {
     private final byte[] head = new byte[Protocol.HEADER];
     /**
      * The launch thread: spawns (posix_spawnp) and reads workers' resident memory, so that the I/O thread never
-     * waits on either; it ends when idle for 10 s, and at {@link #close}.
+     * waits on either; it ends when idle for 10 s, and at {@link #close}. (So no worker may ever be spawned with
+     * {@code PR_SET_PDEATHSIG}, which follows the spawning thread: channel EOF is the manager-death signal.)
      */
     private final ThreadPoolExecutor background;
     private volatile byte[] initBody;
