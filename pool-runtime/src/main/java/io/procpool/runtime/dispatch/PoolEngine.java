@@ -444,6 +444,9 @@ public final class PoolEngine {
     private Job nextJob(int demand) {
         while (true) {
             Job j = source.poll(demand);
+            if (j != null && memory == null) {
+                j.ladder = cancels;  // before the isDone check: a cancel from now on reaches the ladder (Job.cancel)
+            }
             if (j == null || !(j.settled || j.future.isDone())) {
                 return j;
             }
