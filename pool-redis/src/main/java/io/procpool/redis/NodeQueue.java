@@ -210,6 +210,36 @@ public final class NodeQueue implements AutoCloseable {
     }
 
     /**
+     * As {@link #redeliver}, without waiting (a local retry after a worker crash, from the engine's I/O thread): on the
+     * command connection, so that it reaches Redis before the task's completion. Completes with the new count, 0 when
+     * this node no longer holds the entry, -1 when the group is gone.
+     */
+    public java.util.concurrent.CompletableFuture<Long> redeliverAsync(TaskEntry e) {
+        List<byte[]> args = List.of(TaskEntry.utf8(StreamLayout.GROUP), TaskEntry.utf8(consumer),
+                TaskEntry.utf8(e.entryId()));
+        return Scripts.runAsync(Scripts.REDELIVER, commandConnection.async(), ScriptOutputType.INTEGER,
+                new String[] {layout.tasks()}, args);
+    }
+
+    /** Acks an entry its submitter cancelled (and deleted) while this node held it: its PEL entry goes, once. */
+    public java.util.concurrent.CompletableFuture<Long> ackAsync(String entryId) {
+        return commandConnection.async().xack(layout.tasks(), StreamLayout.GROUP, entryId).toCompletableFuture();
+    }
+
+    /**
+     * Sends a progress event of a held task to its submitter's reply stream, without waiting: on the command
+     * connection, so that events and the completion reach the stream in the order they were sent.
+     */
+    public java.util.concurrent.CompletableFuture<String> eventAsync(TaskEntry e, long attempt, byte[] body) {
+        Map<String, byte[]> f = new java.util.LinkedHashMap<>(8);
+        f.put("id", TaskEntry.utf8(e.taskId()));
+        f.put("outcome", TaskEntry.utf8(Reply.Outcome.EVENT.tag()));
+        f.put("attempt", TaskEntry.utf8(Long.toString(attempt)));
+        f.put("body", body);
+        return commandConnection.async().xadd(e.replyTo(), f).toCompletableFuture();
+    }
+
+    /**
      * Gives back a held entry that never started, without using an attempt: any node's next reclaim takes it at once
      * with the same attempt number. False when this node no longer held it.
      */

@@ -25,9 +25,14 @@ import io.procpool.runtime.wire.Serialization;
  * {@link WorkerCrashedException} for a task dead-lettered after maxAttempts). Futures complete on this submitter's own
  * completer thread, never on the thread that reads Redis.
  *
- * <p>{@code cancel} on a future stops waiting for it here; the task is not stopped on its node (not yet).
+ * <p>{@code cancel(true)} or {@code orTimeout} on a future stops the task: its entry is deleted (no node runs it from
+ * then on) and the node that holds it stops it, as a local pool does (CANCEL, then its worker is killed past
+ * cancelGrace). Progress events ({@code TaskContext.emit}) reach {@link TaskFuture#onEvent} listeners in order, all
+ * before the future completes.
  */
 public final class RedisSubmitter implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisSubmitter.class);
 
     private final String pool;
     private final Submitter submitter;
@@ -80,8 +85,11 @@ public final class RedisSubmitter implements AutoCloseable {
                     + " cannot be serialized: " + e.getMessage(), e);
         }
         int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : defaultMaxAttempts;
-        Submitter.Added added = submitter.add(body, attempts, options.timeout());
-        RemoteFuture<R> f = new RemoteFuture<>(ids.incrementAndGet(), added.taskId(), submitter);
+        long id = ids.incrementAndGet();
+        String taskId = submitter.newTaskId();
+        RemoteFuture<R> f = new RemoteFuture<>(id, taskId, submitter);
+        Submitter.Added added = submitter.add(taskId, body, attempts, options.timeout(),
+                event -> completer.execute(() -> f.event(event)));
         added.future().whenCompleteAsync((reply, error) -> f.settle(reply, error, options.timeout()), completer);
         return f;
     }
@@ -112,8 +120,21 @@ public final class RedisSubmitter implements AutoCloseable {
         private final String taskId;
 
         RemoteFuture(long id, String taskId, Submitter submitter) {
-            super(id, (f, interrupt) -> submitter.abandon(taskId));
+            super(id, (f, interrupt) -> submitter.cancel(taskId));
             this.taskId = taskId;
+        }
+
+        /** Completer thread, in order: a progress event for the future's listeners. */
+        void event(Reply r) {
+            Object value;
+            try {
+                value = serialization.deserialize(r.body(), 0, r.body().length);
+            } catch (RuntimeException e) {
+                LOG.warn("{} - an event of task {} cannot be deserialized here; dropped: {}", pool, taskId,
+                        e.toString());
+                return;
+            }
+            fireEvent(value);
         }
 
         @SuppressWarnings("unchecked")

@@ -28,6 +28,7 @@ final class Scripts {
     static final Script FORGET = load("forget.lua");
     static final Script REQUEUE = load("requeue.lua");
     static final Script RELEASE = load("release.lua");
+    static final Script CANCEL = load("cancel.lua");
 
     private Scripts() {
     }
