@@ -52,7 +52,7 @@ final class CancelReader implements AutoCloseable {
         while (!closed) {
             try {
                 List<StreamMessage<String, byte[]>> got = redis.xread(XReadArgs.Builder.count(500)
-                        .block(Duration.ofMillis(500)), XReadArgs.StreamOffset.from(layout.cancels(), last));
+                        .block(Duration.ofMillis(500)), Scripts.one(XReadArgs.StreamOffset.from(layout.cancels(), last)));
                 if (got == null) {
                     continue;
                 }

@@ -108,7 +108,7 @@ public final class NodeQueue implements AutoCloseable {
         List<StreamMessage<String, byte[]>> messages;
         try {
             messages = reader.xreadgroup(Consumer.from(StreamLayout.GROUP, consumer),
-                    XReadArgs.Builder.count(count).block(block), XReadArgs.StreamOffset.lastConsumed(layout.tasks()));
+                    XReadArgs.Builder.count(count).block(block), Scripts.one(XReadArgs.StreamOffset.lastConsumed(layout.tasks())));
         } catch (RedisCommandExecutionException e) {
             if (isNoGroup(e)) {
                 ensureGroup();

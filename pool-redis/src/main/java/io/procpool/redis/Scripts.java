@@ -74,6 +74,12 @@ final class Scripts {
         return out;
     }
 
+    /** One stream to read, as the array Lettuce's varargs take (a generic varargs call would be an unchecked warning). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static io.lettuce.core.XReadArgs.StreamOffset<String>[] one(io.lettuce.core.XReadArgs.StreamOffset<String> offset) {
+        return new io.lettuce.core.XReadArgs.StreamOffset[] {offset};
+    }
+
     private static Script load(String name) {
         try (InputStream in = Scripts.class.getResourceAsStream(name)) {
             if (in == null) {

@@ -246,7 +246,7 @@ public final class Submitter implements AutoCloseable {
                     suspect = false;
                 }
                 List<StreamMessage<String, byte[]>> got = reader.xread(XReadArgs.Builder.count(500)
-                        .block(Duration.ofMillis(500)), XReadArgs.StreamOffset.from(replies, last));
+                        .block(Duration.ofMillis(500)), Scripts.one(XReadArgs.StreamOffset.from(replies, last)));
                 if (got != null && !got.isEmpty()) {
                     last = deliver(got);
                 }
@@ -309,7 +309,7 @@ public final class Submitter implements AutoCloseable {
         String last = "0";
         while (true) {
             List<StreamMessage<String, byte[]>> got = reader.xread(XReadArgs.Builder.count(500),
-                    XReadArgs.StreamOffset.from(replies, last));
+                    Scripts.one(XReadArgs.StreamOffset.from(replies, last)));
             if (got == null || got.isEmpty()) {
                 break;
             }
