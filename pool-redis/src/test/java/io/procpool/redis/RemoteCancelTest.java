@@ -98,6 +98,11 @@ class RemoteCancelTest {
             assertThat(read(log)).as("it ran once").containsOnlyOnce("started");
             assertThat(node.counters().staleCompletions()).isZero();
             assertThat(s.counters().strayReplies()).isZero();
+            await().atMost(PROMPT).untilAsserted(() -> assertThat(node.pool().stats()).as("the node's stats count"
+                    + " its source jobs").satisfies(st -> {
+                        assertThat(st.completed()).isEqualTo(1);
+                        assertThat(st.failed()).as("the cancelled one").isEqualTo(1);
+                    }));
         }
     }
 

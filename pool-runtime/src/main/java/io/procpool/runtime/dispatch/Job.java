@@ -36,8 +36,8 @@ public final class Job extends Completer.Ordered {
     int unstartedDeaths;
     /** The pool has decided its outcome (timeout, cancel, failure): its future completes soon, if not yet. */
     boolean settled;
-    /** A job from another source: the ladder its cancel goes to, set when the engine takes it (null before). */
-    volatile CancelLadder ladder;
+    /** A job from another source: the engine that took it (its cancel ladder, its counts), null before. */
+    volatile PoolEngine engine;
     /** 1 once its end was reported to the listeners: exactly once, whichever of completer and cancel comes first. */
     private volatile int ended;
     private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Job> ENDED =
@@ -64,16 +64,17 @@ public final class Job extends Completer.Ordered {
      * @param attempt its attempt number so far (1 for a first run; a redelivery count for a remote queue)
      */
     public Job(long id, Object task, byte[] body, Duration timeout, int maxAttempts, int attempt, JobSink sink) {
-        this(id, task, body, new JobFuture<>(id, Job::cancelled), timeout, maxAttempts, attempt, sink);
+        this(id, task, body, new JobFuture<>(id, Job::cancelled), timeout, maxAttempts, attempt,
+                new SourceSink(sink));
         future.job = this;
     }
 
     /** A source job's future was cancelled: the ladder stops it if the engine has it; else the source still does. */
     private static void cancelled(TaskFuture<?> f, boolean mayInterrupt) {
         Job j = ((JobFuture<?>) f).job;
-        CancelLadder l = j == null ? null : j.ladder;
-        if (l != null) {
-            l.onCancel(f, mayInterrupt);
+        PoolEngine e = j == null ? null : j.engine;
+        if (e != null) {
+            e.cancels.onCancel(f, mayInterrupt);
         }
     }
 

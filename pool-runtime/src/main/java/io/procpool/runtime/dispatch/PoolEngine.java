@@ -445,7 +445,7 @@ public final class PoolEngine {
         while (true) {
             Job j = source.poll(demand);
             if (j != null && memory == null) {
-                j.ladder = cancels;  // before the isDone check: a cancel from now on reaches the ladder (Job.cancel)
+                j.engine = this;  // before the isDone check: a cancel from now on reaches the ladder (Job.cancel)
             }
             if (j == null || !(j.settled || j.future.isDone())) {
                 return j;
