@@ -51,6 +51,7 @@ public final class NodeQueue implements AutoCloseable {
     private final StatefulRedisConnection<String, byte[]> commandConnection;
     private final StatefulRedisConnection<String, byte[]> readConnection;
     private final QueueCounters counters;
+    private final CompletionBatcher batcher;
 
     /**
      * @param consumer the consumer name, unique per node incarnation ({@link Consumers#unique})
@@ -68,6 +69,7 @@ public final class NodeQueue implements AutoCloseable {
         this.readConnection = client.connect(Scripts.CODEC);
         this.redis = commandConnection.sync();
         this.reader = readConnection.sync();
+        this.batcher = new CompletionBatcher(commandConnection.async(), layout, consumer, replyTtl.toMillis());
         ensureGroup();
     }
 
@@ -264,9 +266,12 @@ public final class NodeQueue implements AutoCloseable {
         return runComplete(e.entryId(), e.replyTo(), error, r.flatten());
     }
 
-    /** As {@link #complete}, without waiting (the result arrives on a Lettuce I/O thread). */
+    /**
+     * As {@link #complete}, without waiting (the result arrives on a Lettuce I/O thread). Completions that come while
+     * one is in flight go together in one script call ({@link CompletionBatcher}).
+     */
     public java.util.concurrent.CompletableFuture<Completion> completeAsync(TaskEntry e, Reply reply) {
-        return runCompleteAsync(e.entryId(), e.replyTo(), "", reply.flatten());
+        return batcher.complete(e.entryId(), e.replyTo(), reply.flatten()).thenApply(this::completion);
     }
 
     /** As {@link #deadLetter}, without waiting. */

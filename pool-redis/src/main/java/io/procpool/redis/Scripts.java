@@ -29,6 +29,7 @@ final class Scripts {
     static final Script REQUEUE = load("requeue.lua");
     static final Script RELEASE = load("release.lua");
     static final Script CANCEL = load("cancel.lua");
+    static final Script COMPLETE_BATCH = load("complete_batch.lua");
 
     private Scripts() {
     }
