@@ -29,16 +29,20 @@ final class NodeSink implements JobSink {
     private final LeaseKeeper keeper;
     private final Function<Job, TaskEntry> forget;
     private final Function<Job, TaskEntry> peek;
+    private final java.util.function.BooleanSupplier stopping;
 
     /**
      * @param forget takes a job's entry out of what the node holds (null when something else ended it first)
      * @param peek   a job's entry while the node holds it (null after)
+     * @param stopping whether the node stops (takes no more tasks): a CancellationException then is the pool's stop
      */
-    NodeSink(NodeQueue queue, LeaseKeeper keeper, Function<Job, TaskEntry> forget, Function<Job, TaskEntry> peek) {
+    NodeSink(NodeQueue queue, LeaseKeeper keeper, Function<Job, TaskEntry> forget, Function<Job, TaskEntry> peek,
+             java.util.function.BooleanSupplier stopping) {
         this.queue = queue;
         this.keeper = keeper;
         this.forget = forget;
         this.peek = peek;
+        this.stopping = stopping;
     }
 
     @Override
@@ -53,11 +57,12 @@ final class NodeSink implements JobSink {
 
     @Override
     public void failed(Job job, Throwable t) {
-        if (t instanceof CancellationException) {
+        if (t instanceof CancellationException && stopping.getAsBoolean()) {
             // this node stops (shutdownNow): no reply. RedisNode.shutdownNow gives back the tasks that never started;
             // the others stay held until the source closes, then their lease lapses and another node reclaims them
             return;
         }
+        // (a cancel from its submitter or a lost lease took the entry first and never gets here: the end was claimed)
         TaskEntry e = forget.apply(job);
         if (e == null) {
             return;
@@ -75,6 +80,10 @@ final class NodeSink implements JobSink {
         if (t instanceof TaskFailedException f) {
             r = Reply.failed(e.taskId(), Reply.Outcome.FAILED, job.attempt(), f.remoteClass(), f.remoteMessage(),
                     f.remoteStackTrace());
+        } else if (t instanceof CancellationException) {
+            // the task's own code threw it while this node runs on: an answer, or its future would wait forever
+            r = Reply.failed(e.taskId(), Reply.Outcome.CANCELLED, job.attempt(), t.getClass().getName(),
+                    t.getMessage(), "");
         } else if (t instanceof TaskTimeoutException) {
             r = Reply.failed(e.taskId(), Reply.Outcome.TIMEOUT, job.attempt(), t.getClass().getName(),
                     t.getMessage(), "");

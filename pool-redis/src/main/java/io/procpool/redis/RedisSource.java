@@ -68,7 +68,7 @@ public final class RedisSource implements JobSource {
         this.queue = queue;
         this.counters = counters;
         this.keeper = new LeaseKeeper(queue, counters, this::lost);
-        this.sink = new NodeSink(queue, keeper, this::forget, j -> entries.get(j.id()));
+        this.sink = new NodeSink(queue, keeper, this::forget, j -> entries.get(j.id()), () -> closed || !fetching);
     }
 
     public NodeQueue queue() {

@@ -148,6 +148,19 @@ class RemoteCancelTest {
     }
 
     @Test
+    void aTaskThatThrowsCancellationExceptionItselfIsAnsweredNotLeftHeld() throws Exception {
+        String pool = "self-cancel";
+        try (RedisNode node = RedisNode.start(client, pool, LEASE, TaskPool.builder().name("node").workers(1));
+             RedisSubmitter s = new RedisSubmitter(client, pool, 100, false, 3, List.of())) {
+            TaskFuture<String> f = s.submit(new Tasks.ThrowsCancel());
+            assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class)
+                    .hasMessageContaining("cancelled on its node");
+            await().atMost(PROMPT).until(() -> node.held() == 0);
+            assertNothingLeftIn(pool);
+        }
+    }
+
+    @Test
     void aTaskCancelledBeforeAnyNodeTookItNeverRuns() throws Exception {
         String pool = "cancel-queued";
         String log = log("blocks");

@@ -26,6 +26,14 @@ final class Tasks {
         }
     }
 
+    /** Throws a CancellationException of its own (nobody cancelled it). */
+    record ThrowsCancel() implements Task<String> {
+        @Override
+        public String call() {
+            throw new java.util.concurrent.CancellationException("given up by the task itself");
+        }
+    }
+
     /** Throws. */
     record Throws(String message) implements Task<String> {
         @Override
