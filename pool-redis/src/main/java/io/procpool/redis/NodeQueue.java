@@ -51,6 +51,7 @@ public final class NodeQueue implements AutoCloseable {
     private final StatefulRedisConnection<String, byte[]> commandConnection;
     private final StatefulRedisConnection<String, byte[]> readConnection;
     private final QueueCounters counters;
+    private final CompletionBatcher batcher;
 
     /**
      * @param consumer the consumer name, unique per node incarnation ({@link Consumers#unique})
@@ -68,6 +69,7 @@ public final class NodeQueue implements AutoCloseable {
         this.readConnection = client.connect(Scripts.CODEC);
         this.redis = commandConnection.sync();
         this.reader = readConnection.sync();
+        this.batcher = new CompletionBatcher(commandConnection.async(), layout, consumer, replyTtl.toMillis());
         ensureGroup();
     }
 
@@ -108,7 +110,7 @@ public final class NodeQueue implements AutoCloseable {
         List<StreamMessage<String, byte[]>> messages;
         try {
             messages = reader.xreadgroup(Consumer.from(StreamLayout.GROUP, consumer),
-                    XReadArgs.Builder.count(count).block(block), XReadArgs.StreamOffset.lastConsumed(layout.tasks()));
+                    XReadArgs.Builder.count(count).block(block), Scripts.one(XReadArgs.StreamOffset.lastConsumed(layout.tasks())));
         } catch (RedisCommandExecutionException e) {
             if (isNoGroup(e)) {
                 ensureGroup();
@@ -210,6 +212,36 @@ public final class NodeQueue implements AutoCloseable {
     }
 
     /**
+     * As {@link #redeliver}, without waiting (a local retry after a worker crash, from the engine's I/O thread): on the
+     * command connection, so that it reaches Redis before the task's completion. Completes with the new count, 0 when
+     * this node no longer holds the entry, -1 when the group is gone.
+     */
+    public java.util.concurrent.CompletableFuture<Long> redeliverAsync(TaskEntry e) {
+        List<byte[]> args = List.of(TaskEntry.utf8(StreamLayout.GROUP), TaskEntry.utf8(consumer),
+                TaskEntry.utf8(e.entryId()));
+        return Scripts.runAsync(Scripts.REDELIVER, commandConnection.async(), ScriptOutputType.INTEGER,
+                new String[] {layout.tasks()}, args);
+    }
+
+    /** Acks an entry its submitter cancelled (and deleted) while this node held it: its PEL entry goes, once. */
+    public java.util.concurrent.CompletableFuture<Long> ackAsync(String entryId) {
+        return commandConnection.async().xack(layout.tasks(), StreamLayout.GROUP, entryId).toCompletableFuture();
+    }
+
+    /**
+     * Sends a progress event of a held task to its submitter's reply stream, without waiting: on the command
+     * connection, so that events and the completion reach the stream in the order they were sent.
+     */
+    public java.util.concurrent.CompletableFuture<String> eventAsync(TaskEntry e, long attempt, byte[] body) {
+        Map<String, byte[]> f = new java.util.LinkedHashMap<>(8);
+        f.put("id", TaskEntry.utf8(e.taskId()));
+        f.put("outcome", TaskEntry.utf8(Reply.Outcome.EVENT.tag()));
+        f.put("attempt", TaskEntry.utf8(Long.toString(attempt)));
+        f.put("body", body);
+        return commandConnection.async().xadd(e.replyTo(), f).toCompletableFuture();
+    }
+
+    /**
      * Gives back a held entry that never started, without using an attempt: any node's next reclaim takes it at once
      * with the same attempt number. False when this node no longer held it.
      */
@@ -234,9 +266,12 @@ public final class NodeQueue implements AutoCloseable {
         return runComplete(e.entryId(), e.replyTo(), error, r.flatten());
     }
 
-    /** As {@link #complete}, without waiting (the result arrives on a Lettuce I/O thread). */
+    /**
+     * As {@link #complete}, without waiting (the result arrives on a Lettuce I/O thread). Completions that come while
+     * one is in flight go together in one script call ({@link CompletionBatcher}).
+     */
     public java.util.concurrent.CompletableFuture<Completion> completeAsync(TaskEntry e, Reply reply) {
-        return runCompleteAsync(e.entryId(), e.replyTo(), "", reply.flatten());
+        return batcher.complete(e.entryId(), e.replyTo(), reply.flatten()).thenApply(this::completion);
     }
 
     /** As {@link #deadLetter}, without waiting. */

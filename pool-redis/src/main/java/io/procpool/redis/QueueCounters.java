@@ -13,6 +13,7 @@ public final class QueueCounters {
     private final AtomicLong readded = new AtomicLong();
     private final AtomicLong leasesLost = new AtomicLong();
     private final AtomicLong strayReplies = new AtomicLong();
+    private final AtomicLong cancelled = new AtomicLong();
 
     void countReclaimed() {
         reclaimed.incrementAndGet();
@@ -40,6 +41,15 @@ public final class QueueCounters {
 
     void countLeasesLost(int n) {
         leasesLost.addAndGet(n);
+    }
+
+    void countCancelled() {
+        cancelled.incrementAndGet();
+    }
+
+    /** Node: held tasks stopped because their submitter cancelled them. Submitter: cancels sent. */
+    public long cancelled() {
+        return cancelled.get();
     }
 
     void countStrayReply() {

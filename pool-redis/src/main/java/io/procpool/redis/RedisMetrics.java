@@ -26,7 +26,8 @@ import io.micrometer.core.instrument.Tags;
  *   <li>{@code procpool.redis.up} — 1 when the last poll reached Redis;</li>
  * </ul>
  * and this node's counters: {@code procpool.redis.reclaimed}, {@code procpool.redis.dead.lettered},
- * {@code procpool.redis.stale.completions}, {@code procpool.redis.leases.lost}, {@code procpool.redis.reconnects}
+ * {@code procpool.redis.stale.completions}, {@code procpool.redis.leases.lost}, {@code procpool.redis.cancelled},
+ * {@code procpool.redis.reconnects}
  * (polls that reached Redis again after failing).
  */
 public final class RedisMetrics implements AutoCloseable {
@@ -61,6 +62,8 @@ public final class RedisMetrics implements AutoCloseable {
                 QueueCounters::staleCompletions);
         counter("procpool.redis.leases.lost", "Held entries given up: reclaimed elsewhere or unrenewable", tags,
                 QueueCounters::leasesLost);
+        counter("procpool.redis.cancelled", "Held tasks this node stopped because their submitter cancelled them",
+                tags, QueueCounters::cancelled);
         counter("procpool.redis.reconnects", "Times Redis was reached again after a failed poll", tags,
                 QueueCounters::reconnects);
         this.connection = client.connect(Scripts.CODEC);

@@ -48,7 +48,7 @@ public final class RedisNode implements AutoCloseable {
         QueueCounters counters = new QueueCounters();
         NodeQueue queue = new NodeQueue(client, new StreamLayout(poolName), Consumers.unique(), lease,
                 Duration.ofDays(1), counters);
-        RedisSource source = new RedisSource(queue, counters);
+        RedisSource source = new RedisSource(queue, counters, client);
         TaskPool pool;
         try {
             pool = workers.jobSource(source).build();

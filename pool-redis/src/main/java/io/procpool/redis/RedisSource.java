@@ -1,12 +1,9 @@
 package io.procpool.redis;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
@@ -14,12 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import io.procpool.PoolFailedException;
-import io.procpool.TaskFailedException;
-import io.procpool.TaskTimeoutException;
-import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.dispatch.Job;
-import io.procpool.runtime.dispatch.JobSink;
 import io.procpool.runtime.dispatch.JobSource;
 
 import org.slf4j.Logger;
@@ -29,21 +21,29 @@ import org.slf4j.LoggerFactory;
  * A node's job source: the pool's task stream on Redis. A fetch thread reads as many entries as the workers have
  * free credits ({@code XREADGROUP COUNT = demand}), reclaims a dead node's entries every half lease when there is
  * room, and a {@link LeaseKeeper} renews what the node holds. Each entry becomes a {@link Job} whose first attempt is
- * the entry's delivery count; its outcome goes back through the owned completion script (this is the job's sink).
+ * the entry's delivery count; its outcome goes back through the owned completion script ({@code NodeSink}). A
+ * submitter's cancel (the control stream, {@link CancelReader}) or a lost lease stops the job through the engine's
+ * cancel ladder ({@code Job.cancel()}); a local crash retry raises the entry's delivery count ({@link #giveBack}).
  *
  * <p>The task body travels as the submitter encoded it: the node's manager never deserializes it, only its worker
  * JVMs do (their allowlist applies).
  */
-public final class RedisSource implements JobSource, JobSink {
+public final class RedisSource implements JobSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSource.class);
 
     private final NodeQueue queue;
     private final QueueCounters counters;
     private final LeaseKeeper keeper;
+    private final NodeSink sink;
     private final ConcurrentLinkedDeque<Job> fresh = new ConcurrentLinkedDeque<>();
     private final ConcurrentLinkedDeque<Job> front = new ConcurrentLinkedDeque<>();
+    /** What this node holds, by job id: removing a job's entry from here is the one right to end it in Redis. */
     private final Map<Long, TaskEntry> entries = new ConcurrentHashMap<>();
+    /** The same jobs by entry id: for a cancel or a lost lease, which name the entry. */
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final io.lettuce.core.RedisClient client;
+    private volatile CancelReader cancels;
     private final AtomicInteger wanted = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
     private volatile Runnable wake = () -> { };
@@ -56,9 +56,19 @@ public final class RedisSource implements JobSource, JobSink {
      * its timeout is the one its submitter gave.
      */
     public RedisSource(NodeQueue queue, QueueCounters counters) {
+        this(queue, counters, null);
+    }
+
+    /**
+     * As above, and with {@code client} (not null) the node also reads the pool's control stream, so that a
+     * submitter's cancel stops a task here at once (without it, at the next renewal: a third of the lease).
+     */
+    public RedisSource(NodeQueue queue, QueueCounters counters, io.lettuce.core.RedisClient client) {
+        this.client = client;
         this.queue = queue;
         this.counters = counters;
         this.keeper = new LeaseKeeper(queue, counters, this::lost);
+        this.sink = new NodeSink(queue, keeper, this::forget, j -> entries.get(j.id()), () -> closed || !fetching);
     }
 
     public NodeQueue queue() {
@@ -72,6 +82,9 @@ public final class RedisSource implements JobSource, JobSink {
     @Override
     public void open(Runnable wake) {
         this.wake = wake;
+        if (client != null) {
+            cancels = new CancelReader(client, queue.layout(), this::cancelled);  // before the first read: see there
+        }
         fetcher = new Thread(this::fetchLoop, "procpool-redis-fetch-" + queue.layout().pool());
         fetcher.setDaemon(true);
         fetcher.start();
@@ -123,8 +136,9 @@ public final class RedisSource implements JobSource, JobSink {
         for (TaskEntry e : got) {
             keeper.hold(e.entryId());
             long id = ids.incrementAndGet();
-            Job job = new Job(id, e, e.body(), e.timeout(), e.maxAttempts(), (int) e.deliveries(), this);
+            Job job = new Job(id, e, e.body(), e.timeout(), e.maxAttempts(), (int) e.deliveries(), sink);
             entries.put(id, e);
+            jobs.put(e.entryId(), job);
             fresh.addLast(job);
         }
         if (!got.isEmpty()) {
@@ -133,23 +147,52 @@ public final class RedisSource implements JobSource, JobSink {
         return got.size();
     }
 
-    /** Entries the lease keeper gave up: those not handed out yet are dropped here; a running one's result is refused. */
+    /**
+     * Entries the lease keeper gave up (another node may run them now, or their submitter cancelled them): each is
+     * stopped here, as a cancel stops a local task (not handed out yet: dropped; running: CANCEL, then its worker is
+     * killed past cancelGrace), and never completed.
+     */
     private void lost(List<String> entryIds, String why) {
         for (String id : entryIds) {
-            fresh.removeIf(j -> dropIfEntry(j, id));
-            front.removeIf(j -> dropIfEntry(j, id));
+            Job j = jobs.get(id);
+            if (j != null && forget(j) != null) {
+                fresh.remove(j);
+                front.remove(j);
+                j.cancel();
+            }
         }
     }
 
-    private boolean dropIfEntry(Job j, String entryId) {
-        TaskEntry e = entries.get(j.id());
-        if (e != null && e.entryId().equals(entryId)) {
-            entries.remove(j.id());
-            return true;
+    /** Takes the job's entry out of what this node holds; null when something else ended it first. */
+    private TaskEntry forget(Job j) {
+        TaskEntry e = entries.remove(j.id());
+        if (e != null) {
+            jobs.remove(e.entryId(), j);
         }
-        return false;
+        return e;
     }
 
+    /**
+     * Control stream: a submitter cancelled an entry (and deleted it). If this node holds it and has not ended it, the
+     * task is stopped (the cancel ladder) and the entry acked: once, here; its submitter's future is cancelled already.
+     */
+    void cancelled(String entryId) {
+        Job j = jobs.get(entryId);
+        if (j == null || forget(j) == null) {
+            return;  // not held here, or its outcome is on its way (the completion script acks it)
+        }
+        keeper.release(entryId);
+        fresh.remove(j);
+        front.remove(j);
+        j.cancel();
+        counters.countCancelled();
+        Sends.send(() -> queue.ackAsync(entryId), (n, x) -> {
+            if (x != null) {
+                LOG.warn("{} - could not ack cancelled entry {} (the next reclaim drops it): {}",
+                        queue.layout().pool(), entryId, x.toString());
+            }
+        });
+    }
     @Override
     public Job poll(int demand) {
         Job j = front.pollFirst();
@@ -163,11 +206,34 @@ public final class RedisSource implements JobSource, JobSink {
         return j;
     }
 
+    /**
+     * A job comes back from a dead worker: one that was running comes with its attempt raised by the engine, and the
+     * entry's delivery count is raised to match (asynchronously, before its next completion on the same connection),
+     * so that the count stays the one attempt counter across nodes.
+     */
     @Override
-    public void giveBack(List<Job> jobs) {
-        for (int i = jobs.size() - 1; i >= 0; i--) {
-            front.addFirst(jobs.get(i));
+    public void giveBack(List<Job> back) {
+        for (int i = back.size() - 1; i >= 0; i--) {
+            Job j = back.get(i);
+            TaskEntry e = entries.get(j.id());
+            if (e != null && j.attempt() > e.deliveries()) {
+                entries.replace(j.id(), e, e.withDeliveries(j.attempt()));
+                redeliver(e, j.attempt());
+            }
+            front.addFirst(j);
         }
+    }
+
+    private void redeliver(TaskEntry e, int attempt) {
+        Sends.send(() -> queue.redeliverAsync(e), (n, x) -> {
+            if (x != null) {
+                LOG.warn("{} - could not count attempt {} of task {} in Redis (entry {}): {}", queue.layout().pool(),
+                        attempt, e.taskId(), e.entryId(), x.toString());
+            } else if (n <= 0) {
+                LOG.info("{} - task {} is not held here any more (entry {}): its retry will be refused",
+                        queue.layout().pool(), e.taskId(), e.entryId());
+            }
+        });
     }
 
     @Override
@@ -200,75 +266,6 @@ public final class RedisSource implements JobSource, JobSink {
         return out;
     }
 
-    // ======================================================================= the sink: completer thread
-
-    @Override
-    public void succeeded(Job job, byte[] result) {
-        TaskEntry e = entries.remove(job.id());
-        if (e == null) {
-            return;
-        }
-        keeper.release(e.entryId());
-        complete(e, () -> queue.completeAsync(e, Reply.ok(e.taskId(), job.attempt(), result)));
-    }
-
-    @Override
-    public void failed(Job job, Throwable t) {
-        if (t instanceof CancellationException) {
-            // this node stops (shutdownNow): no reply. RedisNode.shutdownNow gives back the tasks that never started;
-            // the others stay held until the source closes, then their lease lapses and another node reclaims them
-            return;
-        }
-        TaskEntry e = entries.remove(job.id());
-        if (e == null) {
-            return;
-        }
-        keeper.release(e.entryId());
-        if (t instanceof PoolFailedException) {
-            // this node cannot run tasks any more: no reply; the lease lapses and another node runs it
-            return;
-        }
-        if (t instanceof WorkerCrashedException) {
-            complete(e, () -> queue.deadLetterAsync(e.withDeliveries(job.attempt()), t.getMessage()));
-            return;
-        }
-        Reply r;
-        if (t instanceof TaskFailedException f) {
-            r = Reply.failed(e.taskId(), Reply.Outcome.FAILED, job.attempt(), f.remoteClass(), f.remoteMessage(),
-                    f.remoteStackTrace());
-        } else if (t instanceof TaskTimeoutException) {
-            r = Reply.failed(e.taskId(), Reply.Outcome.TIMEOUT, job.attempt(), t.getClass().getName(),
-                    t.getMessage(), "");
-        } else {
-            StringWriter w = new StringWriter();
-            t.printStackTrace(new PrintWriter(w));
-            r = Reply.failed(e.taskId(), Reply.Outcome.FAILED, job.attempt(), t.getClass().getName(),
-                    t.getMessage(), w.toString());
-        }
-        complete(e, () -> queue.completeAsync(e, r));
-    }
-
-    /** Sends the completion without waiting: many are in flight at once; the outcome is logged off this thread. */
-    private void complete(TaskEntry e,
-                          java.util.function.Supplier<java.util.concurrent.CompletableFuture<NodeQueue.Completion>> call) {
-        java.util.concurrent.CompletableFuture<NodeQueue.Completion> f;
-        try {
-            f = call.get();
-        } catch (RuntimeException x) {
-            f = java.util.concurrent.CompletableFuture.failedFuture(x);
-        }
-        f.whenComplete((c, x) -> {
-            if (x != null) {
-                // Redis unreachable: the entry stays pending, its lease lapses, another node runs it again
-                LOG.warn("{} - could not complete task {} (entry {}): {}", queue.layout().pool(), e.taskId(),
-                        e.entryId(), x.toString());
-            } else if (c != NodeQueue.Completion.ACCEPTED) {
-                LOG.info("{} - result of task {} refused ({}): another node holds entry {} now",
-                        queue.layout().pool(), e.taskId(), c, e.entryId());
-            }
-        });
-    }
-
     /**
      * Stops fetching and gives back every entry fetched but not handed to a worker yet, without using an attempt
      * (a node that drains or stops); returns how many.
@@ -279,7 +276,7 @@ public final class RedisSource implements JobSource, JobSink {
         jobs.addAll(fresh);
         int n = 0;
         for (Job j : jobs) {
-            if ((front.remove(j) || fresh.remove(j)) && release(entries.remove(j.id()))) {
+            if ((front.remove(j) || fresh.remove(j)) && release(forget(j))) {
                 n++;
             }
         }
@@ -292,6 +289,7 @@ public final class RedisSource implements JobSource, JobSink {
             return false;
         }
         entries.values().remove(e);
+        jobs.remove(e.entryId());
         if (!keeper.release(e.entryId())) {
             return false;
         }
@@ -321,6 +319,10 @@ public final class RedisSource implements JobSource, JobSink {
             }
         }
         keeper.close();
+        CancelReader c = cancels;
+        if (c != null) {
+            c.close();
+        }
         try {
             if (keeper.heldCount() == 0) {
                 queue.forget();

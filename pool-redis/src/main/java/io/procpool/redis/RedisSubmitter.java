@@ -25,9 +25,14 @@ import io.procpool.runtime.wire.Serialization;
  * {@link WorkerCrashedException} for a task dead-lettered after maxAttempts). Futures complete on this submitter's own
  * completer thread, never on the thread that reads Redis.
  *
- * <p>{@code cancel} on a future stops waiting for it here; the task is not stopped on its node (not yet).
+ * <p>{@code cancel(true)} or {@code orTimeout} on a future stops the task: its entry is deleted (no node runs it from
+ * then on) and the node that holds it stops it, as a local pool does (CANCEL, then its worker is killed past
+ * cancelGrace). Progress events ({@code TaskContext.emit}) reach {@link TaskFuture#onEvent} listeners in order, all
+ * before the future completes.
  */
 public final class RedisSubmitter implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisSubmitter.class);
 
     private final String pool;
     private final Submitter submitter;
@@ -35,6 +40,21 @@ public final class RedisSubmitter implements AutoCloseable {
     private final int defaultMaxAttempts;
     private final ExecutorService completer;
     private final AtomicLong ids = new AtomicLong();
+    private volatile Recorder recorder = Recorder.NONE;
+    private volatile AutoCloseable metrics;
+
+    /** Where a submitter's meters hear of its tasks ({@code SubmitterMetrics}); does nothing without a registry. */
+    interface Recorder {
+        Recorder NONE = new Recorder() {
+        };
+
+        default void submitted() {
+        }
+
+        /** A task's future completed, {@code nanos} after its submit. */
+        default void ended(io.procpool.TaskOutcome outcome, long nanos) {
+        }
+    }
 
     /**
      * @param maxOutstanding     tasks that may be unanswered at once; {@code submit} waits for room (or rejects with
@@ -80,10 +100,42 @@ public final class RedisSubmitter implements AutoCloseable {
                     + " cannot be serialized: " + e.getMessage(), e);
         }
         int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : defaultMaxAttempts;
-        Submitter.Added added = submitter.add(body, attempts, options.timeout());
-        RemoteFuture<R> f = new RemoteFuture<>(ids.incrementAndGet(), added.taskId(), submitter);
+        long started = System.nanoTime();
+        long id = ids.incrementAndGet();
+        String taskId = submitter.newTaskId();
+        RemoteFuture<R> f = new RemoteFuture<>(id, taskId, submitter);
+        Submitter.Added added = submitter.add(taskId, body, attempts, options.timeout(),
+                event -> completer.execute(() -> f.event(event)));
+        Recorder r = recorder;
+        r.submitted();
+        f.whenComplete((v, t) -> r.ended(outcome(t), System.nanoTime() - started));
         added.future().whenCompleteAsync((reply, error) -> f.settle(reply, error, options.timeout()), completer);
         return f;
+    }
+
+    /**
+     * Exports this submitter's meters to {@code registry} ({@code procpool.redis.submitter.*}: outstanding, submitted,
+     * roundtrip by outcome; tag {@code pool}), for the tasks submitted from now on; removed at {@link #close()}.
+     * Needs micrometer-core.
+     */
+    public RedisSubmitter meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        synchronized (this) {
+            if (metrics != null) {
+                throw new IllegalStateException(pool + " - the submitter's meters are bound already");
+            }
+            SubmitterMetrics m = new SubmitterMetrics(registry, pool, this);
+            metrics = m;
+            recorder = m;
+        }
+        return this;
+    }
+
+    /** As a local pool counts it: orTimeout stops the task as a cancel does. */
+    private static io.procpool.TaskOutcome outcome(Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c instanceof java.util.concurrent.TimeoutException ? io.procpool.TaskOutcome.CANCELLED
+                : io.procpool.TaskOutcome.of(c);
     }
 
     /** How many tasks wait for their reply. */
@@ -99,6 +151,15 @@ public final class RedisSubmitter implements AutoCloseable {
     @Override
     public void close() {
         submitter.close();
+        AutoCloseable m = metrics;
+        if (m != null) {
+            recorder = Recorder.NONE;
+            try {
+                m.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         completer.shutdown();
         try {
             completer.awaitTermination(10, TimeUnit.SECONDS);
@@ -112,8 +173,21 @@ public final class RedisSubmitter implements AutoCloseable {
         private final String taskId;
 
         RemoteFuture(long id, String taskId, Submitter submitter) {
-            super(id, (f, interrupt) -> submitter.abandon(taskId));
+            super(id, (f, interrupt) -> submitter.cancel(taskId));
             this.taskId = taskId;
+        }
+
+        /** Completer thread, in order: a progress event for the future's listeners. */
+        void event(Reply r) {
+            Object value;
+            try {
+                value = serialization.deserialize(r.body(), 0, r.body().length);
+            } catch (RuntimeException e) {
+                LOG.warn("{} - an event of task {} cannot be deserialized here; dropped: {}", pool, taskId,
+                        e.toString());
+                return;
+            }
+            fireEvent(value);
         }
 
         @SuppressWarnings("unchecked")

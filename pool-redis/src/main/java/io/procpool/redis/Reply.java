@@ -32,7 +32,9 @@ public record Reply(String taskId, Outcome outcome, long attempt, byte[] body, S
         /** It used every attempt (its workers or nodes died) and went to the dead-letter stream. */
         DEAD,
         /** It was cancelled. */
-        CANCELLED;
+        CANCELLED,
+        /** Not an end: a progress event of the running task ({@code TaskContext.emit}), its bytes in {@code body}. */
+        EVENT;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);
@@ -41,6 +43,11 @@ public record Reply(String taskId, Outcome outcome, long attempt, byte[] body, S
 
     public static Reply ok(String taskId, long attempt, byte[] body) {
         return new Reply(taskId, Outcome.OK, attempt, body, "", "", "");
+    }
+
+    /** A progress event: the worker's EVENT bytes (the task's serialization), on its way to the submitter. */
+    public static Reply event(String taskId, long attempt, byte[] body) {
+        return new Reply(taskId, Outcome.EVENT, attempt, body, "", "", "");
     }
 
     public static Reply failed(String taskId, Outcome outcome, long attempt, String cls, String message,
@@ -99,7 +106,7 @@ public record Reply(String taskId, Outcome outcome, long attempt, byte[] body, S
     @Override
     public String toString() {
         return "Reply[" + taskId + ", " + outcome.tag() + ", attempt " + attempt
-                + (outcome == Outcome.OK ? ", " + body.length + " bytes" : ", " + errorClass + ": " + errorMessage)
+                + (outcome == Outcome.OK || outcome == Outcome.EVENT ? ", " + body.length + " bytes" : ", " + errorClass + ": " + errorMessage)
                 + "]";
     }
 }

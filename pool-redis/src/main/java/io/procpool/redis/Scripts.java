@@ -28,6 +28,8 @@ final class Scripts {
     static final Script FORGET = load("forget.lua");
     static final Script REQUEUE = load("requeue.lua");
     static final Script RELEASE = load("release.lua");
+    static final Script CANCEL = load("cancel.lua");
+    static final Script COMPLETE_BATCH = load("complete_batch.lua");
 
     private Scripts() {
     }
@@ -71,6 +73,12 @@ final class Scripts {
             }
         });
         return out;
+    }
+
+    /** One stream to read, as the array Lettuce's varargs take (a generic varargs call would be an unchecked warning). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static io.lettuce.core.XReadArgs.StreamOffset<String>[] one(io.lettuce.core.XReadArgs.StreamOffset<String> offset) {
+        return new io.lettuce.core.XReadArgs.StreamOffset[] {offset};
     }
 
     private static Script load(String name) {

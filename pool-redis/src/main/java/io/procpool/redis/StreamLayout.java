@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  *   completed, never trimmed by length;</li>
  *   <li>{@code procpool:{pool}:dead} — the dead-letter stream: the task's fields plus {@code error},
  *   {@code deliveries}, {@code consumer} and {@code entry};</li>
- *   <li>{@code procpool:{pool}:reply:<submitter>} — one reply stream per submitter incarnation.</li>
+ *   <li>{@code procpool:{pool}:reply:<submitter>} — one reply stream per submitter incarnation;</li>
+ *   <li>{@code procpool:{pool}:cancels} — the control stream: {@code entry} ids of cancelled tasks that a node held,
+ *   read by every node (trimmed to about 1,000: a node that misses one finds the entry gone at its next renewal).</li>
  * </ul>
  *
  * @param pool the pool name: 1..64 of {@code [A-Za-z0-9._-]}
@@ -35,6 +37,10 @@ public record StreamLayout(String pool) {
 
     public String dead() {
         return prefix() + "dead";
+    }
+
+    public String cancels() {
+        return prefix() + "cancels";
     }
 
     public String replies(String submitter) {

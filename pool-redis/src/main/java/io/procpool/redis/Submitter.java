@@ -66,10 +66,13 @@ public final class Submitter implements AutoCloseable {
     private static final class Outstanding {
         final Map<String, byte[]> fields;
         final CompletableFuture<Reply> future = new CompletableFuture<>();
+        final java.util.function.Consumer<Reply> events;
         volatile String entryId;
+        volatile boolean cancelled;
 
-        Outstanding(Map<String, byte[]> fields) {
+        Outstanding(Map<String, byte[]> fields, java.util.function.Consumer<Reply> events) {
             this.fields = fields;
+            this.events = events;
         }
     }
 
@@ -119,7 +122,7 @@ public final class Submitter implements AutoCloseable {
      * @throws TaskRejectedException when closed, or full with {@code rejectWhenFull}
      */
     public CompletableFuture<Reply> add(byte[] body, int maxAttempts) throws InterruptedException {
-        return add(body, maxAttempts, null).future();
+        return add(body, maxAttempts, null, null).future();
     }
 
     /** A task on its way: its id and the future of its reply. */
@@ -127,11 +130,24 @@ public final class Submitter implements AutoCloseable {
     }
 
     /**
-     * Adds a task with a timeout (null for none) that the node applies once a worker has it.
+     * Adds a task with a timeout (null for none) that the node applies once a worker has it; its progress events go
+     * to {@code events} (null: dropped) on the reader thread, in order, all before its future completes.
      *
      * @throws TaskRejectedException when closed, or full with {@code rejectWhenFull}
      */
-    public Added add(byte[] body, int maxAttempts, Duration timeout) throws InterruptedException {
+    public Added add(byte[] body, int maxAttempts, Duration timeout, java.util.function.Consumer<Reply> events)
+            throws InterruptedException {
+        return add(newTaskId(), body, maxAttempts, timeout, events);
+    }
+
+    /** A task id for {@link #add(String, byte[], int, Duration, java.util.function.Consumer)}: unique here. */
+    public String newTaskId() {
+        return id + ":" + sequence.incrementAndGet();
+    }
+
+    /** As above, with a task id from {@link #newTaskId()}. */
+    public Added add(String taskId, byte[] body, int maxAttempts, Duration timeout,
+                     java.util.function.Consumer<Reply> events) throws InterruptedException {
         if (maxAttempts < 1 || maxAttempts > 100) {
             throw new IllegalArgumentException("maxAttempts must be 1..100, was " + maxAttempts);
         }
@@ -146,9 +162,8 @@ public final class Submitter implements AutoCloseable {
         } else {
             room.acquire();
         }
-        String taskId = id + ":" + sequence.incrementAndGet();
         Outstanding o = new Outstanding(TaskEntry.fields(taskId, replies, maxAttempts,
-                timeout == null ? 0 : Math.max(1, timeout.toMillis()), body));
+                timeout == null ? 0 : Math.max(1, timeout.toMillis()), body), events);
         o.future.whenComplete((r, t) -> room.release());
         outstanding.put(taskId, o);
         // without waiting: many XADDs are in flight on the connection at once (Lettuce pipelines them)
@@ -163,6 +178,9 @@ public final class Submitter implements AutoCloseable {
             adding.release();
             if (e == null) {
                 o.entryId = entryId;
+                if (o.cancelled) {
+                    sendCancel(entryId);  // cancelled before its entry id was known
+                }
             } else if (outstanding.remove(taskId, o)) {
                 o.future.completeExceptionally(new io.procpool.ProcpoolException(layout.pool() + " - task " + taskId
                         + " could not be added to Redis (" + e + "); nothing was queued, submit it again once Redis"
@@ -176,14 +194,40 @@ public final class Submitter implements AutoCloseable {
     }
 
     /**
-     * Stops waiting for a task's reply (its future was cancelled here): the reply, if one comes, is dropped. The task
-     * itself is not stopped on its node.
+     * Cancels a task (its future was cancelled here, or timed out): stops waiting for its reply, deletes its entry so
+     * that no node runs it from now on, and when a node holds it, tells that node (the control stream) to stop it and
+     * ack it. Asynchronous; a reply that comes anyway (the task ended first) is dropped and counted as stray.
      */
-    public void abandon(String taskId) {
+    public void cancel(String taskId) {
         Outstanding o = outstanding.remove(taskId);
-        if (o != null) {
-            o.future.cancel(false);
+        if (o == null) {
+            return;
         }
+        o.future.cancel(false);
+        o.cancelled = true;
+        String entryId = o.entryId;
+        if (entryId != null) {
+            sendCancel(entryId);  // else the XADD's callback sends it when the id comes
+        }
+    }
+
+    private void sendCancel(String entryId) {
+        counters.countCancelled();
+        List<byte[]> args = List.of(TaskEntry.utf8(StreamLayout.GROUP), TaskEntry.utf8(entryId),
+                TaskEntry.utf8("1000"));
+        CompletableFuture<Long> f;
+        try {
+            f = Scripts.runAsync(Scripts.CANCEL, commandConnection.async(), io.lettuce.core.ScriptOutputType.INTEGER,
+                    new String[] {layout.tasks(), layout.cancels()}, args);
+        } catch (RuntimeException x) {
+            f = CompletableFuture.failedFuture(x);
+        }
+        f.whenComplete((n, x) -> {
+            if (x != null) {
+                LOG.warn("{} - could not cancel entry {} in Redis (the task may still run; its reply is dropped): {}",
+                        layout.pool(), entryId, x.toString());
+            }
+        });
     }
 
     private void readLoop() {
@@ -202,7 +246,7 @@ public final class Submitter implements AutoCloseable {
                     suspect = false;
                 }
                 List<StreamMessage<String, byte[]>> got = reader.xread(XReadArgs.Builder.count(500)
-                        .block(Duration.ofMillis(500)), XReadArgs.StreamOffset.from(replies, last));
+                        .block(Duration.ofMillis(500)), Scripts.one(XReadArgs.StreamOffset.from(replies, last)));
                 if (got != null && !got.isEmpty()) {
                     last = deliver(got);
                 }
@@ -226,6 +270,13 @@ public final class Submitter implements AutoCloseable {
             Reply r = Reply.parse(m.getBody());
             if (r == null) {
                 LOG.warn("{} - ignores a malformed reply {} on {}", layout.pool(), m.getId(), replies);
+                continue;
+            }
+            if (r.outcome() == Reply.Outcome.EVENT) {
+                Outstanding o = outstanding.get(r.taskId());
+                if (o != null && o.events != null) {
+                    o.events.accept(r);
+                }
                 continue;
             }
             Outstanding o = outstanding.remove(r.taskId());
@@ -258,7 +309,7 @@ public final class Submitter implements AutoCloseable {
         String last = "0";
         while (true) {
             List<StreamMessage<String, byte[]>> got = reader.xread(XReadArgs.Builder.count(500),
-                    XReadArgs.StreamOffset.from(replies, last));
+                    Scripts.one(XReadArgs.StreamOffset.from(replies, last)));
             if (got == null || got.isEmpty()) {
                 break;
             }

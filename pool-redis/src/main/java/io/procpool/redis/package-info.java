@@ -6,7 +6,9 @@
  * checked by Lua scripts next to these classes), {@link io.procpool.redis.LeaseKeeper} (its own timer thread),
  * {@link io.procpool.redis.Submitter} (its own reply-reader thread, Redis restarts), and
  * {@link io.procpool.redis.DeadLetters} for operators. Threads: a node's fetch thread reads and reclaims, its lease
- * thread renews, the pool's completer thread sends completions (pipelined, results on Lettuce's I/O threads); blocking
- * reads have connections of their own.
+ * thread renews, its cancel thread reads the control stream (a submitter's cancels), the pool's completer thread
+ * sends completions and progress events (group-committed, results on Lettuce's I/O threads); blocking reads have
+ * connections of their own. Meters: {@code RedisMetrics} (a node), {@code SubmitterMetrics} (a submitter), loaded
+ * only when given a registry.
  */
 package io.procpool.redis;

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,18 +52,8 @@ class RedisNodeTest {
         Children.assertNoneLeft();
     }
 
-    /** A node JVM of its own (NodeMain), ready when it returns. */
     private Process nodeJvm(String pool, int workers, Path log) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                NodeMain.class.getName(), server.uri(), pool, Integer.toString(workers),
-                Long.toString(LEASE.toMillis()));
-        pb.redirectError(log.toFile());
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
-        assertThat(line).as("node JVM said READY (its log: %s)", log).startsWith("READY ");
-        return p;
+        return NodeJvm.start(server, pool, workers, LEASE, log);
     }
 
     private Map<String, Long> pendingByConsumer(String pool) {

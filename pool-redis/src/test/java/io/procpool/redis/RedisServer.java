@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A private redis-server (Debian's) for one test: a free loopback port, a temp directory, no persistence. It can be
- * killed and started again on the same port (a Redis restart that loses everything). {@link #close()} kills it and
- * asserts that the process is gone: no daemon is left behind.
+ * A private redis-server (Debian's) for one test: a free loopback port, a temp directory, no persistence (or an AOF,
+ * {@link #start(boolean)}). It can be killed and started again on the same port (a Redis restart that loses
+ * everything, or keeps what its AOF has). {@link #close()} kills it and asserts that the process is gone: no daemon is
+ * left behind.
  */
 final class RedisServer implements AutoCloseable {
 
@@ -28,19 +29,29 @@ final class RedisServer implements AutoCloseable {
     private final int port;
     private Process process;
     private final Deque<String> lastLines = new ArrayDeque<>();
+    private final boolean aof;
 
-    private RedisServer(Path dir, int port) {
+    private RedisServer(Path dir, int port, boolean aof) {
         this.dir = dir;
         this.port = port;
+        this.aof = aof;
     }
 
     static RedisServer start() {
+        return start(false);
+    }
+
+    /**
+     * With {@code aof}, the server persists every write to its append-only file before it answers ({@code appendonly
+     * yes}, {@code appendfsync always}): a {@link #restart()} loads it back.
+     */
+    static RedisServer start(boolean aof) {
         try {
             int port;
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
             }
-            RedisServer r = new RedisServer(Files.createTempDirectory("procpool-redis"), port);
+            RedisServer r = new RedisServer(Files.createTempDirectory("procpool-redis"), port, aof);
             r.launch();
             return r;
         } catch (IOException e) {
@@ -58,7 +69,7 @@ final class RedisServer implements AutoCloseable {
 
     private void launch() throws IOException {
         ProcessBuilder pb = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind",
-                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no",
+                "127.0.0.1", "--save", "", "--appendonly", aof ? "yes" : "no", "--appendfsync", "always", "--dir", dir.toString(), "--daemonize", "no",
                 "--protected-mode", "yes", "--loglevel", "notice");
         pb.redirectErrorStream(true);
         process = pb.start();
@@ -115,7 +126,7 @@ final class RedisServer implements AutoCloseable {
         assertThat(process.isAlive()).isFalse();
     }
 
-    /** A new, empty redis-server on the same port (a new run_id). */
+    /** A new redis-server on the same port (a new run_id): empty, or with what its AOF kept. */
     void restart() {
         kill();
         try {

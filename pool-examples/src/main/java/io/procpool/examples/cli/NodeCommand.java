@@ -90,8 +90,9 @@ final class NodeCommand implements Callable<Integer> {
             if (endpoint != null) {
                 node.meterRegistry(endpoint.registry());
             }
+            RedisNode serving = node;  // closed by the hook on SIGTERM (idempotent), again by the try: harmless
             Thread hook = new Thread(() -> {
-                node.close();
+                serving.close();
                 stopped.countDown();
             }, "procpool-node-exit");
             Runtime.getRuntime().addShutdownHook(hook);

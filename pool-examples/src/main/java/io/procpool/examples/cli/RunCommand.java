@@ -134,6 +134,17 @@ final class RunCommand implements Callable<Integer> {
                     + " and end the silent worker's input, which makes such a worker flush")
     private String stallWarning = "10s";
 
+    @Option(names = "--redis", paramLabel = "URL",
+            description = "run the items on the nodes of a pool on Redis (procpool node) instead of here; each item"
+                    + " runs COMMAND on a node's worker: the item as a line on its stdin (its stdout without the last"
+                    + " newline is the result), or in place of {} (all its stdout); a non-zero exit fails the item."
+                    + " redis://[user:password@]host:port[/db] or rediss://")
+    private String redis;
+
+    @Option(names = "--pool", paramLabel = "NAME", description = "with --redis: the pool (stream) to submit to;"
+            + " default: run")
+    private String pool;
+
     @Mixin
     private MetricsOption metrics;
 
@@ -154,7 +165,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunSetup setup = new RunSetup(spec.commandLine(), command, mode);
+        RunSetup setup = new RunSetup(spec.commandLine(), command, mode).remote(redis, pool);
         RunSetup.Settings s = setup.settings(workers, retries, prefetch, checkEvery, timeout, stallWarning, halt);
         if (resume || resumeFailed) {
             check(joblog != null, "--resume and --resume-failed need --joblog FILE");

@@ -43,6 +43,8 @@ final class RunSetup {
     private final List<String> items;
     private final CommandTemplate template;
     private final String mode;
+    private String redis;
+    private String redisPool;
 
     RunSetup(CommandLine cl, List<String> args, String mode) {
         this.cl = cl;
@@ -58,6 +60,27 @@ final class RunSetup {
         check(template == null || mode.equals("line"), "--mode protocol needs a command without {}: with {} each"
                 + " item runs as a process of its own");
         check(items == null || !items.isEmpty(), "::: needs at least one item after it");
+    }
+
+    /**
+     * Runs the items on a pool's nodes through Redis ({@code --redis URL}, {@code --pool NAME}; null: here), each
+     * as a {@link RemoteCommand}: with {} the expanded command, else the command with the item on its stdin.
+     */
+    RunSetup remote(String url, String pool) {
+        check(pool == null || url != null, "--pool needs --redis URL: without it the items run here");
+        if (url != null) {
+            check(mode.equals("line"), "--redis runs each item as a command on a node (the item as a line on its"
+                    + " stdin, or in place of {}); --mode protocol is not for it");
+            String name = pool == null ? "run" : pool;
+            try {
+                new io.procpool.redis.StreamLayout(name);
+            } catch (IllegalArgumentException e) {
+                check(false, "--pool " + e.getMessage());
+            }
+            this.redis = url;
+            this.redisPool = name;
+        }
+        return this;
     }
 
     Settings settings(String workers, int retries, int prefetch, Integer checkEvery, String timeout, String stall,
@@ -107,6 +130,10 @@ final class RunSetup {
 
     /** Makes the runner: builds the pool (its workers start) or the per-item spawner. */
     ItemRunner runner(Settings s, BatchStats stats, MetricsEndpoint endpoint) {
+        if (redis != null) {
+            return new RedisItems(redis, redisPool, command, template, s.timeout(), s.retries() + 1, s.window(),
+                    endpoint);
+        }
         if (template != null) {
             List<PoolListener> listeners = endpoint == null ? List.of(stats)
                     : List.of(stats, new PoolMetrics(endpoint.registry(), RunJob.POOL_NAME));

@@ -13,12 +13,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** A private redis-server (Debian's) on a free loopback port, no persistence; close kills it and checks it is gone. */
-final class LocalRedis implements AutoCloseable {
+public final class LocalRedis implements AutoCloseable {
 
     private final Process process;
     private final int port;
 
-    LocalRedis(Path dir) throws IOException, InterruptedException {
+    public LocalRedis(Path dir) throws IOException, InterruptedException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
@@ -48,7 +48,7 @@ final class LocalRedis implements AutoCloseable {
         }
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 

@@ -82,6 +82,9 @@ final class Dispatcher {
     private Job nextJob(int demand) {
         while (true) {
             Job j = e.source.poll(demand);
+            if (j != null && e.memory == null) {
+                j.engine = e;  // before the isDone check: a cancel from now on reaches the ladder (Job.cancel)
+            }
             if (j == null || !(j.settled || j.future.isDone())) {
                 return j;
             }

@@ -35,6 +35,8 @@ public final class Job extends Completer.Ordered {
     int unstartedDeaths;
     /** The pool has decided its outcome (timeout, cancel, failure): its future completes soon, if not yet. */
     boolean settled;
+    /** A job from another source: the engine that took it (its cancel ladder, its counts), null before. */
+    volatile PoolEngine engine;
     /** 1 once its end was reported to the listeners: exactly once, whichever of completer and cancel comes first. */
     private volatile int ended;
     private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Job> ENDED =
@@ -61,8 +63,27 @@ public final class Job extends Completer.Ordered {
      * @param attempt its attempt number so far (1 for a first run; a redelivery count for a remote queue)
      */
     public Job(long id, Object task, byte[] body, Duration timeout, int maxAttempts, int attempt, JobSink sink) {
-        this(id, task, body, new JobFuture<>(id, (f, interrupt) -> { }), timeout, maxAttempts, attempt, sink);
+        this(id, task, body, new JobFuture<>(id, Job::cancelled), timeout, maxAttempts, attempt,
+                new SourceSink(sink));
         future.job = this;
+    }
+
+    /** A source job's future was cancelled: the ladder stops it if the engine has it; else the source still does. */
+    private static void cancelled(TaskFuture<?> f, boolean mayInterrupt) {
+        Job j = ((JobFuture<?>) f).job;
+        PoolEngine e = j == null ? null : j.engine;
+        if (e != null) {
+            e.cancels.onCancel(f, mayInterrupt);
+        }
+    }
+
+    /**
+     * Any thread: stops this job as {@code cancel(true)} on a local task's future does (a job not handed out yet is
+     * dropped, a running one gets CANCEL, then its worker is killed past cancelGrace); its sink is not told. For a
+     * source whose jobs are cancelled elsewhere (a remote submitter). False when its outcome was decided first.
+     */
+    public boolean cancel() {
+        return future.cancel(true);
     }
 
     public long id() {

@@ -12,4 +12,13 @@ public interface JobSink {
 
     /** The job failed: the worker's ERROR, a crash past maxAttempts, a timeout, a protocol error, a stop. */
     void failed(Job job, Throwable error);
+
+    /**
+     * A progress event of the job ({@code TaskContext.emit}), its bytes undecoded; completer thread, in order with the
+     * job's other events and before its outcome. True when the sink took it (a remote source forwards the bytes to
+     * its submitter); false, the default: the pool decodes it for the listeners of the job's future.
+     */
+    default boolean event(Job job, byte[] body) {
+        return false;
+    }
 }

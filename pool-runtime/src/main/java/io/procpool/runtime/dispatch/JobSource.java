@@ -21,6 +21,11 @@ import java.util.List;
  *     makes the job; the engine charges retries from there up to the job's maxAttempts.</li>
  * <li><b>Completion.</b> A job's outcome (result bytes or an error) goes to the {@link JobSink} the job was made
  *     with, on the completer thread, once; a remote source's sink acks and replies where the job came from.</li>
+ * <li><b>Cancel.</b> A source may stop a job it made ({@link Job#cancel()}: its remote submitter cancelled it, or the
+ *     source lost its lease): before the engine took it, the source drops it itself; after, the engine's cancel ladder
+ *     stops it as a local {@code cancel(true)} does. Its sink is not told; the source ends it where it came from.</li>
+ * <li><b>Events.</b> A worker's progress events go to the job's sink first ({@link JobSink#event}); a remote source
+ *     forwards the bytes.</li>
  * <li><b>Stopping.</b> {@code shutdownNow} and a failed pool {@link #drain} what the source holds locally.
  *     shutdownNow hands those tasks back to its caller and cancels their futures (their sinks are not told: a remote
  *     queue keeps them for another node); a failed or terminating pool fails them through their sinks.

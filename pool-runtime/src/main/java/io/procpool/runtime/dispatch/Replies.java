@@ -100,6 +100,9 @@ final class Replies {
                 }
                 byte[] body = bodyOf(m);
                 e.complete(j, () -> {
+                    if (j.sink.event(j, body)) {
+                        return;  // a remote source forwards the bytes to its submitter
+                    }
                     Object event;
                     try {
                         event = events.decode(body);
