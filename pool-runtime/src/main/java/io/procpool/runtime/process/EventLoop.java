@@ -92,7 +92,10 @@ final class EventLoop implements AutoCloseable {
      * each run ends when that is above 0. The next deadline bounds the loop's {@code epoll_wait}: no timer thread.
      */
     Timeout schedule(long delayNanos, long periodNanos, Runnable task) {
-        Timers.Entry e = new Timers.Entry(this, task, System.nanoTime() + Math.max(0, delayNanos), periodNanos);
+        // at most ~146 years: deadlines compared by their difference stay in order, and nanoTime + delay never wraps
+        long delay = Math.min(Math.max(0, delayNanos), Timers.MAX_DELAY_NANOS);
+        long period = Math.min(periodNanos, Timers.MAX_DELAY_NANOS);
+        Timers.Entry e = new Timers.Entry(this, task, System.nanoTime() + delay, period);
         if (inLoop()) {
             timers.add(e);
         } else {

@@ -183,7 +183,7 @@ public final class Spawner implements AutoCloseable {
      * The timers live on the I/O thread itself: its next deadline bounds its wait for events. Dropped at {@link #close()}.
      */
     public Timeout schedule(Duration delay, Runnable task) {
-        return loop.schedule(delay.toNanos(), 0, Objects.requireNonNull(task, "task"));
+        return loop.schedule(nanos(delay), 0, Objects.requireNonNull(task, "task"));
     }
 
     /** Like {@link #schedule}, in nanoseconds. */
@@ -196,7 +196,12 @@ public final class Spawner implements AutoCloseable {
         if (period.isNegative() || period.isZero()) {
             throw new IllegalArgumentException("period must be above 0; was " + period);
         }
-        return loop.schedule(period.toNanos(), period.toNanos(), Objects.requireNonNull(task, "task"));
+        return loop.schedule(nanos(period), nanos(period), Objects.requireNonNull(task, "task"));
+    }
+
+    /** {@code d} in nanoseconds, Long.MAX_VALUE for one too long to say so ("never", as a ScheduledExecutorService takes it). */
+    private static long nanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
     }
 
     /** True on this spawner's I/O thread. */

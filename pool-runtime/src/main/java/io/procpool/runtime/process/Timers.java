@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 final class Timers {
 
     private static final Logger LOG = Logs.logger(Timers.class);
+    /** The longest delay or period a timer keeps; longer ones (a "never") are cut to it. */
+    static final long MAX_DELAY_NANOS = Long.MAX_VALUE >> 1;
 
     /** One scheduled task; a period above 0 makes it run again that long after each run ends (fixed delay). */
     static final class Entry implements Timeout {

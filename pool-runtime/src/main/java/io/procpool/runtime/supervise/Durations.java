@@ -40,6 +40,16 @@ public final class Durations {
         return sb.toString();
     }
 
+    /** The longer of the two. */
+    public static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** {@code d} in nanoseconds, Long.MAX_VALUE for one too long to say so (an idleTimeout of "never"). */
+    public static long nanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
+    }
+
     /** {@code n} followed by the noun, in the plural unless n is 1: {@code 1 worker}, {@code 2 workers}. */
     public static String count(long n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");

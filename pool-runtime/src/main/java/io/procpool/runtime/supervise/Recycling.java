@@ -107,7 +107,11 @@ public final class Recycling<W extends WorkerProcess<W>> {
         next.predecessor = null;
         s.aside.remove(next);
         if (s.slots.get(next.slot) != old || old.stopping) {
-            // the old one died meanwhile (and its slot may have a replacement already): no longer needed
+            // the old one died meanwhile (and its slot may have a replacement already), or it is ending: no longer
+            // needed, and no longer the old one's successor (whose exit would put this one into the slot)
+            if (old.successor == next) {
+                old.successor = null;
+            }
             next.stopping = true;
             next.exitReason = ExitReason.SCALE_DOWN;
             s.pool.endInput(next);

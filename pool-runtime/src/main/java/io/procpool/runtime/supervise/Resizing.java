@@ -41,8 +41,8 @@ public final class Resizing<W extends WorkerProcess<W>> {
     }
 
     void startChecks() {
-        long idleCheck = Math.max(50, s.cfg.idleTimeout().toMillis() / 4);
-        s.spawner.scheduleEvery(Duration.ofMillis(idleCheck), this::stopIdleWorkers);
+        s.spawner.scheduleEvery(Durations.max(Duration.ofMillis(50), s.cfg.idleTimeout().dividedBy(4)),
+                this::stopIdleWorkers);
     }
 
     /**
@@ -83,7 +83,7 @@ public final class Resizing<W extends WorkerProcess<W>> {
                 break;
             }
             if (w != null && w.ready && !w.holdsWork() && w.successor == null
-                    && now - w.idleSinceNanos > s.cfg.idleTimeout().toNanos()) {
+                    && now - w.idleSinceNanos > Durations.nanos(s.cfg.idleTimeout())) {
                 LOG.debug("{} - worker {} idle for {} ms: stopping it", s.cfg.name(), w,
                         (now - w.idleSinceNanos) / 1_000_000);
                 leave(w);

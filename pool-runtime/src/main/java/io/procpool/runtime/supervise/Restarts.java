@@ -51,8 +51,7 @@ final class Restarts<W extends WorkerProcess<W>> {
             W next = w.successor;
             w.successor = null;
             next.predecessor = null;
-            if (inSlot) {
-                s.aside.remove(next);
+            if (inSlot && s.aside.remove(next)) {  // only one still alive (aside): a dead one must not take the slot
                 s.slots.set(w.slot, next);
                 inSlot = false;
                 s.restartCount.incrementAndGet();

@@ -245,6 +245,9 @@ public final class Supervisor<W extends WorkerProcess<W>> {
             aside.remove(w);
         }
         if (w.killPending) {
+            if (w.predecessor != null && w.predecessor.successor == w) {
+                w.predecessor.successor = null;  // else its predecessor's exit would put this one into the slot
+            }
             LOG.debug("{} - worker {} could not be started, and was not wanted any more: {}", cfg.name(), w, e.toString());
         } else {
             notStarted(w, inSlot, w.slot, whyNot(w, e));
