@@ -29,7 +29,7 @@ final class CancelLadder {
 
     /** The task's timeout runs from now: when it is sent, and again when it starts (its worker says STARTED). */
     void startTimer(Job j, Worker w) {
-        j.timer = e.spawner.schedule(j.timeout.toNanos(), () -> onTimeout(j, w));
+        j.timer = e.spawner.schedule(j.timeout, () -> onTimeout(j, w));
     }
 
     private void onTimeout(Job j, Worker sentTo) {

@@ -52,7 +52,7 @@ public final class Recycling<W extends WorkerProcess<W>> {
             w.rssReading = true;
             int pid = w.child.pid();
             // a /proc read: 20 us at the median, milliseconds at the tail under load: not on the I/O thread
-            s.offLoop(() -> {
+            s.spawning.offLoop(() -> {
                 long rss = Health.rssBytes(pid);
                 s.spawner.execute(() -> {
                     w.rssReading = false;
@@ -84,7 +84,7 @@ public final class Recycling<W extends WorkerProcess<W>> {
         W next = s.pool.newWorker(w.slot, w.id);
         next.predecessor = w;
         w.successor = next;
-        s.spawnWorker(next, false);
+        s.spawning.spawnWorker(next, false);
     }
 
     /** I/O thread: {@code w} has lived its time; while it or the pool is still starting, ask again shortly. */

@@ -190,7 +190,7 @@ final class Restarts<W extends WorkerProcess<W>> {
             if (s.slots.spares() < s.cfg.spares() && serving()) {
                 W sp = s.pool.newWorker(-1, s.cfg.name() + "-spare");
                 sp.spare = true;
-                s.spawnWorker(sp, false);
+                s.spawning.spawnWorker(sp, false);
             }
         };
         if (delayMillis == 0) {

@@ -4,32 +4,25 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.procpool.ExitReason;
 import io.procpool.ExitStatus;
 import io.procpool.PoolListener;
-import io.procpool.SpawnException;
-import io.procpool.runtime.process.ChildProcess;
 import io.procpool.runtime.process.Logs;
-import io.procpool.runtime.process.ProcessSpec;
 import io.procpool.runtime.process.Spawner;
 import io.procpool.runtime.supervise.Supervised.Phase;
 import io.procpool.runtime.wire.Protocol;
 import org.slf4j.Logger;
 
 /**
- * The supervision layer of one pool: starts its workers ({@link Launcher}), keeps the slot table ({@link Slots}),
- * handles each exit (a successor or a spare takes the slot, else a restart after the {@link RestartPolicy}'s
- * back-off; the {@link CrashLoopBreaker} fails the pool), keeps the warm spares, and kills workers that break the
- * protocol or close their channel and live on. Recycling and health are {@link Recycling}'s, pool size
- * {@link Resizing}'s. It tells the layer above through {@link Supervised} only. I/O thread, but for
- * {@link #startAll} and {@link #initializer}.
+ * The supervision layer of one pool: starts its workers ({@link Launcher} for what each is started from,
+ * {@code Spawning} for the spawn off the I/O thread), keeps the slot table ({@link Slots}), reads HELLO, and kills
+ * workers that break the protocol or close their channel and live on. Exits and what takes a dead worker's place
+ * (successors, spares, back-off, the crash-loop breaker) are {@code Restarts}'; recycling and health
+ * {@link Recycling}'s; pool size {@link Resizing}'s. It tells the layer above through {@link Supervised} only. I/O
+ * thread, but for {@link #startAll} and {@link #initializer}.
  *
  * @param <W> the concrete worker type
  */
@@ -49,21 +42,14 @@ public final class Supervisor<W extends WorkerProcess<W>> {
     final List<W> aside;
     private final boolean[] slotReadyOnce;
     private final CountDownLatch started;
-    private final byte[] head = new byte[Protocol.HEADER];
-    /**
-     * The launch thread: spawns (posix_spawnp) and reads workers' resident memory, so that the I/O thread never
-     * waits on either; it ends when idle for 10 s, and at {@link #close}. (So no worker may ever be spawned with
-     * {@code PR_SET_PDEATHSIG}, which follows the spawning thread: channel EOF is the manager-death signal.)
-     */
-    private final ThreadPoolExecutor background;
-    private volatile byte[] initBody;
     final AtomicLong restartCount = new AtomicLong();
     final Restarts<W> restarts;
     final AtomicLong recycled = new AtomicLong();
+    final Spawning<W> spawning;
     final Recycling<W> recycling;
     final Resizing<W> resizing;
 
-    private final WorkerHandler<W> handler = new WorkerHandler<>() {
+    final WorkerHandler<W> handler = new WorkerHandler<>() {
         @Override
         public void onMessage(W w, ByteBuffer message) {
             pool.message(w, message);
@@ -104,21 +90,9 @@ public final class Supervisor<W extends WorkerProcess<W>> {
         this.slotReadyOnce = new boolean[cfg.initialWorkers()];
         this.started = new CountDownLatch(cfg.initialWorkers());
         this.restarts = new Restarts<>(this);
-        this.background = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "procpool-launch-" + cfg.name());
-            t.setDaemon(true);
-            return t;
-        });
+        this.spawning = new Spawning<>(this, launcher);
         this.recycling = new Recycling<>(this);
         this.resizing = new Resizing<>(this);
-    }
-
-    /**
-     * JVM workers: the INIT frame's body (a serialized initializer task) that each worker gets first; its command must
-     * say {@code -Dprocpool.init=true}. Before {@link #startAll}.
-     */
-    public void initializer(byte[] body) {
-        this.initBody = body;
     }
 
     /** The slot table (dispatch passes over it; I/O thread). */
@@ -166,124 +140,20 @@ public final class Supervisor<W extends WorkerProcess<W>> {
     }
 
     void startWorker(int slot) {
-        spawnWorker(pool.newWorker(slot, cfg.name() + "-" + (slot + 1)), true);
+        spawning.spawnWorker(pool.newWorker(slot, cfg.name() + "-" + (slot + 1)), true);
     }
 
     /**
-     * Spawns {@code w} into its slot (or, a successor or a spare, aside until it is ready). The slot is taken at once;
-     * {@code posix_spawnp} runs on the launch thread (it takes 1-3 ms, tens at the tail, which the I/O thread must not
-     * wait for), and {@link #launched} takes the process on the I/O thread before any of its events.
+     * JVM workers: the INIT frame's body (a serialized initializer task) that each worker gets first; its command must
+     * say {@code -Dprocpool.init=true}. Before {@link #startAll}.
      */
-    void spawnWorker(W w, boolean intoSlot) {
-        if (cfg.maxTasksPerWorker() > 0) {
-            w.taskLimit = Sizing.taskLimit(cfg.maxTasksPerWorker(), ThreadLocalRandom.current().nextDouble());
-        }
-        ProcessSpec spec;
-        try {
-            spec = launcher.spec(w, handler);
-        } catch (RuntimeException | Error e) {  // a bad directory or environment
-            notStarted(w, intoSlot, w.slot, whyNot(w, e));
-            pool.changed();
-            return;
-        }
-        w.launching = true;
-        if (intoSlot) {
-            slots.set(w.slot, w);
-        } else {
-            aside.add(w);
-        }
-        try {
-            background.execute(() -> launch(w, spec));
-        } catch (RejectedExecutionException e) {
-            launchFailed(w, e);
-        }
-        pool.changed();
+    public void initializer(byte[] body) {
+        spawning.initBody = body;
     }
 
-    /** The launch thread: spawns {@code w}'s process; what follows runs on the I/O thread. */
-    private void launch(W w, ProcessSpec spec) {
-        try {
-            w.spawnNanos = System.nanoTime();
-            spawner.spawn(spec, child -> launched(w, child));
-        } catch (RuntimeException | Error e) {  // ENOENT, EACCES, no thread left
-            spawner.execute(() -> launchFailed(w, e));
-        }
-    }
-
-    /** I/O thread, before any event of its process: {@code w} runs. */
-    private void launched(W w, ChildProcess child) {
-        w.child = child;
-        w.launching = false;
-        if (initBody != null) {  // the first frame it reads: its initializer runs before its HELLO
-            Protocol.putHeader(head, 0, Protocol.INIT, 0);
-            try {
-                child.pushLater(head, Protocol.HEADER, initBody, true);
-            } catch (RuntimeException gone) {
-                // it died at once: its exit follows
-            }
-        }
-        events.workerStarted(w.info());
-        w.startupTimer = spawner.schedule(cfg.startupTimeout(), () -> startupOver(w));
-        if (cfg.maxWorkerLifetime() != null) {
-            long life = Sizing.lifetimeNanos(cfg.maxWorkerLifetime(), ThreadLocalRandom.current().nextDouble());
-            spawner.schedule(life, () -> recycling.lifetimeOver(w));
-        }
-        pool.spawned(w);
-        if (w.killPending) {
-            w.kill(null, null);  // killed while it was being spawned (a shutdown, a scale-down)
-        }
-        pool.changed();
-    }
-
-    /** I/O thread: {@code w}'s process could not be spawned; its slot (if it still has one) restarts as after a death. */
-    private void launchFailed(W w, Throwable e) {
-        w.launching = false;
-        boolean inSlot = slots.holds(w);
-        if (inSlot) {
-            slots.set(w.slot, null);
-        } else {
-            aside.remove(w);
-        }
-        if (w.killPending) {
-            if (w.predecessor != null && w.predecessor.successor == w) {
-                w.predecessor.successor = null;  // else its predecessor's exit would put this one into the slot
-            }
-            LOG.debug("{} - worker {} could not be started, and was not wanted any more: {}", cfg.name(), w, e.toString());
-        } else {
-            notStarted(w, inSlot, w.slot, whyNot(w, e));
-        }
-        pool.changed();
-        pool.settled();
-    }
-
-    private String whyNot(W w, Throwable e) {
-        return e instanceof SpawnException ? e.getMessage()
-                : cfg.name() + " - worker " + w.id + " cannot be started: " + e.getMessage();
-    }
-
-    private void notStarted(W w, boolean intoSlot, int slot, String why) {
-        if (w.spare) {
-            LOG.warn("{} - could not start a warm spare: {}", cfg.name(), why);
-            return;
-        }
-        if (w.cdsRecording != 0) {
-            cfg.cds().recorded(w.cdsRecording);
-        }
-        if (!intoSlot) {
-            if (w.predecessor != null) {
-                w.predecessor.successor = null;  // the old worker keeps serving; it tries again later
-            }
-            LOG.warn("{} - could not start a successor for worker {}: {}", cfg.name(), w.predecessor, why);
-            restarts.countEarlyDeath(why);
-            return;
-        }
-        startFailed(why);
-        if (pool.phase() != Phase.STARTING) {
-            slots.lengthenStreak(slot);
-            if (!restarts.countEarlyDeath(why)) {
-                restarts.restartSlot(slot);
-            }
-        }
+    /** Once the pool terminated: the launch thread ends. */
+    public void close() {
+        spawning.close();
     }
 
     /** I/O thread: {@code w} said HELLO (line mode: it was spawned). */
@@ -306,13 +176,6 @@ public final class Supervisor<W extends WorkerProcess<W>> {
             started.countDown();
         }
         LOG.debug("{} - worker {} ready", cfg.name(), w);
-    }
-
-    /** I/O thread: {@code w} was spawned startupTimeout ago; if it has not said HELLO, it failed to start. */
-    private void startupOver(W w) {
-        if (!w.ready && w.exitReason == null && w.child.exitStatus().isEmpty()) {
-            w.kill(null, "did not say HELLO within startupTimeout " + text(cfg.startupTimeout()));
-        }
     }
 
     /**
@@ -382,21 +245,6 @@ public final class Supervisor<W extends WorkerProcess<W>> {
                 w.kill(w.exitReason == null ? ExitReason.SHUTDOWN : null, null);
             }
         }
-    }
-
-    /** Runs {@code task} on the launch thread (off the I/O thread); false when the pool has terminated. */
-    boolean offLoop(Runnable task) {
-        try {
-            background.execute(task);
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
-        }
-    }
-
-    /** Once the pool terminated: the launch thread ends. */
-    public void close() {
-        background.shutdown();
     }
 
     /** I/O thread: no worker is left (in a slot or aside). */
