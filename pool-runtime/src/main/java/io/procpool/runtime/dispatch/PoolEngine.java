@@ -3,7 +3,6 @@ package io.procpool.runtime.dispatch;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
@@ -126,7 +125,7 @@ public final class PoolEngine {
     private final RestartPolicy restartPolicy;
     private final boolean[] slotReadyOnce;
     private final List<Worker> aside;  // successors starting, retired workers draining, spares
-    final HashMap<Long, Job> inFlight = new HashMap<>();
+    final InFlight inFlight = new InFlight();
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
     private List<Runnable> completions = new ArrayList<>();
@@ -511,6 +510,7 @@ public final class PoolEngine {
         if (w.ledger != null) {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
+            j.answered();
             complete(j, error == null ? () -> j.sink.succeeded(j, body) : () -> replies.completeError(j, w.id, error));
         }
         scheduleDispatch();
