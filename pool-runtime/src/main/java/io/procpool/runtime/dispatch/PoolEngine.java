@@ -69,6 +69,8 @@ public final class PoolEngine {
     final Spawner spawner;
     private final Launcher launcher;
     final CancelLadder cancels = new CancelLadder(this);
+    /** Every future's way to the cancel ladder: one object, not a bound method reference per task. */
+    private final TaskFuture.Canceller canceller = cancels::onCancel;
     private final Replies replies;
     private final WorkerHandler<Worker> handler = new WorkerHandler<>() {
         @Override
@@ -128,7 +130,7 @@ public final class PoolEngine {
     final InFlight inFlight = new InFlight();
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
-    private List<Runnable> completions = new ArrayList<>();
+    private final List<Runnable> completions = new ArrayList<>();
     private final ShutdownNow stopper = new ShutdownNow(this);
 
     // statistics: written on the I/O thread (or counted atomically), read anywhere
@@ -337,7 +339,7 @@ public final class PoolEngine {
             throw new IllegalStateException(cfg.name() + " - this pool's jobs come from " + source);
         }
         long id = ids.incrementAndGet();
-        Job.JobFuture<R> future = new Job.JobFuture<>(id, cancels::onCancel);
+        Job.JobFuture<R> future = new Job.JobFuture<>(id, canceller);
         Duration timeout = options.timeout() != null ? options.timeout() : cfg.taskTimeout();
         int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : cfg.maxAttempts();
         Job job = new Job(id, task, body, future, timeout, attempts, 1, sink);
@@ -511,7 +513,7 @@ public final class PoolEngine {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
             j.answered();
-            complete(j, error == null ? () -> j.sink.succeeded(j, body) : () -> replies.completeError(j, w.id, error));
+            complete(replies.answer(j, body, error, w.id));
         }
         scheduleDispatch();
     }
@@ -583,8 +585,8 @@ public final class PoolEngine {
     }
 
     private void handOff() {
-        completer.hand(completions);
-        completions = new ArrayList<>();
+        completer.hand(completions);  // copies what it keeps: the list is reused
+        completions.clear();
     }
 
     /** I/O thread: after each task of {@code w}: start its successor at its limit; let a retired one leave. */
