@@ -23,6 +23,8 @@ final class BoundedInput extends Input {
 
     /** Class names read, by their encoded bytes (a direct-mapped cache): see {@link #readClassName}. */
     private static final int NAMES = 64;
+    /** The longest name kept (class names are short): a worker's forged names must not pin much of the heap. */
+    private static final int LONGEST_NAME = 512;
     private final byte[][] nameBytes = new byte[NAMES][];
     private final String[] names = new String[NAMES];
     /** The next string read is a class name (set by {@link CheckedKryo}'s class resolver). */
@@ -84,7 +86,7 @@ final class BoundedInput extends Input {
     private String readClassName() {
         int start = position;
         int end = asciiEnd(start);
-        if (end < 0) {
+        if (end < 0 || end - start > LONGEST_NAME) {
             return super.readString();
         }
         int h = 0;
