@@ -43,7 +43,7 @@ final class Admission {
             throw new IllegalStateException(e.cfg.name() + " - this pool's jobs come from " + e.source);
         }
         long id = e.ids.incrementAndGet();
-        Job.JobFuture<R> future = new Job.JobFuture<>(id, e.cancels::onCancel);
+        Job.JobFuture<R> future = new Job.JobFuture<>(id, e.canceller);
         Duration timeout = options.timeout() != null ? options.timeout() : e.cfg.taskTimeout();
         int attempts = options.maxAttempts() != 0 ? options.maxAttempts() : e.cfg.maxAttempts();
         Job job = new Job(id, task, body, future, timeout, attempts, 1, e.sink);

@@ -30,7 +30,7 @@ final class Completer {
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final int MAX_THREADS = 256;
     static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private static final Batch STOP = new Batch(new Runnable[0]);
+    private static final CompletionBatch STOP = new CompletionBatch(new Runnable[0]);
 
     /** What one key's deliveries synchronize on: a task's events and completion never overlap or reorder. */
     abstract static class Ordered {
@@ -46,16 +46,21 @@ final class Completer {
      * A completion step of one key (a task), ordered with the others of its key: registered with the key when handed
      * (so the key's order is the hand order), in a list through the steps themselves (nothing else allocated).
      */
-    static final class Delivery implements Runnable {
+    static class Delivery implements Runnable {
         final Ordered key;
-        final Runnable action;
-        Batch batch;  // set when handed
+        private final Runnable action;
+        CompletionBatch batch;  // set when handed
         boolean taken;  // guarded by the key
         Delivery next;  // the key's next step; guarded by the key
 
         Delivery(Ordered key, Runnable action) {
             this.key = key;
             this.action = action;
+        }
+
+        /** For a step that is its own action (it overrides {@link #run}): one object per step, not two. */
+        Delivery(Ordered key) {
+            this(key, null);
         }
 
         @Override
@@ -65,9 +70,9 @@ final class Completer {
     }
 
     private final String name;
-    private final LinkedBlockingDeque<Batch> queue = new LinkedBlockingDeque<>();
-    /** Batches handed and not yet finished, in hand order: what a barrier waits for. */
-    private final ConcurrentLinkedDeque<Batch> open = new ConcurrentLinkedDeque<>();
+    private final LinkedBlockingDeque<CompletionBatch> queue = new LinkedBlockingDeque<>();
+    /** CompletionBatches handed and not yet finished, in hand order: what a barrier waits for. */
+    private final ConcurrentLinkedDeque<CompletionBatch> open = new ConcurrentLinkedDeque<>();
     private final List<Runner> runners = new ArrayList<>();  // guarded by lock
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicLong progress = new AtomicLong();
@@ -89,20 +94,20 @@ final class Completer {
 
     /** Hands a batch over; a plain (unkeyed) runnable in it is a barrier, which runs after all handed before it. */
     void hand(List<Runnable> batch) {
-        List<Batch> parts = split(batch);
+        List<CompletionBatch> parts = split(batch);
         synchronized (lock) {
-            for (Batch b : parts) {  // in hand order: each key's deliveries run in this order, on any thread
+            for (CompletionBatch b : parts) {  // in hand order: each key's deliveries run in this order, on any thread
                 register(b);
             }
             if (!stopped) {
-                for (Batch b : parts) {
+                for (CompletionBatch b : parts) {
                     open.add(b);
                     queue.add(b);
                 }
                 return;
             }
         }
-        for (Batch b : parts) {  // the pool has terminated: a late completion runs here rather than never
+        for (CompletionBatch b : parts) {  // the pool has terminated: a late completion runs here rather than never
             for (Runnable r : b.items) {
                 if (r instanceof Delivery s) {
                     deliver(s);  // still after its key's earlier deliveries
@@ -132,7 +137,7 @@ final class Completer {
     }
 
     /** Queues the deliveries of {@code b} with their keys, in hand order. Under lock. */
-    private static void register(Batch b) {
+    private static void register(CompletionBatch b) {
         for (int i = 0; i < b.items.length; i++) {
             if (b.items[i] instanceof Delivery s) {
                 s.batch = b;
@@ -150,20 +155,27 @@ final class Completer {
     }
 
     /** Cuts a batch so that every barrier is a batch of its own. */
-    private static List<Batch> split(List<Runnable> batch) {
-        List<Batch> parts = new ArrayList<>(1);
+    private static List<CompletionBatch> split(List<Runnable> batch) {
+        boolean plain = true;
+        for (int i = 0; i < batch.size() && plain; i++) {
+            plain = batch.get(i) instanceof Delivery;
+        }
+        if (plain) {  // the common case: task completions only, one batch
+            return List.of(new CompletionBatch(batch.toArray(new Runnable[0])));
+        }
+        List<CompletionBatch> parts = new ArrayList<>(1);
         int from = 0;
         for (int i = 0; i < batch.size(); i++) {
             if (!(batch.get(i) instanceof Delivery)) {
                 if (i > from) {
-                    parts.add(new Batch(batch.subList(from, i).toArray(new Runnable[0])));
+                    parts.add(new CompletionBatch(batch.subList(from, i).toArray(new Runnable[0])));
                 }
-                parts.add(new Batch(new Runnable[] {batch.get(i)}, true));
+                parts.add(new CompletionBatch(new Runnable[] {batch.get(i)}, true));
                 from = i + 1;
             }
         }
         if (from < batch.size()) {
-            parts.add(new Batch(from == 0 ? batch.toArray(new Runnable[0])
+            parts.add(new CompletionBatch(from == 0 ? batch.toArray(new Runnable[0])
                     : batch.subList(from, batch.size()).toArray(new Runnable[0])));
         }
         return parts;
@@ -179,7 +191,7 @@ final class Completer {
 
     private void loop(Runner self) {
         while (true) {
-            Batch b;
+            CompletionBatch b;
             idle.incrementAndGet();
             try {
                 b = queue.pollFirst(IDLE_NANOS, TimeUnit.NANOSECONDS);
@@ -203,14 +215,14 @@ final class Completer {
             }
             self.batch = b;
             int i;
-            while ((i = b.next.getAndIncrement()) < b.items.length) {
+            while ((i = b.claim()) < b.items.length) {
                 runItem(b, b.items[i]);
             }
             self.batch = null;
         }
     }
 
-    private void runItem(Batch b, Runnable r) {
+    private void runItem(CompletionBatch b, Runnable r) {
         if (r instanceof Delivery s) {
             deliver(s);
             return;
@@ -230,12 +242,12 @@ final class Completer {
      * handed before it are done; a user callback still running in one (blocked on something outside the pool) must
      * not hold back a {@code shutdownNow}'s list or termination.
      */
-    private boolean settledAhead(Batch b) {
-        for (Batch ahead : open) {
+    private boolean settledAhead(CompletionBatch b) {
+        for (CompletionBatch ahead : open) {
             if (ahead == b) {
                 return true;
             }
-            if (ahead.remaining.get() == 0) {
+            if (ahead.remaining == 0) {
                 continue;
             }
             for (Runnable r : ahead.items) {
@@ -277,9 +289,9 @@ final class Completer {
         }
     }
 
-    private void finished(Batch b) {
+    private void finished(CompletionBatch b) {
         progress.incrementAndGet();
-        if (b.remaining.decrementAndGet() == 0) {
+        if (b.finishOne() == 0) {
             open.remove(b);
         }
     }
@@ -293,7 +305,7 @@ final class Completer {
     }
 
     private void stopRunning() {
-        List<Batch> late = new ArrayList<>();
+        List<CompletionBatch> late = new ArrayList<>();
         synchronized (lock) {
             stopped = true;
             queue.drainTo(late);
@@ -301,10 +313,10 @@ final class Completer {
         }
         queue.add(STOP);  // the other threads leave too
         watchdog.interrupt();
-        for (Batch b : late) {
+        for (CompletionBatch b : late) {
             if (b != STOP) {
                 int i;
-                while ((i = b.next.getAndIncrement()) < b.items.length) {
+                while ((i = b.claim()) < b.items.length) {
                     runItem(b, b.items[i]);
                 }
             }
@@ -332,8 +344,8 @@ final class Completer {
                 }
                 boolean waiting = !queue.isEmpty();
                 for (Runner r : runners) {
-                    Batch b = r.batch;
-                    if (b != null && b.next.get() < b.items.length && !queue.contains(b)) {
+                    CompletionBatch b = r.batch;
+                    if (b != null && b.next < b.items.length && !queue.contains(b)) {
                         queue.addFirst(b);  // its other items go on without the blocked thread
                         waiting = true;
                     }
@@ -359,27 +371,9 @@ final class Completer {
         }
     }
 
-    /** A batch: its items are claimed in order through {@code next}, by whichever threads work on it. */
-    private static final class Batch {
-        final Runnable[] items;
-        final boolean barrier;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger remaining;
-
-        Batch(Runnable[] items) {
-            this(items, false);
-        }
-
-        Batch(Runnable[] items, boolean barrier) {
-            this.items = items;
-            this.barrier = barrier;
-            this.remaining = new AtomicInteger(items.length);
-        }
-    }
-
     private static final class Runner extends Thread {
         final Completer owner;
-        volatile Batch batch;
+        volatile CompletionBatch batch;
 
         Runner(Completer owner, int n) {
             super(null, null, "procpool-complete-" + owner.name + (n == 0 ? "" : "-" + (n + 1)),

@@ -12,7 +12,11 @@ public final class Job extends Completer.Ordered {
 
     final long id;
     final Object task;  // what the caller submitted: a Task, or an ExecPool input
-    final byte[] body;
+    /**
+     * The encoded task; I/O thread. Dropped once the job is answered ({@link #answered}): a caller keeps its futures
+     * (and so their jobs) as long as it likes, and a copy of every task's payload must not live as long.
+     */
+    byte[] body;
     final JobFuture<?> future;
     final Duration timeout;
     final int maxAttempts;
@@ -88,6 +92,11 @@ public final class Job extends Completer.Ordered {
 
     public long id() {
         return id;
+    }
+
+    /** I/O thread: a worker answered it; it is never sent again. */
+    void answered() {
+        body = null;
     }
 
     /** I/O thread: its attempt number (1 on its first run). */

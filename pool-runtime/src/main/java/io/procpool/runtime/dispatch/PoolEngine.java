@@ -2,7 +2,6 @@ package io.procpool.runtime.dispatch;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,6 +47,8 @@ public final class PoolEngine {
     final Spawner spawner;
     final Supervisor<Worker> supervisor;
     final CancelLadder cancels = new CancelLadder(this);
+    /** Every future's way to the cancel ladder: one object, not a bound method reference per task. */
+    final TaskFuture.Canceller canceller = cancels::onCancel;
     final Replies replies;
     final Losses losses = new Losses(this);
     final Lifecycle lifecycle = new Lifecycle(this);
@@ -64,8 +65,8 @@ public final class PoolEngine {
     final Listeners listeners;
 
     // I/O thread only
-    final HashMap<Long, Job> inFlight = new HashMap<>();
-    private List<Runnable> completions = new ArrayList<>();
+    final InFlight inFlight = new InFlight();
+    private final List<Runnable> completions = new ArrayList<>();
     final ShutdownNow stopper = new ShutdownNow(this);
 
     private final WorkerCounts counts = new WorkerCounts();
@@ -200,7 +201,8 @@ public final class PoolEngine {
         if (w.ledger != null) {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
-            complete(j, error == null ? () -> j.sink.succeeded(j, body) : () -> replies.completeError(j, w.id, error));
+            j.answered();
+            complete(replies.answer(j, body, error, w.id));
         }
         scheduleDispatch();
     }
@@ -237,8 +239,8 @@ public final class PoolEngine {
     }
 
     private void handOff() {
-        completer.hand(completions);
-        completions = new ArrayList<>();
+        completer.hand(completions);  // copies what it keeps: the list is reused
+        completions.clear();
     }
 
     /** I/O thread: decides the job's outcome now; its future completes on the completer. */

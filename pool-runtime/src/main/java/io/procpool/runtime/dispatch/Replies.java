@@ -125,6 +125,35 @@ final class Replies {
         return body;
     }
 
+    /** The step that completes {@code j} with a worker's answer (a RESULT's body, or an ERROR's three strings). */
+    Completer.Delivery answer(Job j, byte[] body, String[] error, String workerId) {
+        return new Answer(j, body, error, workerId);
+    }
+
+    private final class Answer extends Completer.Delivery {
+        private final Job job;
+        private final byte[] body;
+        private final String[] error;
+        private final String workerId;
+
+        Answer(Job job, byte[] body, String[] error, String workerId) {
+            super(job);
+            this.job = job;
+            this.body = body;
+            this.error = error;
+            this.workerId = workerId;
+        }
+
+        @Override
+        public void run() {
+            if (error == null) {
+                job.sink.succeeded(job, body);
+            } else {
+                completeError(job, workerId, error);
+            }
+        }
+    }
+
     /** Completer thread: a worker's ERROR (class, message, stack) as the exception its task fails with. */
     void completeError(Job j, String workerId, String[] error) {
         if (error[0].equals(CancellationException.class.getName())) {

@@ -17,16 +17,11 @@ import org.slf4j.Logger;
  * <p>Reads happen on the I/O thread only: frames are cut out of one direct buffer and handed to the
  * {@link MessageHandler} in place, or copied into the inbox for {@code pop}. When the inbox is full, reading
  * pauses until {@code pop} has taken half of it (the child then blocks on its own writes: back-pressure).
- * Writes come from any thread: the frame is appended to a direct buffer and sent at once with
- * {@code MSG_DONTWAIT}; what the socket does not take is sent by the I/O thread when it becomes writable,
- * and a pusher waits while more than {@link #HIGH_WATER} bytes are pending. Several frames pending go out in
- * one {@code send}.
+ * Writes come from any thread, through the {@link ChannelWriter}. This class owns the socket's registration with
+ * the I/O thread's epoll set and what it watches for.
  */
 final class Channel implements EventLoop.Handler {
 
-    static final int HIGH_WATER = 1 << 20;
-    private static final int SHUT_WR = 1;
-    private static final byte[] EMPTY = new byte[0];
     private static final int INITIAL = 64 << 10;
     private static final Logger LOG = Logs.logger(Channel.class);
 
@@ -51,19 +46,15 @@ final class Channel implements EventLoop.Handler {
     private boolean draining;
     private int interest;
 
-    // shared state, under lock
+    // the inbox, shared with pop's threads, under lock
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private volatile boolean readPaused;
     private volatile boolean inClosed;
-    private DirectBuffer out = new DirectBuffer(INITIAL);
-    private int outLength;
-    private int outSent;
-    private boolean writeArmed;
-    private String outClosedWhy;
-    private boolean shutdownPending;
     private boolean released;
+
+    private final ChannelWriter writer;
 
     Channel(ChildProcess owner, EventLoop loop, int fd, ProcessSpec spec) {
         this.owner = owner;
@@ -72,6 +63,7 @@ final class Channel implements EventLoop.Handler {
         this.maxMessage = spec.maxMessageSize();
         this.inboxCapacity = spec.inboxCapacity();
         this.handler = spec.messageHandler();
+        this.writer = new ChannelWriter(fd, loop, this::updateInterest);
     }
 
     int maxMessage() {
@@ -82,7 +74,7 @@ final class Channel implements EventLoop.Handler {
         return handler != null;
     }
 
-    // ---------------------------------------------------------------- writing (any thread)
+    // ---------------------------------------------------------------- writing (any thread): ChannelWriter
 
     /**
      * Appends one message and sends what the socket takes now.
@@ -91,21 +83,23 @@ final class Channel implements EventLoop.Handler {
      */
     String push(byte[] message, int offset, int length) throws InterruptedException {
         checkSize(length);
-        boolean onLoop = loop.inLoop();
-        lock.lockInterruptibly();
-        try {
-            while (outClosedWhy == null && !onLoop
-                    && outLength - outSent > 0 && outLength - outSent + 4 + length > HIGH_WATER) {
-                changed.await();
-            }
-            String why = appendLocked(message, offset, length, EMPTY);
-            if (why == null && !writeArmed) {
-                flushLocked();
-            }
-            return why != null ? why : outClosedWhy;
-        } finally {
-            lock.unlock();
-        }
+        return writer.push(message, offset, length);
+    }
+
+    /**
+     * Appends one message made of {@code head} and {@code body}; sends only when {@code flush} (or when much is
+     * pending). Never waits. For batching on the I/O thread.
+     *
+     * @return null when queued or sent, else why the channel cannot take it
+     */
+    String append(byte[] head, int headLength, byte[] body, boolean flush) {
+        checkSize((long) headLength + body.length);
+        return writer.append(head, headLength, body, flush);
+    }
+
+    /** Sends what {@link #append} left pending. */
+    void flush() {
+        writer.flush();
     }
 
     private void checkSize(long length) {
@@ -115,135 +109,9 @@ final class Channel implements EventLoop.Handler {
         }
     }
 
-    /** Under lock: appends one frame of {@code head} then {@code body}; why not, when the channel is closed. */
-    private String appendLocked(byte[] head, int headOffset, int headLength, byte[] body) {
-        if (outClosedWhy != null) {
-            return outClosedWhy;
-        }
-        if (shutdownPending) {
-            return "the manager shut the channel down";
-        }
-        int length = headLength + body.length;
-        ensureOutRoom(4 + length);
-        ByteBuffer b = out.buffer();
-        b.putInt(outLength, length);
-        b.put(outLength + 4, head, headOffset, headLength);
-        b.put(outLength + 4 + headLength, body, 0, body.length);
-        outLength += 4 + length;
-        return null;
-    }
-
-    /**
-     * Appends one message made of {@code head} and {@code body}; sends only when {@code flush} (or when the buffer
-     * passes the high-water mark). Never waits. For batching on the I/O thread.
-     *
-     * @return null when queued or sent, else why the channel cannot take it
-     */
-    String append(byte[] head, int headLength, byte[] body, boolean flush) {
-        checkSize((long) headLength + body.length);
-        lock.lock();
-        try {
-            String why = appendLocked(head, 0, headLength, body);
-            if (why == null && !writeArmed && (flush || outLength - outSent > HIGH_WATER)) {
-                flushLocked();
-            }
-            return why != null ? why : outClosedWhy;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Sends what {@link #append} left pending. */
-    void flush() {
-        lock.lock();
-        try {
-            if (!writeArmed && outClosedWhy == null) {
-                flushLocked();
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void ensureOutRoom(int bytes) {
-        if (outSent > 0) {
-            int pending = outLength - outSent;
-            ByteBuffer b = out.buffer();
-            b.put(0, b, outSent, pending);
-            outLength = pending;
-            outSent = 0;
-        }
-        if (outLength + bytes > out.capacity()) {
-            int cap = out.capacity();
-            while (cap < outLength + bytes) {
-                cap = cap * 2 < 0 ? Integer.MAX_VALUE - 8 : cap * 2;
-            }
-            DirectBuffer bigger = new DirectBuffer(cap);
-            bigger.buffer().put(0, out.buffer(), 0, outLength);
-            out = bigger;
-        }
-    }
-
-    /** Under lock: sends pending bytes until done or the socket is full (then arms EPOLLOUT). */
-    private void flushLocked() {
-        while (outSent < outLength) {
-            long n = C.send(fd, out.address() + outSent, outLength - outSent, Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL);
-            if (n > 0) {
-                outSent += (int) n;
-                continue;
-            }
-            int e = Native.errno();
-            if (n < 0 && e == Native.EINTR) {
-                continue;
-            }
-            if (n < 0 && e == Native.EAGAIN) {
-                if (!writeArmed) {
-                    writeArmed = true;
-                    loop.execute(this::updateInterest);
-                }
-                return;
-            }
-            closeOutLocked(e == Native.EPIPE || e == Native.ECONNRESET
-                    ? "the child closed its end of the channel" : "send failed: " + Native.strerror(e));
-            return;
-        }
-        outLength = 0;
-        outSent = 0;
-        if (shutdownPending) {
-            shutdownPending = false;
-            C.shutdown(fd, SHUT_WR);
-            outClosedWhy = "the manager shut the channel down";
-        }
-        if (out.capacity() > 4 * HIGH_WATER) {
-            out = new DirectBuffer(INITIAL);
-        }
-        if (writeArmed) {
-            writeArmed = false;
-            loop.execute(this::updateInterest);
-        }
-        changed.signalAll();
-    }
-
-    private void closeOutLocked(String why) {
-        if (outClosedWhy == null) {
-            outClosedWhy = why;
-        }
-        outLength = 0;
-        outSent = 0;
-        changed.signalAll();
-    }
-
     /** Ends the manager's output once what is pending has been sent: the child reads end-of-stream. */
     void shutdownOutput() {
-        lock.lock();
-        try {
-            if (outClosedWhy == null && !shutdownPending) {
-                shutdownPending = true;
-                flushLocked();
-            }
-        } finally {
-            lock.unlock();
-        }
+        writer.shutdownOutput();
     }
 
     // ---------------------------------------------------------------- reading (pop side, any thread)
@@ -294,13 +162,7 @@ final class Channel implements EventLoop.Handler {
             }
             return;
         }
-        int want;
-        lock.lock();
-        try {
-            want = (readPaused || inClosed ? 0 : Native.EPOLLIN) | (writeArmed && outClosedWhy == null ? Native.EPOLLOUT : 0);
-        } finally {
-            lock.unlock();
-        }
+        int want = (readPaused || inClosed ? 0 : Native.EPOLLIN) | (writer.wantsWritable() ? Native.EPOLLOUT : 0);
         if (want != interest) {
             interest = want;
             loop.modify(fd, want, token);
@@ -310,12 +172,7 @@ final class Channel implements EventLoop.Handler {
     @Override
     public void onEvents(int events) {
         if ((events & Native.EPOLLOUT) != 0) {
-            lock.lock();
-            try {
-                flushLocked();
-            } finally {
-                lock.unlock();
-            }
+            writer.onWritable();
         }
         if ((events & (Native.EPOLLHUP | Native.EPOLLERR)) != 0) {
             // the peer is gone; epoll reports a hang-up whatever the interest, so the socket must leave the set
@@ -324,34 +181,41 @@ final class Channel implements EventLoop.Handler {
             }
             if (readPaused || inClosed) {
                 hangup = true;
-                lock.lock();
-                try {
-                    flushLocked();  // fails with EPIPE and wakes waiting pushers
-                    closeOutLocked("the child closed its end of the channel");
-                } finally {
-                    lock.unlock();
-                }
+                writer.hangUp();
                 loop.deregister(fd, token);
                 registered = false;
             }
             return;
         }
         if ((events & Native.EPOLLIN) != 0) {
-            readAvailable();
+            read(false);
         }
     }
 
     /** Loop thread: reads what the socket holds (all of it when the child has exited). */
     void readAvailable() {
+        read(true);
+    }
+
+    /**
+     * Reads what the socket holds. Unless {@code all}, a read that did not fill the buffer ends it: the socket is
+     * most likely empty, and epoll (level-triggered) reports what came since; one {@code recv} per wake-up instead of
+     * a second one that says EAGAIN.
+     */
+    private void read(boolean all) {
         for (int rounds = 0; rounds < 64 && !inClosed; rounds++) {
             if (readPaused && !draining) {
                 updateInterest();
                 return;
             }
-            long n = C.recv(fd, in.address() + inLength, in.capacity() - inLength, Native.MSG_DONTWAIT);
+            int room = in.capacity() - inLength;
+            long n = C.recv(fd, in.address() + inLength, room, Native.MSG_DONTWAIT);
             if (n > 0) {
                 inLength += (int) n;
                 parse();
+                if (n < room && !all && !hangup) {
+                    return;
+                }
                 continue;
             }
             if (n < 0) {
@@ -488,12 +352,7 @@ final class Channel implements EventLoop.Handler {
         readAvailable();
         draining = false;
         end();
-        lock.lock();
-        try {
-            closeOutLocked(why);
-        } finally {
-            lock.unlock();
-        }
+        writer.close(why);
     }
 
     /** Loop thread: forgets the socket and closes it. */
@@ -505,10 +364,10 @@ final class Channel implements EventLoop.Handler {
             }
             released = true;
             inClosed = true;
-            closeOutLocked("the channel was closed by the manager");
         } finally {
             lock.unlock();
         }
+        writer.close("the channel was closed by the manager");
         if (registered) {
             loop.deregister(fd, token);
             registered = false;

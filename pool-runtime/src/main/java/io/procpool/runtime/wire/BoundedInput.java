@@ -21,6 +21,15 @@ final class BoundedInput extends Input {
      */
     private long budget;
 
+    /** Class names read, by their encoded bytes (a direct-mapped cache): see {@link #readClassName}. */
+    private static final int NAMES = 64;
+    /** The longest name kept (class names are short): a worker's forged names must not pin much of the heap. */
+    private static final int LONGEST_NAME = 512;
+    private final byte[][] nameBytes = new byte[NAMES][];
+    private final String[] names = new String[NAMES];
+    /** The next string read is a class name (set by {@link CheckedKryo}'s class resolver). */
+    private boolean className;
+
     @Override
     public void setBuffer(byte[] bytes, int offset, int count) {
         super.setBuffer(bytes, offset, count);
@@ -57,7 +66,83 @@ final class BoundedInput extends Input {
     @Override
     public String readString() {
         checkStringLength();
+        if (className) {
+            className = false;
+            return readClassName();
+        }
         return super.readString();
+    }
+
+    /** Whether the next string read is a class name. */
+    void classNameNext(boolean next) {
+        className = next;
+    }
+
+    /**
+     * A class name, as Kryo writes it for every object of an unregistered class, once per message: the same few names
+     * come in every task and result, so the string made from the same bytes last time is returned (a new
+     * {@code String} per task was a tenth of a worker's CPU samples).
+     */
+    private String readClassName() {
+        int start = position;
+        int end = asciiEnd(start);
+        if (end < 0 || end - start > LONGEST_NAME) {
+            return super.readString();
+        }
+        int h = 0;
+        for (int i = start; i < end; i++) {
+            h = 31 * h + buffer[i];
+        }
+        h = (h ^ (h >>> 16)) & (NAMES - 1);
+        byte[] known = nameBytes[h];
+        if (known != null && java.util.Arrays.equals(known, 0, known.length, buffer, start, end)) {
+            position = end;
+            return names[h];
+        }
+        String name = super.readString();
+        if (position == end) {
+            nameBytes[h] = java.util.Arrays.copyOfRange(buffer, start, end);
+            names[h] = name;
+        }
+        return name;
+    }
+
+    /**
+     * Where the string at {@code p} ends when it is ASCII, in either of Kryo's forms (ASCII bytes, the last one flagged,
+     * as Kryo writes class names; or a flagged varint of the char count + 1, then UTF-8); -1 when it is not, or is
+     * cut short.
+     */
+    private int asciiEnd(int p) {
+        if (p >= limit) {
+            return -1;
+        }
+        if ((buffer[p] & 0x80) == 0) {
+            for (int i = p; i < limit; i++) {
+                if ((buffer[i] & 0x80) != 0) {
+                    return i + 1;
+                }
+            }
+            return -1;
+        }
+        int count;
+        int chars;
+        try {
+            count = readVarIntFlag(true) - 1;
+            chars = position;
+        } catch (KryoException cut) {
+            return -1;
+        } finally {
+            position = p;
+        }
+        if (count < 0 || count > limit - chars) {
+            return -1;
+        }
+        for (int i = chars; i < chars + count; i++) {
+            if (buffer[i] < 0) {
+                return -1;
+            }
+        }
+        return chars + count;
     }
 
     @Override

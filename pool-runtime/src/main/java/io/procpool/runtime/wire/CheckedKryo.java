@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.Input;
@@ -16,6 +17,7 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
 
 /**
  * Kryo that checks every element count it reads before it sizes an array or a collection by it, against the bytes
@@ -36,6 +38,7 @@ final class CheckedKryo extends Kryo {
     static final int MAX_DEPTH = 1_000;
 
     CheckedKryo() {
+        super(new NameResolver(), null);
         setMaxDepth(MAX_DEPTH);
         // the specific ones first: Kryo takes the first default serializer whose type fits
         addDefaultSerializer(List.of().getClass(), factory(ImmutableList::new));
@@ -246,6 +249,22 @@ final class CheckedKryo extends Kryo {
         @Override
         public Map<Object, Object> copy(Kryo kryo, Map<Object, Object> original) {
             return Map.copyOf(super.copy(kryo, original));
+        }
+    }
+
+    /** Kryo's resolver, reading a class name through {@link BoundedInput}'s cache of names (no new string each time). */
+    static final class NameResolver extends DefaultClassResolver {
+        @Override
+        protected Registration readName(Input input) {
+            if (!(input instanceof BoundedInput b)) {
+                return super.readName(input);
+            }
+            b.classNameNext(true);
+            try {
+                return super.readName(input);
+            } finally {
+                b.classNameNext(false);
+            }
         }
     }
 }

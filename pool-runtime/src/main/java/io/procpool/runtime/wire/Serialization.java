@@ -124,6 +124,17 @@ public final class Serialization {
     }
 
     /**
+     * Serializes {@code value} into this thread's buffer, without a copy: the bytes are {@code getBuffer()[0,
+     * position())} of the returned output, valid until this thread serializes again.
+     */
+    public Output encode(Object value) {
+        Output out = outputs.get();
+        out.reset();
+        kryos.get().writeClassAndObject(out, value);
+        return out;
+    }
+
+    /**
      * Reads an object written by {@link #serialize}. The bytes may come from a worker: every count in them is checked
      * against their length before it sizes anything, and the object graph is at most {@value CheckedKryo#MAX_DEPTH}
      * deep; a message that breaks either rule fails with a {@code KryoException}.

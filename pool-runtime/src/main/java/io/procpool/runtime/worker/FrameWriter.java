@@ -43,12 +43,15 @@ final class FrameWriter {
 
     /** Sends one frame. False when the manager is gone (nothing more can be sent). */
     synchronized boolean send(int type, long id, byte[] body) {
-        return !broken && write(type, id, body, -1);
+        return !broken && write(type, id, body, body.length, -1);
     }
 
-    /** Sends an answer and the STARTED of the next task, in one write unless the answer is large. */
-    synchronized boolean sendAnswerAndStart(int type, long id, byte[] body, long next) {
-        return !broken && write(type, id, body, next);
+    /**
+     * Sends an answer (the first {@code length} bytes of {@code body}) and, when {@code next >= 0}, the STARTED of the
+     * next task, in one write unless the answer is large.
+     */
+    synchronized boolean sendAnswer(int type, long id, byte[] body, int length, long next) {
+        return !broken && write(type, id, body, length, next);
     }
 
     boolean started(long id) {
@@ -59,19 +62,19 @@ final class FrameWriter {
      * Writes a frame, and a STARTED for {@code next} after it when {@code next >= 0}. A body that fits the buffer is
      * copied so that everything goes out in one write; a larger one goes out as it is, after its header.
      */
-    private boolean write(int type, long id, byte[] body, long next) {
+    private boolean write(int type, long id, byte[] body, int length, long next) {
         try {
-            if (body.length <= buffer.length - 2 * FRAME_HEAD) {
-                int n = header(0, type, id, body.length);
-                System.arraycopy(body, 0, buffer, n, body.length);
-                n += body.length;
+            if (length <= buffer.length - 2 * FRAME_HEAD) {
+                int n = header(0, type, id, length);
+                System.arraycopy(body, 0, buffer, n, length);
+                n += length;
                 if (next >= 0) {
                     n = header(n, Protocol.STARTED, next, 0);
                 }
                 out.write(buffer, 0, n);
             } else {
-                out.write(buffer, 0, header(0, type, id, body.length));
-                out.write(body);
+                out.write(buffer, 0, header(0, type, id, length));
+                out.write(body, 0, length);
                 if (next >= 0) {
                     out.write(buffer, 0, header(0, Protocol.STARTED, next, 0));
                 }

@@ -7,10 +7,8 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingDeque;
 
@@ -45,7 +43,8 @@ public final class WorkerMain {
     private final Serialization serialization;
     private final DataInputStream in;
     private final LinkedBlockingDeque<Held> tasks = new LinkedBlockingDeque<>();
-    private final Map<Long, Running> running = new HashMap<>();
+    /** What each task thread runs now (null: nothing), by thread index; guarded by itself. */
+    private final Running[] running;
     private final java.util.Set<Long> cancelledEarly = new java.util.HashSet<>();
     private final FrameWriter out;
 
@@ -97,6 +96,7 @@ public final class WorkerMain {
     private WorkerMain(String workerId, int capacity, int maxFrame, List<String> allowed) {
         this.workerId = workerId;
         this.capacity = capacity;
+        this.running = new Running[capacity];
         this.maxFrame = maxFrame;
         this.serialization = Serialization.perThread(allowed, WorkerMain.class.getClassLoader());
         // a stream on the descriptor: its blocking read holds no lock that FrameWriter's writes need (fd 0 is
@@ -152,11 +152,12 @@ public final class WorkerMain {
         List<Thread> threads = new ArrayList<>();
         java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
         for (int i = 0; i < capacity; i++) {
+            int slot = i;
             Thread t = new Thread(null, () -> {
                 serialization.prepare();  // a missing allowlisted class fails the start (halted)
                 warmUp();
                 warm.countDown();
-                taskLoop();
+                taskLoop(slot);
             }, "procpool-task-" + (i + 1), Serialization.DECODER_STACK);
             t.setUncaughtExceptionHandler(WorkerMain::halted);
             t.start();
@@ -196,19 +197,20 @@ public final class WorkerMain {
 
     /** Reads frames until SHUTDOWN (true) or end of stream (false). A protocol error ends the worker. */
     private boolean readLoop() {
+        byte[] head = new byte[Protocol.HEADER];
         try {
             while (true) {
-                int len = Protocol.readLength(in);
-                if (len < 0) {
-                    return false;
-                }
+                in.readFully(head, 0, 4);  // end of stream: an EOFException; reads of the buffer, not of bytes
+                int len = (head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8 | head[3] & 0xff;
                 if (len < Protocol.HEADER || len > maxFrame) {
                     protocolError("frame length " + len + " outside " + Protocol.HEADER + ".." + maxFrame);
                 }
-                int type = in.readUnsignedByte();
-                in.readUnsignedByte();
-                in.readUnsignedShort();
-                long id = in.readLong();
+                in.readFully(head);
+                int type = head[0] & 0xff;
+                long id = 0;
+                for (int i = 4; i < Protocol.HEADER; i++) {
+                    id = id << 8 | (head[i] & 0xff);
+                }
                 byte[] body = new byte[len - Protocol.HEADER];
                 in.readFully(body);
                 switch (type) {
@@ -238,11 +240,12 @@ public final class WorkerMain {
 
     private void cancel(long id) {
         synchronized (running) {
-            Running r = running.get(id);
-            if (r != null) {
-                r.cancelled = true;
-                r.thread.interrupt();
-                return;
+            for (Running r : running) {
+                if (r != null && r.held.id == id) {
+                    r.cancelled = true;
+                    r.thread.interrupt();
+                    return;
+                }
             }
             for (Iterator<Held> it = tasks.iterator(); it.hasNext(); ) {
                 Held h = it.next();
@@ -263,16 +266,16 @@ public final class WorkerMain {
      * Runs tasks oldest first. STARTED goes out before a task runs; its answer goes out before the next one starts,
      * in the same write as the next one's STARTED when another task waits.
      */
-    private void taskLoop() {
+    private void taskLoop(int slot) {
         Held h = take();
         if (h == STOP || !out.started(h.id)) {
             return;
         }
         while (true) {
-            Answer a = answer(h);
+            Answer a = answer(h, slot);
             Held next = tasks.pollFirst();
             if (next == null) {
-                if (!out.send(a.type, h.id, a.body)) {
+                if (!out.sendAnswer(a.type(), h.id, a.body(), a.length(), -1)) {
                     return;
                 }
                 next = take();
@@ -280,9 +283,9 @@ public final class WorkerMain {
                     return;
                 }
             } else if (next == STOP) {
-                out.send(a.type, h.id, a.body);
+                out.sendAnswer(a.type(), h.id, a.body(), a.length(), -1);
                 return;
-            } else if (!out.sendAnswerAndStart(a.type, h.id, a.body, next.id)) {
+            } else if (!out.sendAnswer(a.type(), h.id, a.body(), a.length(), next.id)) {
                 return;
             }
             h = next;
@@ -297,9 +300,6 @@ public final class WorkerMain {
                 // a cancel that came too late for the last task
             }
         }
-    }
-
-    private record Answer(int type, byte[] body) {
     }
 
     /** The warm-up's sample: a record, as most tasks and results are (or hold). */
@@ -326,18 +326,18 @@ public final class WorkerMain {
     }
 
     /** Runs one task; never throws: whatever happens becomes its RESULT or ERROR, which fits in a frame. */
-    private Answer answer(Held h) {
+    private Answer answer(Held h, int slot) {
         Running r = new Running(h, Thread.currentThread());
         synchronized (running) {
-            running.put(h.id, r);
-            r.cancelled = cancelledEarly.remove(h.id);
+            running[slot] = r;
+            r.cancelled = !cancelledEarly.isEmpty() && cancelledEarly.remove(h.id);
         }
         try {
             Object task;
             try {
                 task = serialization.deserialize(h.body, 2, h.body.length - 2);
             } catch (KryoException e) {
-                throw classProblem(e);
+                throw Answer.classProblem(e, workerId);
             }
             if (!(task instanceof Task<?> t)) {
                 throw new IllegalArgumentException("a TASK must hold an io.procpool.Task, got "
@@ -350,50 +350,25 @@ public final class WorkerMain {
             if (r.cancelled) {
                 throw new CancellationException("task " + h.id + " was cancelled");
             }
-            byte[] body;
+            com.esotericsoftware.kryo.io.Output body;
             try {
-                body = serialization.serialize(result);
+                body = serialization.encode(result);  // written from Kryo's buffer: no copy of the result
             } catch (RuntimeException | StackOverflowError e) {
                 throw new IllegalArgumentException("the task's result (" + result.getClass().getName()
                         + ") cannot be serialized: " + e, e);
             }
-            return body.length <= out.maxBody() ? new Answer(Protocol.RESULT, body)
-                    : new Answer(Protocol.ERROR, out.tooLarge(Protocol.RESULT, h.id, body.length));
+            return body.position() <= out.maxBody() ? new Answer(Protocol.RESULT, body.getBuffer(), body.position())
+                    : new Answer(Protocol.ERROR, out.tooLarge(Protocol.RESULT, h.id, body.position()));
         } catch (Throwable e) {
             if (r.cancelled && !(e instanceof CancellationException)) {
                 e = new CancellationException("task " + h.id + " was cancelled (" + e + ")");
             }
-            return errorAnswer(h.id, e);
+            return Answer.error(h.id, e, out);
         } finally {
             synchronized (running) {
-                running.remove(h.id);
+                running[slot] = null;
             }
             Thread.interrupted();  // a late cancel must not hit the next task
         }
     }
-
-    /** The ERROR for {@code e}: its message and stack cut to what fits in a frame. */
-    private Answer errorAnswer(long id, Throwable e) {
-        byte[] body = Protocol.errorBody(e);
-        if (body.length > out.maxBody()) {
-            body = Protocol.errorBody(e.getClass().getName(), Protocol.clip(e.getMessage(), out.maxBody() / 8),
-                    "(the stack trace is left out: the error is over the pool's maxMessageSize)");
-            if (body.length > out.maxBody()) {
-                body = out.tooLarge(Protocol.ERROR, id, body.length);
-            }
-        }
-        return new Answer(Protocol.ERROR, body);
-    }
-
-    /** A class the task needs is not on this worker's class path: say which, and how to fix it. */
-    private RuntimeException classProblem(KryoException e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof ClassNotFoundException cnf) {
-                return new IllegalStateException("class " + cnf.getMessage() + " is not on worker " + workerId
-                        + "'s class path; give the pool a class path that holds it (TaskPool.builder().classpath(...))", e);
-            }
-        }
-        return e;
-    }
-
 }
