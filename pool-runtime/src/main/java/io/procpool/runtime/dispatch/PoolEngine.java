@@ -34,6 +34,7 @@ import io.procpool.runtime.supervise.Health;
 import io.procpool.runtime.supervise.RestartPolicy;
 import io.procpool.runtime.supervise.Sizing;
 import io.procpool.runtime.supervise.Slots;
+import io.procpool.runtime.supervise.SpareKeeper;
 import io.procpool.runtime.supervise.WorkerKind;
 import io.procpool.runtime.wire.Protocol;
 import io.procpool.runtime.wire.Quoting;
@@ -124,6 +125,7 @@ public final class PoolEngine {
     final Slots<Worker> slots;
     private final CrashLoopBreaker breaker;
     private final RestartPolicy restartPolicy;
+    private final SpareKeeper<Worker> spareKeeper;
     private final boolean[] slotReadyOnce;
     private final List<Worker> aside;  // successors starting, retired workers draining, spares
     final HashMap<Long, Job> inFlight = new HashMap<>();
@@ -177,6 +179,7 @@ public final class PoolEngine {
         this.slotReadyOnce = new boolean[initialWorkers()];
         this.breaker = new CrashLoopBreaker(cfg.crashLoopRestarts(), cfg.crashLoopWindow());
         this.restartPolicy = new RestartPolicy(cfg.backoffBase(), cfg.backoffMax());
+        this.spareKeeper = new SpareKeeper<>(cfg.spares(), cfg.maxSpares(), cfg.spareNice());
         this.ready = new CountDownLatch(initialWorkers());
     }
 
@@ -294,6 +297,10 @@ public final class PoolEngine {
             return;
         }
         listeners.workerStarted(w.info());
+        if (spareKeeper.spawned(w)) {  // a spare or successor starts at a lower CPU priority, never starved
+            timer.schedule(() -> spawner.execute(() -> spareKeeper.unstarve(w)), cfg.startupTimeout().toNanos() / 2,
+                    TimeUnit.NANOSECONDS);
+        }
         w.startupTimer = timer.schedule(() -> spawner.execute(() -> startupOver(w)),
                 cfg.startupTimeout().toNanos(), TimeUnit.NANOSECONDS);
         if (cfg.maxWorkerLifetime() != null) {
@@ -526,6 +533,7 @@ public final class PoolEngine {
         w.readyNanos = System.nanoTime();
         w.idleSinceNanos = w.readyNanos;
         listeners.workerReady(w.info(), Duration.ofNanos(w.readyNanos - w.spawnNanos));
+        spareKeeper.ready(w, w.readyNanos - w.spawnNanos);
         if (w.predecessor != null) {
             takeOver(w);
         }
@@ -787,11 +795,13 @@ public final class PoolEngine {
             if (!(early && countEarlyDeath("worker " + w + " " + why))) {  // the breaker: no restart, none counted
                 restarts.incrementAndGet();
                 listeners.workerRestarted(info, reason);
-                if (promoteSpare(w.slot)) {
-                    startSpareLater(0);
-                } else {
+                if (w.ready && !reason.recycling()) {
+                    spareKeeper.crashed(System.nanoTime());  // sizes the spares
+                }
+                if (!promoteSpare(w.slot)) {
                     restartSlot(w.slot);
                 }
+                startSpareLater(0);
             }
         } else if (w.spare && failure == null && s == RunState.RUNNING) {
             // a spare died: another, a little later if it never started (and that counts toward the breaker)
@@ -1101,9 +1111,9 @@ public final class PoolEngine {
 
     // ================================================================================= stats
 
-    /** I/O thread: puts a ready spare into the empty slot; false when there is none. */
+    /** I/O thread: puts a spare into the empty slot; false when there is none. */
     private boolean promoteSpare(int slot) {
-        Worker sp = slots.takeSpare();
+        Worker sp = spareKeeper.take(slots);  // a ready one, else one still starting
         if (sp == null) {
             return false;
         }
@@ -1150,6 +1160,12 @@ public final class PoolEngine {
     private void stopIdleWorkers() {
         if (state != RunState.RUNNING) {
             return;
+        }
+        Worker extra = spareKeeper.extra(slots, System.nanoTime());  // no crash for a while: one spare fewer
+        if (extra != null) {
+            extra.stopping = true;
+            extra.exitReason = ExitReason.SCALE_DOWN;
+            endInput(extra);
         }
         int live = slots.live();
         long now = System.nanoTime();
@@ -1234,11 +1250,11 @@ public final class PoolEngine {
         });
     }
 
-    /** Starts a warm spare when fewer than configured are alive. */
+    /** Starts warm spares while fewer are alive than configured (or than the crash rate asks for). */
     private void startSpareLater(long delayMillis) {
         Runnable start = () -> {
-            long alive = slots.spares();
-            if (alive < cfg.spares() && state == RunState.RUNNING && failure == null) {
+            int wanted = spareKeeper.wanted(System.nanoTime());
+            for (long alive = slots.spares(); alive < wanted && state == RunState.RUNNING && failure == null; alive++) {
                 Worker sp = new Worker(-1, cfg.name() + "-spare");
                 sp.spare = true;
                 spawnWorker(sp, false);

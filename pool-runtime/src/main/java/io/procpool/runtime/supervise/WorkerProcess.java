@@ -5,6 +5,7 @@ import java.util.concurrent.ScheduledFuture;
 import io.procpool.ExitReason;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
+import io.procpool.runtime.process.Priority;
 
 /**
  * One worker process and its supervision state: its slot, its start, its health, its recycling hand-over, and why
@@ -53,6 +54,10 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
     public ExitReason retireReason;
     /** Kills it if it is not ready within startupTimeout. */
     public ScheduledFuture<?> startupTimer;
+    /** Its CPU priority (nice value): above 0 while a spare or successor starts; see {@link Spares}. */
+    public int nice;
+    /** It started at a lower CPU priority (its start time says nothing about a replacement's). */
+    public boolean startedNiced;
 
     protected WorkerProcess(int slot, String id) {
         this.slot = slot;
@@ -75,6 +80,13 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
         }
         child.killGroup(9);
         child.kill(9);  // the group is gone if the worker left it (setsid): the pidfd still finds the worker
+    }
+
+    /** Sets its whole process group's CPU priority; keeps the old value if that fails (the worker is gone). */
+    public final void renice(int value) {
+        if (nice != value && child != null && Priority.setGroupNice(child, value)) {
+            nice = value;
+        }
     }
 
     public final WorkerInfo info() {
