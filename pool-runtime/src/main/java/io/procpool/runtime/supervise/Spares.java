@@ -16,6 +16,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@code start} is the median of the last {@link #STARTS} spawn-to-HELLO times of workers that started at normal
  * priority (a spare started at a lower priority is slow on purpose: its start says nothing about a replacement's).
+ * A spare beyond the count is stopped (one per periodic idle check) once the crashes that asked for it leave the
+ * window.
+ *
+ * <p>Priority: spares and successors may start at a nice value ({@code spareNice}), so that a start takes CPU from
+ * busy workers only where they leave some; they come back to 0 at HELLO, when a slot takes them before that, or half
+ * the startup timeout after the spawn ({@link SpareKeeper}). The pool lowers nice values back, which an unprivileged
+ * process may not do: without {@code CAP_SYS_NICE} or an {@code RLIMIT_NICE} of 20 the setting is ignored
+ * ({@link #startNice}).
  */
 public final class Spares {
 
