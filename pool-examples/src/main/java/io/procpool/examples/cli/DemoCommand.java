@@ -102,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         check(workers >= 1 && workers <= 1024, "--workers must be 1..1024, was " + workers);
         check(spares >= 0 && spares <= 16, "--spares must be 0..16, was " + spares);
         check(maxSpares == -1 || maxSpares >= spares && maxSpares <= 16,
-                "--max-spares must be --spares.." + 16 + ", was " + maxSpares);
+                "--max-spares must be " + spares + "..16 (from --spares), was " + maxSpares);
         check(warmUp >= 0 && warmUp <= 10_000_000, "--warm-up must be 0..10000000, was " + warmUp);
         check(spareNice >= 0 && spareNice <= 19, "--spare-nice must be 0..19, was " + spareNice);
         check(crashRate >= 0 && crashRate <= 1, "--crash-rate must be 0..1, was " + crashRate);  // NaN too

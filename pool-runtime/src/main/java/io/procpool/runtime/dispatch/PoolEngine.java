@@ -795,7 +795,7 @@ public final class PoolEngine {
             if (!(early && countEarlyDeath("worker " + w + " " + why))) {  // the breaker: no restart, none counted
                 restarts.incrementAndGet();
                 listeners.workerRestarted(info, reason);
-                if (w.ready && !reason.recycling()) {
+                if (w.ready && reason.replaced() && !reason.recycling()) {
                     spareKeeper.crashed(System.nanoTime());  // sizes the spares
                 }
                 if (!promoteSpare(w.slot)) {
