@@ -129,13 +129,13 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
         return self();
     }
 
-    /** {@link #spares(int)}, and up to {@code maxSpares} (0..16) while workers crash: see {@code supervise.Spares}. */
+    /** {@link #spares(int)}, up to {@code maxSpares} (0..16) while workers crash (docs/startup-benchmarks.md). */
     public B spares(int spares, int maxSpares) {
         this.maxSpares = Checks.range("maxSpares", maxSpares, 0, 16);
         return spares(spares);
     }
 
-    /** Spares and successors start at this nice value (0..19, default 0): see {@code supervise.Spares}. */
+    /** Spares and successors start at this nice value (0..19, default 0), 0 once ready (docs/startup-benchmarks.md). */
     public B spareNice(int nice) {
         this.spareNice = Checks.range("spareNice", nice, 0, 19);
         return self();

@@ -356,7 +356,8 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             command.add(javaCommand);
             command.addAll(WorkerJvm.required(WorkerJvm.featureVersion(javaCommand)));
             if (jvmOptions == DEFAULT_JVM_OPTIONS && !WorkerJvm.setsHeap(options)) {
-                command.add("-Xmx" + WorkerJvm.defaultHeapMiB(WorkerJvm.totalMemory(), maxWorkers + Math.max(spares, maxSpares)) + "m");
+                int processes = maxWorkers + Math.max(spares, maxSpares);
+                command.add("-Xmx" + WorkerJvm.defaultHeapMiB(WorkerJvm.totalMemory(), processes) + "m");
             }
             command.addAll(options);
             command.addAll(WorkerJvm.forwarded(System.getProperties(), forwardedKeys, forwardedPrefixes));

@@ -48,7 +48,8 @@ final class DemoCommand implements Callable<Integer> {
     private int spares = 1;
 
     @Option(names = "--max-spares", paramLabel = "N",
-            description = "up to this many spares (--spares..16) while workers crash: one per crash within a start-time")
+            description = "up to this many spares (--spares..16) while workers crash: one per crash"
+                    + " within a start-time")
     private int maxSpares = -1;
 
     @Option(names = "--spare-nice", paramLabel = "N",

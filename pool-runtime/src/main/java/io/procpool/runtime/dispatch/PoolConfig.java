@@ -40,7 +40,8 @@ import io.procpool.runtime.supervise.WorkerKind;
  * @param heartbeatTimeout how long a ready worker may stay silent (it beats every third of it) before it is
  *                        taken for hung, killed and replaced; null for no heartbeat
  * @param spares          warm spares: started, ready workers kept out of the slots, promoted when a worker dies
- * @param maxSpares       the most spares the measured crash rate may ask for ({@link io.procpool.runtime.supervise.Spares})
+ * @param maxSpares       the most spares the measured crash rate may ask for
+ *                        ({@link io.procpool.runtime.supervise.Spares})
  * @param spareNice       the nice value spares and successors start at (0: as the pool)
  * @param backoffBase     the first back-off before a slot whose worker died early is restarted (doubling after)
  * @param backoffMax      the longest back-off
@@ -67,7 +68,7 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
                 queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize,
                 command, environment, inheritEnvironment, directory, allowlist, cds, maxTasksPerWorker, maxWorkerLifetime,
                 maxWorkerRss,
-                heartbeatTimeout, spares, maxSpares, spareNice, backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow,
-                listeners, kind, check);
+                heartbeatTimeout, spares, maxSpares, spareNice, backoffBase, backoffMax, crashLoopRestarts,
+                crashLoopWindow, listeners, kind, check);
     }
 }
