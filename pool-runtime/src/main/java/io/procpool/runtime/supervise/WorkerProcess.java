@@ -82,9 +82,12 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
         child.kill(9);  // the group is gone if the worker left it (setsid): the pidfd still finds the worker
     }
 
-    /** Sets its whole process group's CPU priority; keeps the old value if that fails (the worker is gone). */
+    /**
+     * Sets its whole process group's CPU priority; keeps the old value if that fails. Never once it has been reaped:
+     * its pid, the group's id, may belong to another process by then.
+     */
     public final void renice(int value) {
-        if (nice != value && child != null && Priority.setGroupNice(child, value)) {
+        if (nice != value && child != null && child.exitStatus().isEmpty() && Priority.setGroupNice(child, value)) {
             nice = value;
         }
     }
