@@ -18,6 +18,14 @@ final class Checks {
         return value;
     }
 
+    /** A setting that must not be below another one's value. */
+    static void notBelow(String field, int value, String other, int otherValue) {
+        if (value < otherValue) {
+            throw new IllegalArgumentException(field + " must not be below " + other + " (" + otherValue + "), was "
+                    + value);
+        }
+    }
+
     static Duration positive(String field, Duration d) {
         Objects.requireNonNull(d, field);
         if (d.isNegative() || d.isZero()) {

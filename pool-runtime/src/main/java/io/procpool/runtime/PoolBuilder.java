@@ -29,7 +29,6 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(2);
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
-
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_BACKOFF_BASE = Duration.ofMillis(100);
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(10);
@@ -65,6 +64,8 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     long maxWorkerRss;
     Duration heartbeatTimeout;
     int spares;
+    int maxSpares = -1;  // -1: as many as spares (no sizing by the crash rate)
+    int spareNice;
     Object meterRegistry;  // a MeterRegistry; Object so that this class never needs Micrometer
     private io.procpool.runtime.metrics.PoolMetrics metrics;
     private io.procpool.runtime.dispatch.JobSource jobSource;
@@ -125,6 +126,18 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      */
     public B spares(int spares) {
         this.spares = Checks.range("spares", spares, 0, 16);
+        return self();
+    }
+
+    /** {@link #spares(int)}, up to {@code maxSpares} (0..16) while workers crash (docs/startup-benchmarks.md). */
+    public B spares(int spares, int maxSpares) {
+        this.maxSpares = Checks.range("maxSpares", maxSpares, 0, 16);
+        return spares(spares);
+    }
+
+    /** Spares and successors start at this nice value (0..19, default 0), 0 once ready (docs/startup-benchmarks.md). */
+    public B spareNice(int nice) {
+        this.spareNice = Checks.range("spareNice", nice, 0, 19);
         return self();
     }
 
@@ -352,6 +365,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
                     + maxWorkers + "); " + (maxWorkersSet ? "lower minWorkers or raise maxWorkers"
                     : "set maxWorkers too"));
         }
+        Checks.notBelow("maxSpares", maxSpares < 0 ? spares : maxSpares, "spares", spares);
         if (directory != null && !java.nio.file.Files.isDirectory(directory)) {
             throw new IllegalArgumentException("directory " + directory.toAbsolutePath() + (java.nio.file.Files.exists(
                     directory) ? " is not a directory" : " does not exist") + "; the workers start in it");
@@ -378,7 +392,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
         return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,
                 queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout,
                 maxMessageSize + 12, List.copyOf(command), Map.copyOf(env), inherit, directory, List.copyOf(allowlist),
-                cds, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares, backoffBase,
-                backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(all), kind, null);
+                cds, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares,
+                Math.max(spares, maxSpares), spareNice, backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(all), kind, null);
     }
 }

@@ -268,7 +268,7 @@ public final class TaskPool extends AbstractPool<Task<?>> {
         /**
          * Adds JVM options after the defaults, e.g. {@code addJvmOptions("-Xmx512m")}. A worker's maximum heap is,
          * unless an option sets it ({@code -Xmx}, {@code -XX:MaxHeapSize}, {@code -XX:MaxRAMPercentage}), the default
-         * heap of one JVM (a quarter of the machine's or container's memory) divided by {@code maxWorkers + spares},
+         * heap of one JVM (a quarter of the machine's or container's memory) divided by {@code maxWorkers + maxSpares},
          * at least 64 MiB: all workers together take no more than one JVM would.
          */
         public Builder addJvmOptions(String... options) {
@@ -356,7 +356,8 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             command.add(javaCommand);
             command.addAll(WorkerJvm.required(WorkerJvm.featureVersion(javaCommand)));
             if (jvmOptions == DEFAULT_JVM_OPTIONS && !WorkerJvm.setsHeap(options)) {
-                command.add("-Xmx" + WorkerJvm.defaultHeapMiB(WorkerJvm.totalMemory(), maxWorkers + spares) + "m");
+                int processes = maxWorkers + Math.max(spares, maxSpares);
+                command.add("-Xmx" + WorkerJvm.defaultHeapMiB(WorkerJvm.totalMemory(), processes) + "m");
             }
             command.addAll(options);
             command.addAll(WorkerJvm.forwarded(System.getProperties(), forwardedKeys, forwardedPrefixes));

@@ -21,6 +21,12 @@ class ChecksTest {
                 .hasMessageContaining("'A=B'");
         assertThatThrownBy(() -> TaskPool.builder().env("A", "x\0y")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("env value of A");
+        assertThatThrownBy(() -> TaskPool.builder().spares(1, 17)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxSpares must be 0..16, was 17");
+        assertThatThrownBy(() -> TaskPool.builder().spareNice(20)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("spareNice must be 0..19, was 20");
+        assertThatThrownBy(() -> TaskPool.builder().spares(3, 2).build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxSpares must not be below spares (3), was 2");
         assertThat(Checks.range("prefetch", 16, 0, 1024)).isEqualTo(16);
     }
 }

@@ -20,8 +20,10 @@ import io.procpool.runtime.TaskPool;
  *
  * <pre>
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" io.procpool.examples.bench.CrashBench \
- *     [rounds, default 3] [spares ..., default 0 1]
+ *     [rounds, default 3] [variant ..., default 0 1]
  * </pre>
+ *
+ * <p>A variant is {@code spares[:maxSpares[:spareNice]]}, e.g. {@code 1:4:10}.
  */
 public final class CrashBench {
 
@@ -43,8 +45,7 @@ public final class CrashBench {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        int[] spares = args.length > 1 ? Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray()
-                : new int[] {0, 1};
+        String[] spares = args.length > 1 ? Arrays.copyOfRange(args, 1, args.length) : new String[] {"0", "1"};
         run(spares[0]);  // records the archive
         double[][] rates = new double[spares.length][rounds];
         for (int r = 0; r < rounds; r++) {
@@ -57,13 +58,16 @@ public final class CrashBench {
         for (int s = 0; s < spares.length; s++) {
             double[] x = rates[s].clone();
             Arrays.sort(x);
-            System.out.printf(Locale.ROOT, "crash workload, 2 workers, %d spare(s): median %.0f tasks/s (runs %s),"
+            System.out.printf(Locale.ROOT, "crash workload, 2 workers, spares %s: median %.0f tasks/s (runs %s),"
                     + " 10 of %d failed%n", spares[s], x[x.length / 2], Arrays.toString(rates[s]), TASKS);
         }
     }
 
-    private static double run(int spares) throws Exception {
-        try (TaskPool pool = TaskPool.builder().name("crash").workers(2).spares(spares).maxAttempts(1)
+    private static double run(String variant) throws Exception {
+        int[] v = Arrays.stream(variant.split(":")).mapToInt(Integer::parseInt).toArray();
+        int spares = v[0];
+        try (TaskPool pool = TaskPool.builder().name("crash").workers(2).spares(spares, v.length > 1 ? v[1] : spares)
+                .spareNice(v.length > 2 ? v[2] : 0).maxAttempts(1)
                 .crashLoopLimit(100, java.time.Duration.ofMinutes(1)).build()) {
             while (pool.stats().spares() < spares) {
                 Thread.onSpinWait();

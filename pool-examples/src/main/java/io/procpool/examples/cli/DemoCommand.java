@@ -47,6 +47,19 @@ final class DemoCommand implements Callable<Integer> {
             description = "warm spare workers (0..16) that take a crashed worker's place at once")
     private int spares = 1;
 
+    @Option(names = "--max-spares", paramLabel = "N",
+            description = "up to this many spares (--spares..16) while workers crash: one per crash"
+                    + " within a start-time")
+    private int maxSpares = -1;
+
+    @Option(names = "--spare-nice", paramLabel = "N",
+            description = "spares and successors start at this nice value (0..19), normal once ready")
+    private int spareNice;
+
+    @Option(names = "--warm-up", paramLabel = "ROUNDS",
+            description = "SHA-256 rounds each worker hashes before it is ready (0..10000000): spares start warm")
+    private int warmUp;
+
     @Option(names = "--crash-rate", paramLabel = "RATE",
             description = "share of the items (0..1) that kill their worker on their first attempt")
     private double crashRate = 0.01;
@@ -75,6 +88,7 @@ final class DemoCommand implements Callable<Integer> {
         MetricsEndpoint endpoint = metrics.start(cl.getErr());  // a port in use ends the command here
         try {
             return new DemoRun(new DemoBatch(items, seed, crashRate, rounds), workers, spares,
+                    Math.max(spares, maxSpares), spareNice, warmUp,
                     endpoint == null ? null : endpoint.registry(), cl.getOut(), cl.getErr(), System.console() != null)
                     .run();
         } finally {
@@ -88,6 +102,10 @@ final class DemoCommand implements Callable<Integer> {
         check(items >= 0 && items <= MAX_ITEMS, "--items must be 0.." + MAX_ITEMS + ", was " + items);
         check(workers >= 1 && workers <= 1024, "--workers must be 1..1024, was " + workers);
         check(spares >= 0 && spares <= 16, "--spares must be 0..16, was " + spares);
+        check(maxSpares == -1 || maxSpares >= spares && maxSpares <= 16,
+                "--max-spares must be " + spares + "..16 (from --spares), was " + maxSpares);
+        check(warmUp >= 0 && warmUp <= 10_000_000, "--warm-up must be 0..10000000, was " + warmUp);
+        check(spareNice >= 0 && spareNice <= 19, "--spare-nice must be 0..19, was " + spareNice);
         check(crashRate >= 0 && crashRate <= 1, "--crash-rate must be 0..1, was " + crashRate);  // NaN too
         check(rounds >= 1 && rounds <= 10_000_000, "--rounds must be 1..10000000, was " + rounds);
         metrics.validate();

@@ -24,6 +24,9 @@ final class DemoRun {
     private final DemoBatch batch;
     private final int workers;
     private final int spares;
+    private final int maxSpares;
+    private final int spareNice;
+    private final int warmUp;
     private final MeterRegistry registry;
     private final PrintWriter out;
     private final PrintWriter err;
@@ -37,11 +40,14 @@ final class DemoRun {
     private final ExitHook hook = new ExitHook("procpool-demo-exit", this::onJvmExit);
 
     /** {@code registry}: where the pool's meters go, or null for none. */
-    DemoRun(DemoBatch batch, int workers, int spares, MeterRegistry registry, PrintWriter out, PrintWriter err,
-            boolean terminal) {
+    DemoRun(DemoBatch batch, int workers, int spares, int maxSpares, int spareNice, int warmUp, MeterRegistry registry,
+            PrintWriter out, PrintWriter err, boolean terminal) {
         this.batch = batch;
         this.workers = workers;
         this.spares = spares;
+        this.maxSpares = maxSpares;
+        this.spareNice = spareNice;
+        this.warmUp = warmUp;
         this.registry = registry;
         this.out = out;
         this.err = err;
@@ -65,10 +71,14 @@ final class DemoRun {
             if (registry != null) {
                 builder.meterRegistry(registry);
             }
+            if (warmUp > 0) {
+                builder.initializer(new WarmUp(warmUp));
+            }
             try (TaskPool p = builder
                     .name("demo")
                     .workers(workers)
-                    .spares(spares)
+                    .spares(spares, maxSpares)
+                    .spareNice(spareNice)
                     // the crashes are planned: a worker whose first task crashes counts as "died without doing any
                     // work", and that many such deaths must not trip the breaker meant for a broken worker command
                     .crashLoopLimit(crashes + 10, Duration.ofMinutes(1))

@@ -40,6 +40,9 @@ import io.procpool.runtime.supervise.WorkerKind;
  * @param heartbeatTimeout how long a ready worker may stay silent (it beats every third of it) before it is
  *                        taken for hung, killed and replaced; null for no heartbeat
  * @param spares          warm spares: started, ready workers kept out of the slots, promoted when a worker dies
+ * @param maxSpares       the most spares the measured crash rate may ask for
+ *                        ({@link io.procpool.runtime.supervise.Spares})
+ * @param spareNice       the nice value spares and successors start at (0: as the pool)
  * @param backoffBase     the first back-off before a slot whose worker died early is restarted (doubling after)
  * @param backoffMax      the longest back-off
  * @param crashLoopRestarts more early deaths than this within {@code crashLoopWindow} fail the pool
@@ -54,7 +57,7 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
                          Map<String, String> environment, boolean inheritEnvironment, Path directory, List<String> allowlist,
                          ClassDataSharing cds, int maxTasksPerWorker, Duration maxWorkerLifetime,
-                         long maxWorkerRss, Duration heartbeatTimeout, int spares,
+                         long maxWorkerRss, Duration heartbeatTimeout, int spares, int maxSpares, int spareNice,
                          Duration backoffBase, Duration backoffMax, int crashLoopRestarts,
                          Duration crashLoopWindow, List<io.procpool.PoolListener> listeners,
                          WorkerKind kind, LineCheck lineCheck) {
@@ -62,8 +65,8 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
     /** The supervision layer's part of it. */
     public io.procpool.runtime.supervise.Supervision supervision() {
         return new io.procpool.runtime.supervise.Supervision(name, kind, minWorkers, maxWorkers, idleTimeout,
-                startupTimeout, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares,
-                backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, capacity + prefetch, cds);
+                startupTimeout, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares, maxSpares,
+                spareNice, backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, capacity + prefetch, cds);
     }
 
     /** This configuration with line checks (line mode only). */
@@ -72,7 +75,7 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
                 queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize,
                 command, environment, inheritEnvironment, directory, allowlist, cds, maxTasksPerWorker, maxWorkerLifetime,
                 maxWorkerRss,
-                heartbeatTimeout, spares, backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, listeners, kind,
-                check);
+                heartbeatTimeout, spares, maxSpares, spareNice, backoffBase, backoffMax, crashLoopRestarts,
+                crashLoopWindow, listeners, kind, check);
     }
 }

@@ -76,6 +76,12 @@ public final class Resizing<W extends WorkerProcess<W>> {
         if (s.pool.phase() != Phase.RUNNING) {
             return;
         }
+        W extra = s.spareKeeper.extra(s.slots, System.nanoTime());  // no crash for a while: one spare fewer
+        if (extra != null) {
+            extra.stopping = true;
+            extra.exitReason = ExitReason.SCALE_DOWN;
+            s.pool.endInput(extra);
+        }
         int live = s.slots.live();
         long now = System.nanoTime();
         for (W w : s.slots.table()) {

@@ -91,11 +91,13 @@ final class Restarts<W extends WorkerProcess<W>> {
             if (!(early && countEarlyDeath("worker " + w + " " + why))) {  // the breaker: no restart, none counted
                 s.restartCount.incrementAndGet();
                 s.events.workerRestarted(info, reason);
-                if (promoteSpare(w.slot)) {
-                    startSpareLater(0);
-                } else {
+                if (w.ready && reason.replaced() && !reason.recycling()) {
+                    s.spareKeeper.crashed(System.nanoTime());  // sizes the spares
+                }
+                if (!promoteSpare(w.slot)) {
                     restartSlot(w.slot);
                 }
+                startSpareLater(0);
             }
         } else if (w.spare && serving()) {
             // a spare died: another, a little later if it never started (and that counts toward the breaker)
@@ -170,9 +172,9 @@ final class Restarts<W extends WorkerProcess<W>> {
         });
     }
 
-    /** I/O thread: puts a ready spare into the empty slot; false when there is none. */
+    /** I/O thread: puts a spare into the empty slot (a ready one, else one still starting); false when there is none. */
     private boolean promoteSpare(int slot) {
-        W sp = s.slots.takeSpare();
+        W sp = s.spareKeeper.take(s.slots);  // a ready one, else one still starting
         if (sp == null) {
             return false;
         }
@@ -187,7 +189,8 @@ final class Restarts<W extends WorkerProcess<W>> {
     /** Starts a warm spare when fewer than configured are alive. */
     void startSpareLater(long delayMillis) {
         Runnable start = () -> {
-            if (s.slots.spares() < s.cfg.spares() && serving()) {
+            int wanted = s.spareKeeper.wanted(System.nanoTime());
+            for (long alive = s.slots.spares(); alive < wanted && serving(); alive++) {
                 W sp = s.pool.newWorker(-1, s.cfg.name() + "-spare");
                 sp.spare = true;
                 s.spawning.spawnWorker(sp, false);

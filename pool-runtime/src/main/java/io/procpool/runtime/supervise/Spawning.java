@@ -102,6 +102,9 @@ final class Spawning<W extends WorkerProcess<W>> {
             }
         }
         s.events.workerStarted(w.info());
+        if (s.spareKeeper.spawned(w)) {  // a spare or successor starts at a lower CPU priority, never starved
+            s.spawner.schedule(s.cfg.startupTimeout().dividedBy(2), () -> s.spareKeeper.unstarve(w));
+        }
         w.startupTimer = s.spawner.schedule(s.cfg.startupTimeout(), () -> startupOver(w));
         if (s.cfg.maxWorkerLifetime() != null) {
             long life = Sizing.lifetimeNanos(s.cfg.maxWorkerLifetime(), ThreadLocalRandom.current().nextDouble());

@@ -10,7 +10,8 @@ import java.time.Duration;
  */
 public record Supervision(String name, WorkerKind kind, int minWorkers, int maxWorkers, Duration idleTimeout,
                           Duration startupTimeout, int maxTasksPerWorker, Duration maxWorkerLifetime,
-                          long maxWorkerRss, Duration heartbeatTimeout, int spares, Duration backoffBase,
+                          long maxWorkerRss, Duration heartbeatTimeout, int spares, int maxSpares, int spareNice,
+                          Duration backoffBase,
                           Duration backoffMax, int crashLoopRestarts, Duration crashLoopWindow, int credits,
                           ClassDataSharing cds) {
 

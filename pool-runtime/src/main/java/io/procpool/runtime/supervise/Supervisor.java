@@ -46,6 +46,8 @@ public final class Supervisor<W extends WorkerProcess<W>> {
     final Restarts<W> restarts;
     final AtomicLong recycled = new AtomicLong();
     final Spawning<W> spawning;
+    /** How many spares, which one takes an empty slot, and their CPU priority while they start. */
+    final SpareKeeper<W> spareKeeper;
     final Recycling<W> recycling;
     final Resizing<W> resizing;
 
@@ -90,6 +92,7 @@ public final class Supervisor<W extends WorkerProcess<W>> {
         this.slotReadyOnce = new boolean[cfg.initialWorkers()];
         this.started = new CountDownLatch(cfg.initialWorkers());
         this.restarts = new Restarts<>(this);
+        this.spareKeeper = new SpareKeeper<>(cfg.spares(), cfg.maxSpares(), cfg.spareNice());
         this.spawning = new Spawning<>(this, launcher);
         this.recycling = new Recycling<>(this);
         this.resizing = new Resizing<>(this);
@@ -167,6 +170,7 @@ public final class Supervisor<W extends WorkerProcess<W>> {
         w.readyNanos = System.nanoTime();
         w.idleSinceNanos = w.readyNanos;
         events.workerReady(w.info(), Duration.ofNanos(w.readyNanos - w.spawnNanos));
+        spareKeeper.ready(w, w.readyNanos - w.spawnNanos);
         if (w.predecessor != null) {
             recycling.takeOver(w);
         }

@@ -3,6 +3,7 @@ package io.procpool.runtime.supervise;
 import io.procpool.ExitReason;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.process.ChildProcess;
+import io.procpool.runtime.process.Priority;
 import io.procpool.runtime.process.Timeout;
 
 /**
@@ -58,6 +59,10 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
     public boolean rssReading;
     /** Kills it if it is not ready within startupTimeout. */
     public Timeout startupTimer;
+    /** Its CPU priority (nice value): above 0 while a spare or successor starts; see {@link Spares}. */
+    public int nice;
+    /** It started at a lower CPU priority (its start time says nothing about a replacement's). */
+    public boolean startedNiced;
 
     protected WorkerProcess(int slot, String id) {
         this.slot = slot;
@@ -95,6 +100,16 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
         }
         child.killGroup(9);
         child.kill(9);  // the group is gone if the worker left it (setsid): the pidfd still finds the worker
+    }
+
+    /**
+     * Sets its whole process group's CPU priority; keeps the old value if that fails. Never once it has been reaped:
+     * its pid, the group's id, may belong to another process by then.
+     */
+    public final void renice(int value) {
+        if (nice != value && child != null && child.exitStatus().isEmpty() && Priority.setGroupNice(child, value)) {
+            nice = value;
+        }
     }
 
     public final WorkerInfo info() {
