@@ -2,7 +2,6 @@ package io.procpool.runtime.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -11,20 +10,6 @@ import org.junit.jupiter.api.Test;
 
 /** The map of jobs in flight alone: no process. */
 class InFlightTest {
-
-    private static final JobSink NONE = new JobSink() {
-        @Override
-        public void succeeded(Job job, byte[] result) {
-        }
-
-        @Override
-        public void failed(Job job, Throwable error) {
-        }
-    };
-
-    private static Job job(long id) {
-        return new Job(id, "task " + id, new byte[2], (Duration) null, 3, 1, NONE);
-    }
 
     @Test
     void agreesWithAHashMapOverRandomPutsAndRemoves() {
@@ -36,7 +21,7 @@ class InFlightTest {
             int op = random.nextInt(10);
             if (op < 4 || expected.isEmpty()) {  // a new task, in id order as the pool makes them, or any id
                 long id = random.nextInt(4) == 0 ? random.nextLong() : next++;
-                Job j = job(id);
+                Job j = TestJobs.job(id);
                 map.put(id, j);
                 expected.put(id, j);
             } else if (op < 8) {  // an answer: a random held id, or one never sent
@@ -58,7 +43,7 @@ class InFlightTest {
     void growsAndShrinksThroughABurstAndFindsEveryJob() {
         InFlight map = new InFlight();
         for (long id = 0; id < 10_000; id++) {
-            map.put(id, job(id));
+            map.put(id, TestJobs.job(id));
         }
         assertThat(map.size()).isEqualTo(10_000);
         for (long id = 0; id < 10_000; id += 2) {
@@ -73,8 +58,8 @@ class InFlightTest {
         }
         assertThat(map.isEmpty()).isTrue();
         assertThat(map.values()).isEmpty();
-        map.put(0, job(0));  // id 0 and a negative id are ids like any other
-        map.put(-5, job(-5));
+        map.put(0, TestJobs.job(0));  // id 0 and a negative id are ids like any other
+        map.put(-5, TestJobs.job(-5));
         assertThat(map.get(0).id()).isZero();
         assertThat(map.get(-5).id()).isEqualTo(-5);
         assertThat(map.remove(7)).isNull();
@@ -83,8 +68,8 @@ class InFlightTest {
     @Test
     void replacesTheJobOfAnIdAlreadyHeld() {
         InFlight map = new InFlight();
-        Job a = job(3);
-        Job b = job(3);
+        Job a = TestJobs.job(3);
+        Job b = TestJobs.job(3);
         map.put(3, a);
         map.put(3, b);
         assertThat(map.size()).isEqualTo(1);
