@@ -75,6 +75,9 @@ def main():
     ap.add_argument("--python-tasks", type=int, default=20_000, help="no-op and echo tasks per Python run")
     ap.add_argument("--python", default="python3")
     ap.add_argument("--timeout", type=int, default=900, help="seconds one run may take")
+    ap.add_argument("--window", action="store_true",
+                    help="procpool keeps as many tasks outstanding as PHP keeps in flight (2 workers x its window)"
+                         " instead of submitting every task first and joining them after")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     php_pool = os.path.join(a.peers, "pcntl_pool.php")
@@ -96,8 +99,9 @@ def main():
             systems = systems[r % 3:] + systems[:r % 3]
             for system in systems:
                 if system == "procpool":
-                    rows = run(POOL_BENCH + ["--workload", pw, "--prefetch", str(prefetch), "--tasks", str(tasks[pw])],
-                               a.timeout)
+                    window = ["--window", str(2 * inflight)] if a.window else []
+                    rows = run(POOL_BENCH + ["--workload", pw, "--prefetch", str(prefetch), "--tasks", str(tasks[pw])]
+                               + window, a.timeout)
                     named = [("procpool", rows[0])]
                 elif system == "php":
                     rows = run(["php", php_pool, pw, str(tasks[pw]), str(inflight)], a.timeout)

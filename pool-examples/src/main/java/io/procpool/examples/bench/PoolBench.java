@@ -25,7 +25,8 @@ import io.procpool.runtime.TaskPool;
  * {@code bench/peers.sh}:
  *
  * <pre>
- * PoolBench --workload noop|echo4k|cpu [--prefetch 16] [--tasks 100000] [--warmup 20000] [--worker-jvm-option OPT]...
+ * PoolBench --workload noop|echo4k|cpu [--prefetch 16] [--tasks 100000] [--warmup 20000] [--window N]
+ *           [--worker-jvm-option OPT]...
  * </pre>
  */
 public final class PoolBench {
@@ -115,6 +116,7 @@ public final class PoolBench {
         int prefetch = 0;
         int tasks = -1;
         int warmup = 20_000;
+        int window = 0;
         List<String> workerOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -126,9 +128,10 @@ public final class PoolBench {
                 case "--prefetch" -> prefetch = Integer.parseInt(value);
                 case "--tasks" -> tasks = Integer.parseInt(value);
                 case "--warmup" -> warmup = Integer.parseInt(value);
+                case "--window" -> window = Integer.parseInt(value);
                 case "--worker-jvm-option" -> workerOptions.add(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
-                        + " (--workload, --prefetch, --tasks, --warmup, --worker-jvm-option)");
+                        + " (--workload, --prefetch, --tasks, --warmup, --window, --worker-jvm-option)");
             }
         }
         if (workload == null) {
@@ -149,18 +152,49 @@ public final class PoolBench {
                     throughput(pool, 200, k -> new Spin(TimeUnit.MILLISECONDS.toNanos(2)));  // warm-up, JIT
                 }
             } else if (warmup > 0) {
-                throughput(pool, warmup, maker);
+                throughput(pool, warmup, maker, window);
             }
             long t0 = System.nanoTime();
-            double perSecond = throughput(pool, n, maker);
+            double perSecond = throughput(pool, n, maker, window);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf(Locale.ROOT, "procpool-prefetch%d %s %d %.3f %.0f ok=%d failed=0%n", prefetch, workload, n,
-                    seconds, perSecond, n);
+            System.out.printf(Locale.ROOT, "procpool-prefetch%d%s %s %d %.3f %.0f ok=%d failed=0%n", prefetch,
+                    window > 0 ? "-window" + window : "", workload, n, seconds, perSecond, n);
         }
     }
 
     interface Maker {
         Task<?> make(int i);
+    }
+
+    /**
+     * With {@code window} above 0, at most that many tasks are outstanding at once (a submit waits for a completion),
+     * as the peers' scripts keep a window per worker; else every task is submitted first and joined after.
+     */
+    private static double throughput(TaskPool pool, int n, Maker maker, int window) throws Exception {
+        if (window <= 0) {
+            return throughput(pool, n, maker);
+        }
+        java.util.concurrent.Semaphore room = new java.util.concurrent.Semaphore(window);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(n);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            room.acquire();
+            pool.submit(maker.make(i)).whenComplete((v, e) -> {
+                if (e != null) {
+                    failure.compareAndSet(null, e);
+                }
+                room.release();
+                done.countDown();
+            });
+        }
+        if (!done.await(10, TimeUnit.MINUTES)) {
+            throw new IllegalStateException(done.getCount() + " tasks still running after 10 min");
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a task failed", failure.get());
+        }
+        return n / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static double throughput(TaskPool pool, int n, Maker maker) throws Exception {
