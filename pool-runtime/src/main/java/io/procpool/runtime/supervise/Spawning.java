@@ -65,7 +65,6 @@ final class Spawning<W extends WorkerProcess<W>> {
             s.pool.changed();
             return;
         }
-        w.launching = true;
         if (intoSlot) {
             s.slots.set(w.slot, w);
         } else {
@@ -92,7 +91,6 @@ final class Spawning<W extends WorkerProcess<W>> {
     /** I/O thread, before any event of its process: {@code w} runs. */
     private void launched(W w, ChildProcess child) {
         w.child = child;
-        w.launching = false;
         if (initBody != null) {  // the first frame it reads: its initializer runs before its HELLO
             Protocol.putHeader(head, 0, Protocol.INIT, 0);
             try {
@@ -119,7 +117,6 @@ final class Spawning<W extends WorkerProcess<W>> {
 
     /** I/O thread: {@code w}'s process could not be spawned; its slot (if it still has one) restarts as after a death. */
     private void launchFailed(W w, Throwable e) {
-        w.launching = false;
         boolean inSlot = s.slots.holds(w);
         if (inSlot) {
             s.slots.set(w.slot, null);

@@ -18,6 +18,7 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
     /** Its slot; -1 for a warm spare, until it is promoted. */
     public int slot;
     public String id;
+    /** Its process; null while it is being spawned (on the launch thread). */
     public ChildProcess child;
     /** It said HELLO (line mode: it was spawned). */
     public boolean ready;
@@ -51,8 +52,6 @@ public abstract class WorkerProcess<W extends WorkerProcess<W>> {
     public long idleSinceNanos;
     /** Why it is being recycled (its successor is starting). */
     public ExitReason retireReason;
-    /** Being spawned (on the launch thread): no process yet. */
-    public boolean launching;
     /** It was killed while being spawned: its process is killed as soon as it is there. */
     public boolean killPending;
     /** Its resident memory is being read (off the I/O thread). */

@@ -26,7 +26,7 @@ public final class EngineProbe {
             try {
                 Worker w = e.supervisor.slots().get(slot);
                 e.supervisor.recycling().retire(w, ExitReason.MAX_TASKS, "after a test's say-so");
-                if (w.successor == null || !w.successor.launching) {
+                if (w.successor == null || w.successor.child != null) {
                     throw new IllegalStateException("no successor being spawned for " + w);
                 }
                 e.shutdown();
