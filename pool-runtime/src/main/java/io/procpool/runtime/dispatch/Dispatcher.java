@@ -40,7 +40,7 @@ final class Dispatcher {
         Worker[] table = e.supervisor.slots().table();
         int demand = 0;  // the ready workers' free credits: what the source may hand out now
         for (Worker w : table) {
-            if (w != null && w.ready && !w.stopping && w.held.size() < w.credits) {
+            if (takes(w)) {
                 demand += w.credits - w.held.size();
             }
         }
@@ -49,7 +49,7 @@ final class Dispatcher {
         while (progress) {
             progress = false;
             for (Worker w : table) {
-                if (w == null || !w.ready || w.stopping || w.held.size() >= w.credits) {
+                if (!takes(w)) {
                     continue;
                 }
                 Job j = nextJob(demand);
@@ -77,6 +77,16 @@ final class Dispatcher {
         }
         e.updateStats();
         e.lifecycle.maybeDrained();
+    }
+
+    /**
+     * Whether {@code w} takes a job now: ready, not ending, with a free credit; in line mode, not while its successor
+     * is being spawned (a line worker is ready once spawned, a moment away: the old one gets no task past its limit,
+     * and a checked one is checked after exactly checkEvery tasks).
+     */
+    private boolean takes(Worker w) {
+        return w != null && w.ready && !w.stopping && w.held.size() < w.credits
+                && (w.successor == null || e.cfg.kind() != WorkerKind.LINE);
     }
 
     private Job nextJob(int demand) {
