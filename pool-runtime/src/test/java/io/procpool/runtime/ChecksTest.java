@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 
+import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A builder setting out of range fails at once, naming the setting and the value; no process is started. */
+@ExtendWith(NoChildLeft.class)
 class ChecksTest {
 
     @Test

@@ -259,8 +259,4 @@ public final class Supervisor<W extends WorkerProcess<W>> {
     public static String tailText(List<String> tail) {
         return tail.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", tail);
     }
-
-    static String text(Duration d) {
-        return Durations.text(d);
-    }
 }

@@ -14,7 +14,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.procpool.Task;
-import io.procpool.TaskContext;
 import io.procpool.runtime.TaskPool;
 import io.procpool.runtime.testing.NoChildLeft;
 import org.awaitility.Awaitility;
@@ -30,17 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SparePolicyTest {
 
     private static final Duration LONG = Duration.ofSeconds(60);
-
-    /** Kills its worker on the first attempt; on the next one, says where it runs. */
-    record CrashOnce() implements Task<Long> {
-        @Override
-        public Long call() {
-            if (TaskContext.current().attempt() == 1) {
-                Runtime.getRuntime().halt(3);
-            }
-            return ProcessHandle.current().pid();
-        }
-    }
 
     record Pid() implements Task<Long> {
         @Override
@@ -66,7 +54,7 @@ class SparePolicyTest {
     void aCrashStartsASpareWhereNoneIsConfigured() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("sized").workers(1).spares(0, 2).maxAttempts(2).build()) {
             assertThat(pool.stats().spares()).isZero();
-            pool.submit(new CrashOnce()).get(60, TimeUnit.SECONDS);
+            pool.submit(new SpareTest.CrashOnce()).get(60, TimeUnit.SECONDS);
             Awaitility.await().atMost(LONG).until(() -> pool.stats().spares() >= 1);
         }
     }
@@ -94,7 +82,7 @@ class SparePolicyTest {
                 .initializer(new HoldSpares(go.toString())).build()) {
             Awaitility.await().atMost(LONG).until(() -> children().size() == 2);
             Set<Long> before = Set.copyOf(children());
-            var retried = pool.submit(new CrashOnce());
+            var retried = pool.submit(new SpareTest.CrashOnce());
             Awaitility.await().atMost(LONG).until(() -> pool.stats().restarts() == 1);
             Files.createFile(go);
             assertThat(before).as("the retry ran in the spare started before the crash")
