@@ -11,7 +11,7 @@
  * Environment: PROCPOOL_FD (channel descriptor, default 3), PROCPOOL_MAX_FRAME (largest frame length,
  * default 16 MiB), PROCPOOL_HEARTBEAT_MILLIS (send a HEARTBEAT at least this often; 0 or unset: never).
  * Options: --capacity N (tasks accepted at once; they still run one after the other), --no-hello (never gets
- * ready), --crash-at-start (exits 3 before HELLO).
+ * ready), --crash-at-start (exits 3 before HELLO), --die-after-hello (SIGKILLs itself right after HELLO).
  *
  * Single-threaded: a running task reads the channel only while it waits (sleep), which is where it notices a
  * CANCEL; heartbeats go out whenever the worker waits in poll(). Logs go to stderr, never to the channel.
@@ -543,6 +543,7 @@ static long env_long(const char *name, long dflt)
 int main(int argc, char **argv)
 {
     long capacity = 1;
+    int die_after_hello = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-hello") == 0) {
             for (;;) /* never ready: the manager's startup timeout must catch it */
@@ -550,11 +551,13 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--crash-at-start") == 0) {
             fputs("crashing at start\n", stderr);
             return 3;
+        } else if (strcmp(argv[i], "--die-after-hello") == 0) {
+            die_after_hello = 1;
         } else if (strcmp(argv[i], "--capacity") == 0 && i + 1 < argc && parse_long(argv[i + 1], &capacity)
                    && capacity >= 1 && capacity <= 0x7fffffff) {
             i++;
         } else {
-            fputs("usage: procpool_worker [--capacity N] [--no-hello] [--crash-at-start]\n", stderr);
+            fputs("usage: procpool_worker [--capacity N] [--no-hello] [--crash-at-start] [--die-after-hello]\n", stderr);
             return 2;
         }
     }
@@ -569,6 +572,8 @@ int main(int argc, char **argv)
     put32(hello + 6, (uint32_t)capacity);    /* u32 capacity */
     memcpy(hello + 10, "\0\1c", 3);          /* u16 n = 1, n bytes of capabilities: "c" */
     send_frame(HELLO, 0, hello, sizeof hello);
+    if (die_after_hello)
+        raise(SIGKILL); /* ready, then gone before any task: a test fixture */
     next_beat = now_ms() + beat_ms;
 
     for (;;) {

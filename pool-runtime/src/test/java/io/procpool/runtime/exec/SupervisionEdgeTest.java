@@ -165,7 +165,7 @@ class SupervisionEdgeTest {
                 "W=" + TestPrograms.cWorker(),
                 "if [ \"$PROCPOOL_WORKER\" = c-2 ]; then sleep 1.5; fi",
                 "if [ \"$PROCPOOL_WORKER\" = c-1 ] && mkdir " + once + " 2>/dev/null; then",
-                "  $W & p=$!; sleep 0.3; kill -9 $p; exit 1",  // says HELLO, then dies before any task
+                "  exec $W --die-after-hello",  // says HELLO, then dies before any task
                 "fi",
                 "exec $W", ""));
         try (ExecPool<String, String> pool = c().command("sh", script.toString()).workers(2)
