@@ -289,7 +289,7 @@ public final class ClassDataSharing {
             kind = ArchiveKind.DYNAMIC_CDS;
             archive = usable(files, key, command, kind);
             LOG.warn("{} workers in a row exited without recording their AOT cache (run a worker with"
-                    + " -Xlog:aot to see why): they use a dynamic class-data sharing archive instead", 
+                    + " -Xlog:aot to see why): they use a dynamic class-data sharing archive instead",
                     MAX_FAILED_RECORDINGS);
         } else {
             givenUp = true;
