@@ -197,9 +197,10 @@ public final class TaskPool extends AbstractPool<Task<?>> {
         }
 
         /**
-         * Whether workers share an AppCDS archive of their classes (default true): the first worker records it
-         * when it exits, later ones start faster. Only when the class path is all jars. Archives are checked before
-         * use (digest, owner, permissions, a trial start) and one that fails is discarded and recorded anew.
+         * Whether workers share an archive of their classes (default true): the first worker records it when it
+         * exits, later ones start faster. On a JDK 25+ {@link #javaCommand}, an AOT cache (classes linked, method
+         * profiles; {@code -Xshare:auto} is left out); else a dynamic AppCDS archive. Only when the class path is all
+         * jars. Checked before use (digest, owner, permissions, a trial start); one that fails is recorded anew.
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
@@ -230,7 +231,10 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             return this;
         }
 
-        /** The java executable of the workers (default: this JVM's); a path with a slash is made absolute. */
+        /**
+         * The java executable of the workers (default: this JVM's; a newer JDK may start them on less CPU, see
+         * {@link #classDataSharing}); a path with a slash is made absolute.
+         */
         public Builder javaCommand(String java) {
             Objects.requireNonNull(java, "javaCommand");
             if (java.isBlank()) {
@@ -350,11 +354,13 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             } catch (IllegalStateException e) {
                 throw new IllegalStateException(name + " - " + e.getMessage(), e);
             }
+            int feature = WorkerJvm.featureVersion(javaCommand);
             List<String> options = new ArrayList<>(jvmOptions);
             options.addAll(addedJvmOptions);
+            options = classDataSharing ? ClassDataSharing.compatible(options, feature) : options;
             List<String> command = new ArrayList<>();
             command.add(javaCommand);
-            command.addAll(WorkerJvm.required(WorkerJvm.featureVersion(javaCommand)));
+            command.addAll(WorkerJvm.required(feature));
             if (jvmOptions == DEFAULT_JVM_OPTIONS && !WorkerJvm.setsHeap(options)) {
                 int processes = maxWorkers + Math.max(spares, maxSpares);
                 command.add("-Xmx" + WorkerJvm.defaultHeapMiB(WorkerJvm.totalMemory(), processes) + "m");
@@ -380,7 +386,7 @@ public final class TaskPool extends AbstractPool<Task<?>> {
             command.addAll(cp.launch());
             PoolConfig cfg = config(WorkerKind.JVM, command, allowlist, classDataSharing
                     ? ClassDataSharing.forWorkers(classDataSharingDirectory != null ? classDataSharingDirectory
-                    : ClassDataSharing.defaultDirectory(), command, cp.classpath()) : null);
+                    : ClassDataSharing.defaultDirectory(), command, cp.classpath(), feature) : null);
             PoolEngine engine = engine(cfg, b -> serialization.deserialize(b, 0, b.length),
                     b -> serialization.deserialize(b, 0, b.length));
             if (init != null) {

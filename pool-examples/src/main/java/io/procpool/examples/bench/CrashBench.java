@@ -23,7 +23,9 @@ import io.procpool.runtime.TaskPool;
  *     [rounds, default 3] [variant ..., default 0 1]
  * </pre>
  *
- * <p>A variant is {@code spares[:maxSpares[:spareNice]]}, e.g. {@code 1:4:10}.
+ * <p>A variant is {@code spares[:maxSpares[:spareNice]][@java]}, e.g. {@code 1:4:10} or
+ * {@code 1@/usr/lib/jvm/temurin-25-jdk-amd64/bin/java} (the workers' java; a JDK 25+ one records and maps an AOT
+ * cache). Each java's archive is recorded by a first, untimed round.
  */
 public final class CrashBench {
 
@@ -46,7 +48,14 @@ public final class CrashBench {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         String[] spares = args.length > 1 ? Arrays.copyOfRange(args, 1, args.length) : new String[] {"0", "1"};
-        run(spares[0]);  // records the archive
+        Arrays.stream(spares).map(CrashBench::javaOf).distinct()
+                .forEach(j -> {
+                    try {
+                        run("0@" + j);  // records the archive of that java
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
         double[][] rates = new double[spares.length][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int s = 0; s < spares.length; s++) {
@@ -63,10 +72,19 @@ public final class CrashBench {
         }
     }
 
+    private static String javaOf(String variant) {
+        int at = variant.indexOf('@');
+        return at >= 0 ? variant.substring(at + 1)
+                : java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
     private static double run(String variant) throws Exception {
-        int[] v = Arrays.stream(variant.split(":")).mapToInt(Integer::parseInt).toArray();
+        int at = variant.indexOf('@');
+        int[] v = Arrays.stream((at >= 0 ? variant.substring(0, at) : variant).split(":"))
+                .mapToInt(Integer::parseInt).toArray();
         int spares = v[0];
-        try (TaskPool pool = TaskPool.builder().name("crash").workers(2).spares(spares, v.length > 1 ? v[1] : spares)
+        try (TaskPool pool = TaskPool.builder().name("crash").workers(2).javaCommand(javaOf(variant))
+                .spares(spares, v.length > 1 ? v[1] : spares)
                 .spareNice(v.length > 2 ? v[2] : 0).maxAttempts(1)
                 .crashLoopLimit(100, java.time.Duration.ofMinutes(1)).build()) {
             while (pool.stats().spares() < spares) {

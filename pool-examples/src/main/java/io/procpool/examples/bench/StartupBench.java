@@ -24,7 +24,11 @@ import io.procpool.runtime.TaskPool;
  * 1-worker pool per start. Each variant is a set of JVM options added to the defaults ({@code addJvmOptions}); the
  * variants run alternately, round after round, so that they share the machine's load. Each variant has its own
  * class-data sharing directory; its first start (which records the archive) is not counted. Last, the same for
- * {@link Hello}, a JVM that prints a line and waits, with the workers' default options: the floor.
+ * {@link Hello}, a JVM that prints a line and waits, with the workers' default options: the floor, once per java.
+ *
+ * <p>Two words in a variant are not JVM options: {@code java=PATH} runs its workers on that java
+ * ({@code javaCommand}; a JDK 25+ java records and maps an AOT cache instead of a CDS archive), {@code nocds} turns
+ * the pool's archive off ({@code classDataSharing(false)}: the JDK's own CDS archive only).
  *
  * <pre>
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" io.procpool.examples.bench.StartupBench \
@@ -75,15 +79,16 @@ public final class StartupBench {
             runs.add(new ArrayList<>());
             start(variants.get(v), cache.resolve("v" + v));  // records the archive
         }
-        List<Double> hello = new ArrayList<>();
-        List<Double> helloCpu = new ArrayList<>();
+        List<String> javas = variants.stream().map(StartupBench::javaOf).distinct().toList();
+        List<List<double[]>> hellos = new ArrayList<>();
+        javas.forEach(j -> hellos.add(new ArrayList<>()));
         for (int i = 0; i < n; i++) {
             for (int v = 0; v < variants.size(); v++) {
                 runs.get(v).add(start(variants.get(v), cache.resolve("v" + v)));
             }
-            double[] h = hello();
-            hello.add(h[0]);
-            helloCpu.add(h[1]);
+            for (int j = 0; j < javas.size(); j++) {
+                hellos.get(j).add(hello(javas.get(j)));
+            }
         }
         System.out.printf(Locale.ROOT, "load average %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
         for (int v = 0; v < variants.size(); v++) {
@@ -98,8 +103,22 @@ public final class StartupBench {
                     median(r.stream().map(Start::itemsMs).toList()),
                     median(r.stream().map(Start::cpuAfterItemsMs).toList()), r.size());
         }
-        System.out.printf(Locale.ROOT, "[hello-world JVM, default worker options] start->first line median %.1f ms,"
-                + " CPU %.0f ms%n", median(hello), median(helloCpu));
+        for (int j = 0; j < javas.size(); j++) {
+            List<double[]> h = hellos.get(j);
+            System.out.printf(Locale.ROOT, "[hello-world JVM %s, default worker options] start->first line median"
+                    + " %.1f ms, CPU %.0f ms%n", javas.get(j), median(h.stream().map(x -> x[0]).toList()),
+                    median(h.stream().map(x -> x[1]).toList()));
+        }
+    }
+
+    /** The java of a variant: its {@code java=PATH} word, else this JVM's. */
+    static String javaOf(String variant) {
+        for (String w : variant.trim().split(" +")) {
+            if (w.startsWith("java=")) {
+                return w.substring("java=".length());
+            }
+        }
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static Start start(String variant, Path cds) throws Exception {
@@ -111,9 +130,16 @@ public final class StartupBench {
             }
         };
         TaskPool.Builder b = TaskPool.builder().name("startup").workers(1).listener(l).classDataSharingDirectory(cds);
-        if (!variant.isBlank()) {
-            b.addJvmOptions(variant.trim().split(" +"));
+        b.javaCommand(javaOf(variant));
+        List<String> options = new ArrayList<>();
+        for (String w : variant.trim().split(" +")) {
+            if (w.equals("nocds")) {
+                b.classDataSharing(false);
+            } else if (!w.isEmpty() && !w.startsWith("java=")) {
+                options.add(w);
+            }
         }
+        b.addJvmOptions(options.toArray(String[]::new));
         try (TaskPool pool = b.build()) {
             double[] r = ready.get(60, TimeUnit.SECONDS);
             long t0 = System.nanoTime();
@@ -128,8 +154,7 @@ public final class StartupBench {
         }
     }
 
-    private static double[] hello() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static double[] hello(String java) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(TaskPool.Builder.DEFAULT_JVM_OPTIONS);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Hello.class.getName()));

@@ -60,6 +60,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "SHA-256 rounds each worker hashes before it is ready (0..10000000): spares start warm")
     private int warmUp;
 
+    @Option(names = "--worker-java", paramLabel = "PATH",
+            description = "the workers' java executable (default: the one running the demo); a JDK 25+ java records"
+                    + " and maps an AOT cache, which starts and warms up workers faster (docs/startup-benchmarks.md)")
+    private String workerJava;
+
     @Option(names = "--crash-rate", paramLabel = "RATE",
             description = "share of the items (0..1) that kill their worker on their first attempt")
     private double crashRate = 0.01;
@@ -88,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         MetricsEndpoint endpoint = metrics.start(cl.getErr());  // a port in use ends the command here
         try {
             return new DemoRun(new DemoBatch(items, seed, crashRate, rounds), workers, spares,
-                    Math.max(spares, maxSpares), spareNice, warmUp,
+                    Math.max(spares, maxSpares), spareNice, warmUp, workerJava,
                     endpoint == null ? null : endpoint.registry(), cl.getOut(), cl.getErr(), System.console() != null)
                     .run();
         } finally {
@@ -106,6 +111,9 @@ final class DemoCommand implements Callable<Integer> {
                 "--max-spares must be " + spares + "..16 (from --spares), was " + maxSpares);
         check(warmUp >= 0 && warmUp <= 10_000_000, "--warm-up must be 0..10000000, was " + warmUp);
         check(spareNice >= 0 && spareNice <= 19, "--spare-nice must be 0..19, was " + spareNice);
+        check(workerJava == null || !workerJava.isBlank() && (!workerJava.contains("/")
+                || java.nio.file.Files.isExecutable(java.nio.file.Path.of(workerJava))),
+                "--worker-java must be an executable java, was " + workerJava);
         check(crashRate >= 0 && crashRate <= 1, "--crash-rate must be 0..1, was " + crashRate);  // NaN too
         check(rounds >= 1 && rounds <= 10_000_000, "--rounds must be 1..10000000, was " + rounds);
         metrics.validate();

@@ -27,6 +27,7 @@ final class DemoRun {
     private final int maxSpares;
     private final int spareNice;
     private final int warmUp;
+    private final String workerJava;
     private final MeterRegistry registry;
     private final PrintWriter out;
     private final PrintWriter err;
@@ -39,15 +40,16 @@ final class DemoRun {
     private volatile TaskPool pool;
     private final ExitHook hook = new ExitHook("procpool-demo-exit", this::onJvmExit);
 
-    /** {@code registry}: where the pool's meters go, or null for none. */
-    DemoRun(DemoBatch batch, int workers, int spares, int maxSpares, int spareNice, int warmUp, MeterRegistry registry,
-            PrintWriter out, PrintWriter err, boolean terminal) {
+    /** {@code workerJava}: the workers' java, null for this JVM's; {@code registry}: the meters' or null. */
+    DemoRun(DemoBatch batch, int workers, int spares, int maxSpares, int spareNice, int warmUp, String workerJava,
+            MeterRegistry registry, PrintWriter out, PrintWriter err, boolean terminal) {
         this.batch = batch;
         this.workers = workers;
         this.spares = spares;
         this.maxSpares = maxSpares;
         this.spareNice = spareNice;
         this.warmUp = warmUp;
+        this.workerJava = workerJava;
         this.registry = registry;
         this.out = out;
         this.err = err;
@@ -73,6 +75,9 @@ final class DemoRun {
             }
             if (warmUp > 0) {
                 builder.initializer(new WarmUp(warmUp));
+            }
+            if (workerJava != null) {
+                builder.javaCommand(workerJava);
             }
             try (TaskPool p = builder
                     .name("demo")

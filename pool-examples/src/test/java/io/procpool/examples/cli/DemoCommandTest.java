@@ -58,6 +58,7 @@ class DemoCommandTest extends InProcessCli {
         "demo --max-spares 17     | --max-spares must be 1..16 (from --spares), was 17",
         "demo --spare-nice 20     | --spare-nice must be 0..19, was 20",
         "demo --warm-up -1        | --warm-up must be 0..10000000, was -1",
+        "demo --worker-java /no/java | --worker-java must be an executable java, was /no/java",
         "demo --bogus             | Unknown option: '--bogus'",
         "demo --workers many      | Invalid value for option '--workers': 'many' is not an int",
         "demo --metrics-port -1   | --metrics-port must be 1..65535, or 0 for any free port, was -1",

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 /**
  * The files of class-data sharing, trusted only when they are the user's own: a directory created 0700 (whatever
  * the umask) and refused when another user owns it or others may write it; archives named
- * {@code <key>-<sha256 prefix>.jsa} so that a truncated or overwritten archive is known before a JVM maps it;
+ * {@code <key>-<sha256 prefix>.jsa} (an AOT cache: {@code .aot}) so that a truncated or overwritten archive is
+ * known before a JVM maps it;
  * written under a temporary name and moved into place; stale temporary files of dead managers removed; at most
  * {@link #MAX_ARCHIVES} archives kept.
  */
@@ -96,11 +97,11 @@ final class CdsFiles {
         return directory;
     }
 
-    /** The archives of {@code key} present, newest first. */
-    List<Path> archives(String key) throws IOException {
+    /** The archives of {@code key} with this suffix present, newest first. */
+    List<Path> archives(String key, String suffix) throws IOException {
         try (Stream<Path> s = Files.list(directory)) {
             return s.filter(p -> p.getFileName().toString().startsWith(key + "-")
-                            && p.getFileName().toString().endsWith(".jsa"))
+                            && p.getFileName().toString().endsWith(suffix))
                     .sorted(Comparator.comparing(CdsFiles::modified).reversed()).toList();
         }
     }
@@ -108,7 +109,7 @@ final class CdsFiles {
     /** Whether the archive's content has the digest its name promises. */
     static boolean intact(Path archive) throws IOException {
         String name = archive.getFileName().toString();
-        String promised = name.substring(name.lastIndexOf('-') + 1, name.length() - ".jsa".length());
+        String promised = name.substring(name.lastIndexOf('-') + 1, name.lastIndexOf('.'));
         return promised.equals(digest(archive));
     }
 
@@ -118,16 +119,28 @@ final class CdsFiles {
     }
 
     /** Moves a recorded temporary archive into place under its digest name (private, atomic); null if empty. */
-    Path keep(String key, Path tmp) throws IOException {
+    Path keep(String key, Path tmp, String suffix) throws IOException {
         if (!Files.isRegularFile(tmp, LinkOption.NOFOLLOW_LINKS) || Files.size(tmp) == 0) {
             Files.deleteIfExists(tmp);
             return null;
         }
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Path archive = directory.resolve(key + "-" + digest(tmp) + ".jsa");
+        Path archive = directory.resolve(key + "-" + digest(tmp) + suffix);
         Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         prune();
         return archive;
+    }
+
+    /**
+     * Deletes what a JVM recording an AOT cache into {@code tmp} leaves when it is killed before the cache is
+     * assembled: its training configuration, {@code <tmp>.config}.
+     */
+    void discardConfiguration(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + ".config"));
+        } catch (IOException ignored) {
+            // clean() takes it once this manager is gone
+        }
     }
 
     /** Marks an archive as just used (pruning keeps the most recently used). */
@@ -145,7 +158,9 @@ final class CdsFiles {
         try (Stream<Path> s = Files.list(directory)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String[] parts = p.getFileName().toString().split("\\.");
-                if (parts.length == 4 && parts[3].equals("tmp")) {
+                boolean temporary = parts.length == 4 && parts[3].equals("tmp")
+                        || parts.length == 5 && parts[3].equals("tmp") && parts[4].equals("config");
+                if (temporary) {
                     boolean managerGone;
                     try {
                         managerGone = ProcessHandle.of(Long.parseLong(parts[1])).isEmpty();
@@ -164,7 +179,8 @@ final class CdsFiles {
     private void prune() throws IOException {
         List<Path> all;
         try (Stream<Path> s = Files.list(directory)) {
-            all = s.filter(p -> p.getFileName().toString().endsWith(".jsa"))
+            all = s.filter(p -> p.getFileName().toString().endsWith(".jsa")
+                            || p.getFileName().toString().endsWith(".aot"))
                     .sorted(Comparator.comparing(CdsFiles::modified).reversed()).toList();
         }
         for (Path p : all.subList(Math.min(all.size(), MAX_ARCHIVES), all.size())) {

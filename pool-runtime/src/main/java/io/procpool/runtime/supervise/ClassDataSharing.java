@@ -19,9 +19,13 @@ import io.procpool.runtime.process.Logs;
 import org.slf4j.Logger;
 
 /**
- * An AppCDS archive for the worker JVMs (the dynamic archive of Java 13+): a worker with no archive yet records the
- * classes it loaded when it exits ({@code -XX:ArchiveClassesAtExit}); later workers map them
- * ({@code -XX:SharedArchiveFile}) and start faster. Only for class paths of jars: CDS refuses directories.
+ * An archive for the worker JVMs, of the kind their java records best ({@link ArchiveKind}): on JDK 25+ an AOT cache
+ * (classes loaded and linked, method profiles), before that a dynamic AppCDS archive. A worker with no archive yet
+ * records it when it exits ({@code -XX:AOTCacheOutput}, {@code -XX:ArchiveClassesAtExit}): its warm-up, initializer
+ * and every task it ran; later workers map it ({@code -XX:AOTCache}, {@code -XX:SharedArchiveFile}) and start and
+ * warm up faster. Only for class paths of jars: CDS refuses directories. A worker that exits without leaving its
+ * recording (killed, or the JVM could not write it) hands it to the next; after {@link #MAX_FAILED_RECORDINGS} in a
+ * row an AOT cache falls back to a dynamic archive, and a dynamic archive to none (logged).
  *
  * <p>An archive never makes a worker misbehave: its key is a hash of the whole worker command (java, options,
  * absolute class path), of the JVM's build and of every jar's size and modification time; before a pool maps it,
@@ -34,18 +38,30 @@ import org.slf4j.Logger;
 public final class ClassDataSharing {
 
     private static final Logger LOG = Logs.logger(ClassDataSharing.class);
-    private static final List<String> QUIET = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    /** Recordings in a row that may end without an archive before the pool gives that kind up. */
+    static final int MAX_FAILED_RECORDINGS = 3;
     private static final Set<String> PROBED = ConcurrentHashMap.newKeySet();
 
     private final CdsFiles files;
     private final String key;
+    private final List<String> command;
     private final AtomicBoolean training = new AtomicBoolean();
+    private volatile ArchiveKind kind;
     private volatile Path archive;
+    private int failedRecordings;
+    private volatile boolean givenUp;
 
-    private ClassDataSharing(CdsFiles files, String key, Path archive) {
+    private ClassDataSharing(CdsFiles files, String key, List<String> command, ArchiveKind kind) {
         this.files = files;
         this.key = key;
-        this.archive = archive;
+        this.command = command;
+        this.kind = kind;
+        this.archive = usable(files, key, command, kind);
+    }
+
+    /** A dynamic AppCDS archive for this worker command: see {@link #forWorkers(Path, List, String, int)}. */
+    public static ClassDataSharing forWorkers(Path directory, List<String> command, String classpath) {
+        return forWorkers(directory, command, classpath, 0);
     }
 
     /**
@@ -54,8 +70,9 @@ public final class ClassDataSharing {
      *
      * @param command   the worker command: java first, {@code -cp} and the class path in it
      * @param classpath the class path, absolute entries
+     * @param feature   the Java feature version of the worker's java (0 when unknown): an AOT cache from 25 on
      */
-    public static ClassDataSharing forWorkers(Path directory, List<String> command, String classpath) {
+    public static ClassDataSharing forWorkers(Path directory, List<String> command, String classpath, int feature) {
         String key;
         try {
             key = key(command, classpath);
@@ -74,18 +91,29 @@ public final class ClassDataSharing {
             LOG.warn("no class-data sharing for the workers: {}", e.getMessage());
             return null;
         }
-        return new ClassDataSharing(files, key, usable(files, key, command));
+        return new ClassDataSharing(files, key, command, ArchiveKind.forFeature(feature, command));
+    }
+
+    /**
+     * The worker's JVM options made fit for its archive: {@code -Xshare:auto} (the JVM's default, in
+     * {@code DEFAULT_JVM_OPTIONS}) dropped where the java records an AOT cache, which refuses any {@code -Xshare}.
+     */
+    public static List<String> compatible(List<String> options, int feature) {
+        if (ArchiveKind.forFeature(feature, List.of()) != ArchiveKind.AOT_CACHE) {
+            return options;
+        }
+        return options.stream().filter(o -> !o.equals("-Xshare:auto")).toList();
     }
 
     /** The newest archive of {@code key} that is the user's, intact and accepted by the JVM; the others deleted. */
-    private static Path usable(CdsFiles files, String key, List<String> command) {
+    private static Path usable(CdsFiles files, String key, List<String> command, ArchiveKind kind) {
         try {
-            for (Path a : files.archives(key)) {
+            for (Path a : files.archives(key, kind.suffix)) {
                 String problem = CdsFiles.untrusted(a, false);
                 if (problem == null && !CdsFiles.intact(a)) {
                     problem = "does not match its digest (truncated or overwritten)";
                 }
-                if (problem == null && !probe(a, command)) {
+                if (problem == null && !probe(a, command, kind)) {
                     problem = "is refused by the JVM (built for another JVM or class path)";
                 }
                 if (problem == null) {
@@ -103,10 +131,10 @@ public final class ClassDataSharing {
     }
 
     /**
-     * Once per archive in this JVM: does {@code java -Xshare:on} with the worker's options accept it? (The name holds
-     * the content's digest, checked before, so the path identifies the content.)
+     * Once per archive in this JVM: does {@code java -Xshare:on} ({@code -XX:AOTMode=on}) with the worker's options
+     * accept it? (The name holds the content's digest, checked before, so the path identifies the content.)
      */
-    private static boolean probe(Path archive, List<String> command) throws IOException {
+    private static boolean probe(Path archive, List<String> command, ArchiveKind kind) throws IOException {
         String id = archive.toString();
         if (PROBED.contains(id)) {
             return true;
@@ -114,9 +142,9 @@ public final class ClassDataSharing {
         int cp = command.indexOf("-cp");
         List<String> trial = new ArrayList<>();
         trial.add(command.get(0));
-        trial.add("-XX:SharedArchiveFile=" + archive);
+        trial.add(kind.mapOption(archive));
         trial.addAll(command.subList(1, cp + 2));
-        trial.addAll(List.of("-Xshare:on", "-XX:ErrorFile=/dev/null", "-XX:-CreateCoredumpOnCrash", "-version"));
+        trial.addAll(List.of(kind.required, "-XX:ErrorFile=/dev/null", "-XX:-CreateCoredumpOnCrash", "-version"));
         Process p = new ProcessBuilder(trial).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         try {
@@ -189,19 +217,25 @@ public final class ClassDataSharing {
         return archive;
     }
 
+    /** The kind of archive the workers record and map now. */
+    ArchiveKind kind() {
+        return kind;
+    }
+
     /**
      * The JVM options for the next worker: map the archive if there is one; else, for one worker at a time, record
      * it (into a temporary file that {@link #recorded} moves into place); else none.
      */
     public List<String> optionsFor(long unique) {
         Path a = archive;
-        List<String> out = new ArrayList<>(QUIET);
+        ArchiveKind k = kind;
+        List<String> out = new ArrayList<>(k.quiet);
         if (a != null) {
-            out.add("-XX:SharedArchiveFile=" + a);
+            out.add(k.mapOption(a));
             return out;
         }
-        if (training.compareAndSet(false, true)) {
-            out.add("-XX:ArchiveClassesAtExit=" + files.temporary(key, unique));
+        if (!givenUp && training.compareAndSet(false, true)) {
+            out.add(k.recordOption(files.temporary(key, unique)));
             return out;
         }
         return List.of();
@@ -209,27 +243,58 @@ public final class ClassDataSharing {
 
     /** Whether these options (from {@link #optionsFor}) record the archive. */
     public static boolean records(List<String> options) {
-        return options.stream().anyMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit="));
+        return ArchiveKind.records(options);
     }
 
     /** Whether these options map the archive. */
     public static boolean maps(List<String> options) {
-        return options.stream().anyMatch(o -> o.startsWith("-XX:SharedArchiveFile="));
+        return ArchiveKind.maps(options);
     }
 
-    /** After the recording worker exited: moves its archive into place (it exists only after a clean exit). */
-    public void recorded(long unique) {
+    /**
+     * After the recording worker exited: moves its archive into place (it exists only after an exit the JVM saw:
+     * {@code System.exit}, {@code Runtime.halt} or the end of {@code main}, not a SIGKILL). I/O thread.
+     *
+     * @param exitedItself whether the worker exited by itself (an exit status, no signal): only then does a missing
+     *                     archive count as a failed recording; one killed or never started just hands the recording on
+     */
+    public void recorded(long unique, boolean exitedItself) {
         Path tmp = files.temporary(key, unique);
+        Path kept = null;
         try {
-            Path kept = files.keep(key, tmp);
+            kept = files.keep(key, tmp, kind.suffix);
             if (kept != null) {
                 archive = kept;
-                LOG.debug("class-data sharing archive for the workers written: {}", kept);
+                LOG.debug("{} for the workers written: {}", kind.description, kept);
             }
         } catch (IOException e) {
-            LOG.debug("could not keep the class-data sharing archive {}: {}", tmp, e.toString());
+            LOG.debug("could not keep the {} {}: {}", kind.description, tmp, e.toString());
         } finally {
+            files.discardConfiguration(tmp);
+            if (kept != null || exitedItself) {
+                failed(kept == null);
+            }
             training.set(false);
+        }
+    }
+
+    /** Counts recordings in a row that left nothing; past the limit, falls back to the next kind or to none. */
+    private void failed(boolean failed) {
+        failedRecordings = failed ? failedRecordings + 1 : 0;
+        if (failedRecordings < MAX_FAILED_RECORDINGS) {
+            return;
+        }
+        failedRecordings = 0;
+        if (kind == ArchiveKind.AOT_CACHE) {
+            kind = ArchiveKind.DYNAMIC_CDS;
+            archive = usable(files, key, command, kind);
+            LOG.warn("{} workers in a row exited without recording their AOT cache (run a worker with"
+                    + " -Xlog:aot to see why): they use a dynamic class-data sharing archive instead",
+                    MAX_FAILED_RECORDINGS);
+        } else {
+            givenUp = true;
+            LOG.info("{} workers in a row exited without recording their class-data sharing archive: the pool's"
+                    + " workers start without one", MAX_FAILED_RECORDINGS);
         }
     }
 
@@ -242,9 +307,9 @@ public final class ClassDataSharing {
         archive = null;
         try {
             Files.deleteIfExists(a);
-            LOG.debug("class-data sharing archive {} deleted after a failed worker start", a);
+            LOG.debug("{} {} deleted after a failed worker start", kind.description, a);
         } catch (IOException e) {
-            LOG.debug("could not delete the class-data sharing archive {}: {}", a, e.toString());
+            LOG.debug("could not delete the {} {}: {}", kind.description, a, e.toString());
         }
     }
 }

@@ -61,7 +61,7 @@ final class Restarts<W extends WorkerProcess<W>> {
         List<String> tail = w.child.lastLines();
         w.child.close();
         if (w.cdsRecording != 0) {
-            s.cfg.cds().recorded(w.cdsRecording);
+            s.cfg.cds().recorded(w.cdsRecording, status.exited());
         }
         if (w.cdsMapped && !w.ready && reason != ExitReason.SHUTDOWN && reason != ExitReason.SCALE_DOWN) {
             s.cfg.cds().failedStart();

@@ -139,7 +139,7 @@ final class Spawning<W extends WorkerProcess<W>> {
     /** {@code w} was to record the CDS archive but never ran: the next worker records it. */
     private void releaseRecording(W w) {
         if (w.cdsRecording != 0) {
-            s.cfg.cds().recorded(w.cdsRecording);
+            s.cfg.cds().recorded(w.cdsRecording, false);
             w.cdsRecording = 0;
         }
     }

@@ -123,7 +123,7 @@ class ClassDataSharingTest {
         assertThat(cds).doesNotExist();
     }
 
-    private static List<String> cmdlineOfWorkers() {
+    static List<String> cmdlineOfWorkers() {
         return ProcessHandle.current().children().map(p -> {
             try {
                 return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
@@ -134,7 +134,7 @@ class ClassDataSharingTest {
     }
 
     /** This module's classes and test classes in one jar, then the dependency jars: CDS takes jars only. */
-    private static String jarsOnlyClasspath(Path dir) throws IOException {
+    static String jarsOnlyClasspath(Path dir) throws IOException {
         List<String> entries = new ArrayList<>();
         Path jar = dir.resolve("app.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {

@@ -61,7 +61,7 @@ class ClassDataSharingFilesTest {
         Process p = new ProcessBuilder(run).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        c.recorded(7);
+        c.recorded(7, true);
         assertThat(c.archive()).isNotNull();
         return c.archive();
     }
