@@ -58,6 +58,14 @@ class SoloWorkerTest {
         }
     }
 
+    /** Returns its payload. */
+    record Echo(byte[] data) implements Task<byte[]> {
+        @Override
+        public byte[] call() {
+            return data;
+        }
+    }
+
     private static TaskPool.Builder solo(int prefetch) {
         // a cancel grace far longer than the test: a CANCEL the worker does not read is a kill much later
         return TaskPool.builder().name("solo").workers(1).capacity(1).prefetch(prefetch)
@@ -135,6 +143,23 @@ class SoloWorkerTest {
         assertThat(pool.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
         for (int i = 0; i < all.size(); i++) {
             assertThat(all.get(i).get(1, TimeUnit.SECONDS)).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void tasksLargerThanTheWorkersReadBufferArriveWhole() throws Exception {
+        // 64 KiB is the worker's read buffer: these frames are read partly from it and partly straight into the body
+        try (TaskPool pool = solo(4).maxMessageSize(4 << 20).build()) {
+            List<TaskFuture<byte[]>> all = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                byte[] data = new byte[i % 3 == 0 ? 10 : (1 << 20) + i * 4099];
+                java.util.Arrays.fill(data, (byte) i);
+                all.add(pool.submit(new Echo(data)));
+            }
+            for (int i = 0; i < all.size(); i++) {
+                byte[] back = all.get(i).get(120, TimeUnit.SECONDS);
+                assertThat(back).hasSize(i % 3 == 0 ? 10 : (1 << 20) + i * 4099).containsOnly((byte) i);
+            }
         }
     }
 }
