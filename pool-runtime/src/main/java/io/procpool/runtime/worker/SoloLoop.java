@@ -42,7 +42,8 @@ final class SoloLoop {
     /** The standby waits without a timeout: whoever starts a task wakes it. */
     private boolean asleep;
 
-    SoloLoop(WorkerMain worker, FrameReader in, FrameWriter out, Object lock, LinkedBlockingDeque<WorkerMain.Held> queue) {
+    SoloLoop(WorkerMain worker, FrameReader in, FrameWriter out, Object lock,
+             LinkedBlockingDeque<WorkerMain.Held> queue) {
         this.worker = worker;
         this.in = in;
         this.out = out;

@@ -167,7 +167,8 @@ public final class WorkerMain {
             }));
         }
         if (solo != null) {
-            threads.add(thread("procpool-task-1b", () -> solo.loop(false)));  // its Kryo is built when it first runs a task
+            // the second thread's Kryo is built when it first runs a task
+            threads.add(thread("procpool-task-1b", () -> solo.loop(false)));
         }
         warm.await();
         out.send(Protocol.HELLO, 0, Protocol.helloBody(ProcSelf.pid(), capacity,
