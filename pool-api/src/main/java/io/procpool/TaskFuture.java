@@ -1,12 +1,12 @@
 package io.procpool;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -45,7 +45,12 @@ public class TaskFuture<R> extends CompletableFuture<R> {
 
     private final long id;
     private final Canceller canceller;
-    private final List<Consumer<Object>> listeners = new ArrayList<>(0);
+    private static final Consumer<?>[] NONE = new Consumer<?>[0];
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<TaskFuture, Consumer[]> LISTENERS =
+            AtomicReferenceFieldUpdater.newUpdater(TaskFuture.class, Consumer[].class, "listeners");
+    /** Copied on write: a future nobody listens to costs no list, and an event copies nothing. */
+    private volatile Consumer<?>[] listeners = NONE;
 
     /** Made by the pool. */
     public TaskFuture(long id, Canceller canceller) {
@@ -65,23 +70,22 @@ public class TaskFuture<R> extends CompletableFuture<R> {
      */
     public TaskFuture<R> onEvent(Consumer<Object> listener) {
         Objects.requireNonNull(listener, "listener");
-        synchronized (listeners) {
-            listeners.add(listener);
+        while (true) {
+            Consumer<?>[] now = listeners;
+            Consumer<?>[] next = Arrays.copyOf(now, now.length + 1);
+            next[now.length] = listener;
+            if (LISTENERS.compareAndSet(this, now, next)) {
+                return this;
+            }
         }
-        return this;
     }
 
     /** Called by the pool with an event of this task. */
     public void fireEvent(Object event) {
-        List<Consumer<Object>> copy;
-        synchronized (listeners) {
-            if (listeners.isEmpty()) {
-                return;
-            }
-            copy = List.copyOf(listeners);
-        }
-        for (Consumer<Object> l : copy) {
-            l.accept(event);
+        for (Consumer<?> l : listeners) {
+            @SuppressWarnings("unchecked")
+            Consumer<Object> c = (Consumer<Object>) l;
+            c.accept(event);
         }
     }
 

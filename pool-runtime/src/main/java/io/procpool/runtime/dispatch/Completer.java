@@ -94,26 +94,38 @@ final class Completer {
 
     /** Hands a batch over; a plain (unkeyed) runnable in it is a barrier, which runs after all handed before it. */
     void hand(List<Runnable> batch) {
-        List<CompletionBatch> parts = split(batch);
+        boolean plain = true;
+        for (int i = 0; i < batch.size() && plain; i++) {
+            plain = batch.get(i) instanceof Delivery;
+        }
+        // the common case, task completions only, is one batch and no list of parts
+        CompletionBatch one = plain ? new CompletionBatch(batch.toArray(new Runnable[batch.size()])) : null;
+        List<CompletionBatch> parts = plain ? null : split(batch);
+        int n = plain ? 1 : parts.size();
         synchronized (lock) {
-            for (CompletionBatch b : parts) {  // in hand order: each key's deliveries run in this order, on any thread
-                register(b);
+            for (int i = 0; i < n; i++) {  // in hand order: each key's deliveries run in this order, on any thread
+                register(plain ? one : parts.get(i));
             }
             if (!stopped) {
-                for (CompletionBatch b : parts) {
-                    open.add(b);
-                    queue.add(b);
+                for (int i = 0; i < n; i++) {
+                    open.add(plain ? one : parts.get(i));
+                    queue.add(plain ? one : parts.get(i));
                 }
                 return;
             }
         }
-        for (CompletionBatch b : parts) {  // the pool has terminated: a late completion runs here rather than never
-            for (Runnable r : b.items) {
-                if (r instanceof Delivery s) {
-                    deliver(s);  // still after its key's earlier deliveries
-                } else {
-                    run(r);
-                }
+        for (int i = 0; i < n; i++) {
+            runLate(plain ? one : parts.get(i));
+        }
+    }
+
+    /** The pool has terminated: a late completion runs here rather than never. */
+    private void runLate(CompletionBatch b) {
+        for (Runnable r : b.items) {
+            if (r instanceof Delivery s) {
+                deliver(s);  // still after its key's earlier deliveries
+            } else {
+                run(r);
             }
         }
     }
@@ -154,15 +166,8 @@ final class Completer {
         }
     }
 
-    /** Cuts a batch so that every barrier is a batch of its own. */
+    /** Cuts a batch that holds a barrier so that every barrier is a batch of its own. */
     private static List<CompletionBatch> split(List<Runnable> batch) {
-        boolean plain = true;
-        for (int i = 0; i < batch.size() && plain; i++) {
-            plain = batch.get(i) instanceof Delivery;
-        }
-        if (plain) {  // the common case: task completions only, one batch
-            return List.of(new CompletionBatch(batch.toArray(new Runnable[0])));
-        }
         List<CompletionBatch> parts = new ArrayList<>(1);
         int from = 0;
         for (int i = 0; i < batch.size(); i++) {

@@ -19,6 +19,7 @@ final class Dispatcher {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
+    private final Runnable pass = this::dispatch;  // one object, not one per scheduled pass
 
     Dispatcher(PoolEngine engine) {
         this.e = engine;
@@ -27,7 +28,7 @@ final class Dispatcher {
     /** Any thread: a dispatch pass runs on the I/O thread soon (once, however many ask before it runs). */
     void schedule() {
         if (scheduled.compareAndSet(false, true)) {
-            e.spawner.execute(this::dispatch);
+            e.spawner.execute(pass);
         }
     }
 

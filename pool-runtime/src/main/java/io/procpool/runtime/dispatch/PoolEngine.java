@@ -227,7 +227,7 @@ public final class PoolEngine {
     void complete(Runnable r) {
         completions.add(r);
         if (completions.size() == 1) {
-            spawner.execute(this::handOff);
+            spawner.execute(handOff);
         }
     }
 
@@ -237,6 +237,8 @@ public final class PoolEngine {
             handOff();
         }
     }
+
+    private final Runnable handOff = this::handOff;  // one object, not one per hand-off
 
     private void handOff() {
         completer.hand(completions);  // copies what it keeps: the list is reused

@@ -42,7 +42,11 @@ final class WorkerCounts {
                 b++;
             }
         }
-        counts = new Counts(s, i, b, inFlight, sp);
+        Counts now = counts;
+        if (now.starting() != s || now.idle() != i || now.busy() != b || now.inFlight() != inFlight
+                || now.spares() != sp) {
+            counts = new Counts(s, i, b, inFlight, sp);  // a new value only when one changed: once per task at most
+        }
     }
 
     PoolStats stats(int queued, FutureSink sink, Supervisor<Worker> supervisor) {

@@ -1,9 +1,7 @@
 package io.procpool.runtime.worker;
 
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +21,8 @@ import io.procpool.runtime.wire.Serialization;
  * descriptor, read and written through streams (no native code: a cold JVM pays hundreds of milliseconds for any;
  * and not {@code System.inheritedChannel()}, whose selector-provider lookup opens every jar of the class path and
  * whose Unix-domain set-up loads the security providers: some 100 ms of a 300 ms start), says HELLO, and runs
- * tasks on {@code capacity} threads. Each task thread says STARTED before it runs a task and
+ * tasks on {@code capacity} threads (capacity 1: two threads that take turns reading and running, {@link SoloLoop}).
+ * Each task thread says STARTED before it runs a task and
  * writes the answer itself before it takes the next ({@link FrameWriter}), so the manager always knows which task
  * was running. Every task gets an answer, whatever it throws (an error too big or too deep to encode becomes a
  * short one); an error outside a task (in the worker's own reading or writing) halts the worker, so the manager
@@ -41,6 +40,7 @@ public final class WorkerMain {
     private final int capacity;
     private final int maxFrame;
     private final Serialization serialization;
+    private final FrameReader frames;
     private final DataInputStream in;
     private final LinkedBlockingDeque<Held> tasks = new LinkedBlockingDeque<>();
     /** What each task thread runs now (null: nothing), by thread index; guarded by itself. */
@@ -48,7 +48,7 @@ public final class WorkerMain {
     private final java.util.Set<Long> cancelledEarly = new java.util.HashSet<>();
     private final FrameWriter out;
 
-    private record Held(long id, int attempt, byte[] body) {
+    record Held(long id, int attempt, byte[] body) {
     }
 
     /** A task being run: its context, and the thread to interrupt on CANCEL. */
@@ -101,7 +101,8 @@ public final class WorkerMain {
         this.serialization = Serialization.perThread(allowed, WorkerMain.class.getClassLoader());
         // a stream on the descriptor: its blocking read holds no lock that FrameWriter's writes need (fd 0 is
         // blocking on this side)
-        this.in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
+        this.frames = new FrameReader(FileDescriptor.in, maxFrame, workerId);
+        this.in = new DataInputStream(frames);  // for the INIT frame; DataInputStream buffers nothing itself
         this.out = new FrameWriter(FileDescriptor.in, maxFrame, workerId);  // the channel is fd 0
     }
 
@@ -151,17 +152,23 @@ public final class WorkerMain {
         }
         List<Thread> threads = new ArrayList<>();
         java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(capacity);
+        SoloLoop solo = capacity == 1 ? new SoloLoop(this, frames, out, running, tasks) : null;
         for (int i = 0; i < capacity; i++) {
             int slot = i;
-            Thread t = new Thread(null, () -> {
+            threads.add(thread("procpool-task-" + (i + 1), () -> {
                 serialization.prepare();  // a missing allowlisted class fails the start (halted)
                 warmUp();
                 warm.countDown();
-                taskLoop(slot);
-            }, "procpool-task-" + (i + 1), Serialization.DECODER_STACK);
-            t.setUncaughtExceptionHandler(WorkerMain::halted);
-            t.start();
-            threads.add(t);
+                if (solo != null) {
+                    solo.loop(true);  // the warm thread reads first, so it runs the first tasks
+                } else {
+                    taskLoop(slot);
+                }
+            }));
+        }
+        if (solo != null) {
+            // the second thread's Kryo is built when it first runs a task
+            threads.add(thread("procpool-task-1b", () -> solo.loop(false)));
         }
         warm.await();
         out.send(Protocol.HELLO, 0, Protocol.helloBody(ProcSelf.pid(), capacity,
@@ -182,6 +189,12 @@ public final class WorkerMain {
             heart.setUncaughtExceptionHandler(WorkerMain::halted);
             heart.start();
         }
+        if (solo != null) {
+            for (Thread t : threads) {
+                t.join();
+            }
+            return 0;
+        }
         boolean graceful = readLoop();
         if (!graceful) {
             tasks.clear();  // the manager is gone: nobody is waiting for what did not start
@@ -195,37 +208,25 @@ public final class WorkerMain {
         return 0;
     }
 
+    private static Thread thread(String name, Runnable body) {
+        Thread t = new Thread(null, body, name, Serialization.DECODER_STACK);
+        t.setUncaughtExceptionHandler(WorkerMain::halted);
+        t.start();
+        return t;
+    }
+
     /** Reads frames until SHUTDOWN (true) or end of stream (false). A protocol error ends the worker. */
     private boolean readLoop() {
-        byte[] head = new byte[Protocol.HEADER];
         try {
             while (true) {
-                in.readFully(head, 0, 4);  // end of stream: an EOFException; reads of the buffer, not of bytes
-                int len = (head[0] & 0xff) << 24 | (head[1] & 0xff) << 16 | (head[2] & 0xff) << 8 | head[3] & 0xff;
-                if (len < Protocol.HEADER || len > maxFrame) {
-                    protocolError("frame length " + len + " outside " + Protocol.HEADER + ".." + maxFrame);
-                }
-                in.readFully(head);
-                int type = head[0] & 0xff;
-                long id = 0;
-                for (int i = 4; i < Protocol.HEADER; i++) {
-                    id = id << 8 | (head[i] & 0xff);
-                }
-                byte[] body = new byte[len - Protocol.HEADER];
-                in.readFully(body);
+                int type = frames.next();
                 switch (type) {
-                    case Protocol.TASK -> {
-                        if (body.length < 2) {
-                            protocolError("a TASK of " + body.length + " bytes, without its attempt number");
-                        }
-                        int attempt = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
-                        tasks.addLast(new Held(id, attempt, body));
-                    }
-                    case Protocol.CANCEL -> cancel(id);
+                    case Protocol.TASK -> tasks.addLast(new Held(frames.id, frames.attempt(), frames.body));
+                    case Protocol.CANCEL -> cancel(frames.id);
                     case Protocol.SHUTDOWN -> {
                         return true;
                     }
-                    default -> protocolError("unexpected " + Protocol.typeName(type));
+                    default -> frames.protocolError("unexpected " + Protocol.typeName(type));
                 }
             }
         } catch (IOException e) {
@@ -233,12 +234,8 @@ public final class WorkerMain {
         }
     }
 
-    private void protocolError(String what) {
-        System.err.println("procpool worker " + workerId + ": protocol error: " + what);
-        System.exit(3);
-    }
-
-    private void cancel(long id) {
+    /** A CANCEL: interrupts the task if it runs, answers it if it waits, else remembers it for a moment. */
+    void cancel(long id) {
         synchronized (running) {
             for (Running r : running) {
                 if (r != null && r.held.id == id) {
@@ -326,7 +323,7 @@ public final class WorkerMain {
     }
 
     /** Runs one task; never throws: whatever happens becomes its RESULT or ERROR, which fits in a frame. */
-    private Answer answer(Held h, int slot) {
+    Answer answer(Held h, int slot) {
         Running r = new Running(h, Thread.currentThread());
         synchronized (running) {
             running[slot] = r;
