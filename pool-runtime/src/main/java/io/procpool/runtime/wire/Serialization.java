@@ -119,7 +119,7 @@ public final class Serialization {
         for (int i = 0; i < reserved; i++) {
             out.writeByte(0);
         }
-        kryos.get().writeClassAndObject(out, value);
+        write(out, value);
         return out.toBytes();
     }
 
@@ -130,8 +130,22 @@ public final class Serialization {
     public Output encode(Object value) {
         Output out = outputs.get();
         out.reset();
-        kryos.get().writeClassAndObject(out, value);
+        write(out, value);
         return out;
+    }
+
+    /**
+     * Writes {@code value} with this thread's Kryo. When that fails, the output is made whole again: Kryo raises an
+     * output's capacity before it allocates the larger array, so a growth that ran out of memory would leave a
+     * capacity past the array, and every later value too large for the old array would fail (out of bounds).
+     */
+    private void write(Output out, Object value) {
+        try {
+            kryos.get().writeClassAndObject(out, value);
+        } catch (Throwable e) {
+            out.setBuffer(out.getBuffer(), MAX_BUFFER);  // the capacity of the array it has; no allocation
+            throw e;
+        }
     }
 
     /**
