@@ -30,7 +30,7 @@ public final class Serialization {
     private final ClassLoader loader;
     // one Kryo per thread: a pool would allocate a queue node on every obtain and free
     private final ThreadLocal<Kryo> kryos = ThreadLocal.withInitial(this::newKryo);
-    private final ThreadLocal<Output> outputs = ThreadLocal.withInitial(() -> new Output(4096, MAX_BUFFER));
+    private final ThreadLocal<Output> outputs = ThreadLocal.withInitial(Serialization::newOutput);
     private final ThreadLocal<BoundedInput> inputs = ThreadLocal.withInitial(BoundedInput::new);
 
     public Serialization(List<String> allowed, ClassLoader loader) {
@@ -119,7 +119,7 @@ public final class Serialization {
         for (int i = 0; i < reserved; i++) {
             out.writeByte(0);
         }
-        kryos.get().writeClassAndObject(out, value);
+        write(out, value);
         return out.toBytes();
     }
 
@@ -128,10 +128,37 @@ public final class Serialization {
      * position())} of the returned output, valid until this thread serializes again.
      */
     public Output encode(Object value) {
-        Output out = outputs.get();
+        return encode(value, outputs.get());
+    }
+
+    /**
+     * As {@link #encode(Object)}, into {@code out} (from {@link #newOutput}): for threads that take turns, one
+     * encoding at a time and handing over under a lock, so that they keep one buffer between them rather than one
+     * each (it grows to the largest value and stays).
+     */
+    public Output encode(Object value, Output out) {
         out.reset();
-        kryos.get().writeClassAndObject(out, value);
+        write(out, value);
         return out;
+    }
+
+    /** An output for {@link #encode(Object, Output)}. */
+    public static Output newOutput() {
+        return new Output(4096, MAX_BUFFER);
+    }
+
+    /**
+     * Writes {@code value} with this thread's Kryo. When that fails, the output is made whole again: Kryo raises an
+     * output's capacity before it allocates the larger array, so a growth that ran out of memory would leave a
+     * capacity past the array, and every later value too large for the old array would fail (out of bounds).
+     */
+    private void write(Output out, Object value) {
+        try {
+            kryos.get().writeClassAndObject(out, value);
+        } catch (Throwable e) {
+            out.setBuffer(out.getBuffer(), MAX_BUFFER);  // the capacity of the array it has; no allocation
+            throw e;
+        }
     }
 
     /**

@@ -47,6 +47,12 @@ public final class WorkerMain {
     private final Running[] running;
     private final java.util.Set<Long> cancelledEarly = new java.util.HashSet<>();
     private final FrameWriter out;
+    /**
+     * Capacity 1: the results' buffer of both threads ({@link SoloLoop}; one runs a task at a time, and writes its
+     * answer before the other may take one), so that a worker keeps one buffer as large as its largest result, not
+     * two. Null otherwise: each task thread has its own.
+     */
+    private final com.esotericsoftware.kryo.io.Output results;
 
     record Held(long id, int attempt, byte[] body) {
     }
@@ -104,6 +110,7 @@ public final class WorkerMain {
         this.frames = new FrameReader(FileDescriptor.in, maxFrame, workerId);
         this.in = new DataInputStream(frames);  // for the INIT frame; DataInputStream buffers nothing itself
         this.out = new FrameWriter(FileDescriptor.in, maxFrame, workerId);  // the channel is fd 0
+        this.results = capacity == 1 ? Serialization.newOutput() : null;
     }
 
     public static void main(String[] args) throws Exception {
@@ -349,7 +356,8 @@ public final class WorkerMain {
             }
             com.esotericsoftware.kryo.io.Output body;
             try {
-                body = serialization.encode(result);  // written from Kryo's buffer: no copy of the result
+                // written from Kryo's buffer: no copy of the result
+                body = results != null ? serialization.encode(result, results) : serialization.encode(result);
             } catch (RuntimeException | StackOverflowError e) {
                 throw new IllegalArgumentException("the task's result (" + result.getClass().getName()
                         + ") cannot be serialized: " + e, e);
