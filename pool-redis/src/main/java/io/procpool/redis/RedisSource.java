@@ -113,7 +113,10 @@ public final class RedisSource implements JobSource {
                     room -= take(queue.reclaim(room));
                 }
                 if (room > 0) {
-                    take(queue.read(room, Duration.ofMillis(500)));
+                    // the blocking read ends by the next reclaim scan: a dead node's tasks wait a lease plus at most
+                    // a scan interval, not a read's block on top (Redis takes BLOCK 0 as forever: at least 1 ms)
+                    long untilScan = TimeUnit.NANOSECONDS.toMillis(nextReclaim - System.nanoTime());
+                    take(queue.read(room, Duration.ofMillis(Math.max(1, Math.min(500, untilScan)))));
                 } else {
                     idle();
                 }

@@ -125,7 +125,8 @@ public record Reply(String taskId, Outcome outcome, long attempt, byte[] body, S
     @Override
     public String toString() {
         return "Reply[" + taskId + ", " + outcome.tag() + ", attempt " + attempt
-                + (outcome == Outcome.OK || outcome == Outcome.EVENT ? ", " + body.length + " bytes" : ", " + errorClass + ": " + errorMessage)
+                + (outcome == Outcome.OK || outcome == Outcome.EVENT ? ", " + body.length + " bytes"
+                        : ", " + errorClass + ": " + errorMessage)
                 + "]";
     }
 }

@@ -19,7 +19,8 @@ final class CpuMeter {
     record Sample(long jvm, long jit, long children, long redis) {
         /** What was spent between {@code before} and this one, per task, in microseconds: "jvm 80 jit 5 ...". */
         String perTask(Sample before, long tasks) {
-            return String.format(java.util.Locale.ROOT, "CPU µs/task: jvm %.0f (jit %.0f more), workers %.0f, redis %.0f",
+            return String.format(java.util.Locale.ROOT,
+                    "CPU µs/task: jvm %.0f (jit %.0f more), workers %.0f, redis %.0f",
                     us(jvm - before.jvm, tasks), us(jit - before.jit, tasks), us(children - before.children, tasks),
                     us(redis - before.redis, tasks));
         }

@@ -20,6 +20,7 @@ import io.procpool.TaskFuture;
 import io.procpool.redis.RedisClients;
 import io.procpool.redis.RedisNode;
 import io.procpool.redis.RedisSubmitter;
+import io.procpool.redis.StreamLayout;
 import io.procpool.runtime.TaskPool;
 
 /**
@@ -81,7 +82,7 @@ public final class RedisScaleBench {
         RedisClient client = RedisClients.create(uri, Duration.ofSeconds(10));
         List<Node> started = new ArrayList<>();
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
-            admin.sync().del(new io.procpool.redis.StreamLayout(POOL).tasks());
+            admin.sync().del(new StreamLayout(POOL).tasks());
             for (int i = 0; i < nodes; i++) {
                 started.add(Node.start(uri, lease, prefetch));
             }
@@ -160,7 +161,7 @@ public final class RedisScaleBench {
         long held = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (victim == null && System.nanoTime() < deadline) {
-            PendingMessages p = admin.sync().xpending(new io.procpool.redis.StreamLayout(POOL).tasks(), io.procpool.redis.StreamLayout.GROUP);
+            PendingMessages p = admin.sync().xpending(new StreamLayout(POOL).tasks(), StreamLayout.GROUP);
             if (p.getCount() == n) {
                 for (Node node : started) {
                     long c = p.getConsumerMessageCount().getOrDefault(node.consumer, 0L);
