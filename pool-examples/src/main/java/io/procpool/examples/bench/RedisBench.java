@@ -20,14 +20,15 @@ import io.procpool.runtime.TaskPool;
 /**
  * Scale-out on Redis Streams: one submitter and {@code nodes} node pools (2 worker JVMs each, in this JVM) drain one
  * stream of no-op tasks, then of 4 KiB echoes; prints tasks/s end to end and the Redis commands per task (INFO
- * commandstats, reset before each run). Needs a redis-server: args URI [tasks] [nodes] [prefetch]
- * [workloads: noop,echo4k] [warm-up tasks: 5000]. The JIT needs far more than 5,000 tasks on 2 busy cores (C2 is busy
- * for some 30 seconds: Lettuce, Netty and Kryo are much code), so a steady-state rate needs a warm-up of 100,000 or so.
+ * commandstats, reset before each run) and the CPU each task cost by process ({@link CpuMeter}). Needs a
+ * redis-server: args URI [tasks] [nodes] [prefetch] [workloads: noop,echo4k] [warm-up tasks: 5000]. The JIT needs far
+ * more than 5,000 tasks on 2 busy cores (C2 is busy for some 30 seconds: Lettuce, Netty and Kryo are much code): the
+ * runs in docs/benchmarks.md warm up with 60,000.
  *
  * <pre>
  * redis-server --port 6390 --save '' --appendonly no &amp;
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
- *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 50000 2 16
+ *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 40000 2 16 noop,echo4k 60000
  * </pre>
  */
 public final class RedisBench {
