@@ -219,12 +219,22 @@ public final class RedisScaleBench {
     private record Node(Process process, String consumer) {
         static Node start(String uri, long lease, int prefetch) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    RedisScaleBench.class.getName(), "node", uri, Long.toString(lease), Integer.toString(prefetch));
+            List<String> cmd = new ArrayList<>(List.of(java));
+            // JVM options for the node JVMs (a profile: -Dnode.options=-XX:StartFlightRecording=...,filename=/tmp/n.jfr)
+            String options = System.getProperty("node.options", "").trim();
+            if (!options.isEmpty()) {
+                cmd.addAll(List.of(options.split(" +")));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RedisScaleBench.class.getName(), "node",
+                    uri, Long.toString(lease), Integer.toString(prefetch)));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.redirectError(ProcessBuilder.Redirect.DISCARD);
             Process p = pb.start();
-            String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
-                    .readLine();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            while (line != null && !line.startsWith("READY ")) {
+                line = out.readLine();  // what a JVM option printed first (JFR says it started a recording)
+            }
             if (line == null || !line.startsWith("READY ")) {
                 p.destroyForcibly();
                 throw new IllegalStateException("node JVM did not start: " + line);
