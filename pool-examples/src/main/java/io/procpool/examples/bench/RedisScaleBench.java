@@ -220,7 +220,7 @@ public final class RedisScaleBench {
         static Node start(String uri, long lease, int prefetch) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(java));
-            // JVM options for the node JVMs (a profile: -Dnode.options=-XX:StartFlightRecording=...,filename=/tmp/n.jfr)
+            // JVM options for the node JVMs, e.g. a profile: -Dnode.options=-XX:StartFlightRecording=filename=n.jfr
             String options = System.getProperty("node.options", "").trim();
             if (!options.isEmpty()) {
                 cmd.addAll(List.of(options.split(" +")));
