@@ -48,6 +48,8 @@ public final class RedisSource implements JobSource {
     private final AtomicLong ids = new AtomicLong();
     private volatile Runnable wake = () -> { };
     private volatile boolean fetching = true;
+    /** The fetch thread waits for room ({@link #idle}): {@link #poll} wakes it when it leaves some. */
+    private volatile boolean idle;
     private volatile boolean closed;
     private Thread fetcher;
 
@@ -111,9 +113,12 @@ public final class RedisSource implements JobSource {
                     room -= take(queue.reclaim(room));
                 }
                 if (room > 0) {
-                    take(queue.read(room, Duration.ofMillis(500)));
+                    // the blocking read ends by the next reclaim scan: a dead node's tasks wait a lease plus at most
+                    // a scan interval, not a read's block on top (Redis takes BLOCK 0 as forever: at least 1 ms)
+                    long untilScan = TimeUnit.NANOSECONDS.toMillis(nextReclaim - System.nanoTime());
+                    take(queue.read(room, Duration.ofMillis(Math.max(1, Math.min(500, untilScan)))));
                 } else {
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                    idle();
                 }
                 if (failing) {
                     failing = false;
@@ -130,6 +135,22 @@ public final class RedisSource implements JobSource {
                 }
             }
         }
+    }
+
+    /**
+     * Waits until the engine has room for more than the fetched jobs it has not taken yet. {@link #poll} wakes this
+     * thread whenever it leaves room and the thread is idle: not only when the demand grows, but also when the engine
+     * takes the jobs fetched last (the room the fetcher saw as none while they waited). The flag is set before the
+     * room is looked at again and read by poll after it changed the room, so one of the two always sees the other
+     * (volatile accesses); a wake-up before the park leaves a permit. The timed park is a safety net only, and the
+     * reclaim scan's clock.
+     */
+    private void idle() {
+        idle = true;
+        if (wanted.get() - fresh.size() <= 0 && fetching && !closed) {
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        idle = false;
     }
 
     private int take(List<TaskEntry> got) {
@@ -200,8 +221,9 @@ public final class RedisSource implements JobSource {
             j = fresh.pollFirst();
         }
         int want = j == null ? demand : demand - 1;
-        if (wanted.getAndSet(want) < want) {
-            LockSupport.unpark(fetcher);
+        wanted.set(want);
+        if (idle && want > fresh.size()) {
+            LockSupport.unpark(fetcher);  // see idle(): the room it waits for is here
         }
         return j;
     }

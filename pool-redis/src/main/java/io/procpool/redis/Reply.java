@@ -36,8 +36,10 @@ public record Reply(String taskId, Outcome outcome, long attempt, byte[] body, S
         /** Not an end: a progress event of the running task ({@code TaskContext.emit}), its bytes in {@code body}. */
         EVENT;
 
+        private final String tag = name().toLowerCase(Locale.ROOT);
+
         String tag() {
-            return name().toLowerCase(Locale.ROOT);
+            return tag;
         }
     }
 
@@ -56,22 +58,39 @@ public record Reply(String taskId, Outcome outcome, long attempt, byte[] body, S
                 stack == null ? "" : stack);
     }
 
-    /** The field/value pairs the completion script writes, flattened. */
+    private static final byte[] ID = TaskEntry.utf8("id");
+    private static final byte[] OUTCOME = TaskEntry.utf8("outcome");
+    private static final byte[] ATTEMPT = TaskEntry.utf8("attempt");
+    private static final byte[] BODY = TaskEntry.utf8("body");
+    private static final byte[] CLASS = TaskEntry.utf8("class");
+    private static final byte[] MESSAGE = TaskEntry.utf8("message");
+    private static final byte[] STACK = TaskEntry.utf8("stack");
+
+    /**
+     * The field/value pairs the completion script writes, flattened. Empty error fields are left out ({@link #parse}
+     * reads a missing one as empty): an {@code ok} reply is 4 pairs, not 7, to encode, store and read.
+     */
     List<byte[]> flatten() {
         List<byte[]> a = new ArrayList<>(14);
-        add(a, "id", TaskEntry.utf8(taskId));
-        add(a, "outcome", TaskEntry.utf8(outcome.tag()));
-        add(a, "attempt", TaskEntry.utf8(Long.toString(attempt)));
-        add(a, "body", body);
-        add(a, "class", TaskEntry.utf8(errorClass));
-        add(a, "message", TaskEntry.utf8(errorMessage));
-        add(a, "stack", TaskEntry.utf8(errorStack));
+        add(a, ID, TaskEntry.utf8(taskId));
+        add(a, OUTCOME, TaskEntry.utf8(outcome.tag()));
+        add(a, ATTEMPT, TaskEntry.utf8(Long.toString(attempt)));
+        add(a, BODY, body);
+        addUnlessEmpty(a, CLASS, errorClass);
+        addUnlessEmpty(a, MESSAGE, errorMessage);
+        addUnlessEmpty(a, STACK, errorStack);
         return a;
     }
 
-    private static void add(List<byte[]> a, String k, byte[] v) {
-        a.add(TaskEntry.utf8(k));
+    private static void add(List<byte[]> a, byte[] k, byte[] v) {
+        a.add(k);
         a.add(v);
+    }
+
+    private static void addUnlessEmpty(List<byte[]> a, byte[] k, String v) {
+        if (!v.isEmpty()) {
+            add(a, k, TaskEntry.utf8(v));
+        }
     }
 
     /** Reads a reply entry; null when it is not one (no id or an unknown outcome). */
@@ -106,7 +125,8 @@ public record Reply(String taskId, Outcome outcome, long attempt, byte[] body, S
     @Override
     public String toString() {
         return "Reply[" + taskId + ", " + outcome.tag() + ", attempt " + attempt
-                + (outcome == Outcome.OK || outcome == Outcome.EVENT ? ", " + body.length + " bytes" : ", " + errorClass + ": " + errorMessage)
+                + (outcome == Outcome.OK || outcome == Outcome.EVENT ? ", " + body.length + " bytes"
+                        : ", " + errorClass + ": " + errorMessage)
                 + "]";
     }
 }

@@ -52,9 +52,8 @@ public final class Submitter implements AutoCloseable {
     private final StatefulRedisConnection<String, byte[]> readConnection;
     private final RedisCommands<String, byte[]> redis;
     private final Semaphore room;
-    /** XADDs in flight: well under Lettuce's request queue, so that pipelining never overflows it. */
-    private final Semaphore adding = new Semaphore(MAX_ADDING);
-    private static final int MAX_ADDING = 1024;
+    /** New tasks go to Redis in batches: one script call for those that came while the previous was in flight. */
+    private final AddBatcher adds;
     private final int maxOutstanding;
     private final Map<String, Outstanding> outstanding = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -92,6 +91,7 @@ public final class Submitter implements AutoCloseable {
         this.commandConnection = client.connect(Scripts.CODEC);
         this.readConnection = client.connect(Scripts.CODEC);
         this.redis = commandConnection.sync();
+        this.adds = new AddBatcher(commandConnection.async(), layout.tasks(), replies);
         this.runId = runId(redis);
         this.readerThread = new Thread(this::readLoop, "procpool-replies-" + layout.pool());
         readerThread.setDaemon(true);
@@ -166,16 +166,8 @@ public final class Submitter implements AutoCloseable {
                 timeout == null ? 0 : Math.max(1, timeout.toMillis()), body), events);
         o.future.whenComplete((r, t) -> room.release());
         outstanding.put(taskId, o);
-        // without waiting: many XADDs are in flight on the connection at once (Lettuce pipelines them)
-        try {
-            adding.acquire();
-        } catch (InterruptedException e) {
-            outstanding.remove(taskId);
-            o.future.cancel(false);
-            throw e;
-        }
-        commandConnection.async().xadd(layout.tasks(), o.fields).whenComplete((entryId, e) -> {
-            adding.release();
+        // without waiting: the adds that come while a batch is in flight go together in the next (AddBatcher)
+        adds.add(o.fields).whenComplete((entryId, e) -> {
             if (e == null) {
                 o.entryId = entryId;
                 if (o.cancelled) {
@@ -286,7 +278,13 @@ public final class Submitter implements AutoCloseable {
                 counters.countStrayReply();
             }
         }
-        redis.xdel(replies, ids.toArray(new String[0]));
+        // without waiting: on the command connection, so a reconcile's reads there come after it
+        commandConnection.async().xdel(replies, ids.toArray(new String[0])).whenComplete((n, x) -> {
+            if (x != null) {
+                LOG.debug("{} - could not delete {} replies from {}: {}", layout.pool(), ids.size(), replies,
+                        x.toString());
+            }
+        });
         return last;
     }
 

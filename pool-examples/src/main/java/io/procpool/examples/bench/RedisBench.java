@@ -20,12 +20,15 @@ import io.procpool.runtime.TaskPool;
 /**
  * Scale-out on Redis Streams: one submitter and {@code nodes} node pools (2 worker JVMs each, in this JVM) drain one
  * stream of no-op tasks, then of 4 KiB echoes; prints tasks/s end to end and the Redis commands per task (INFO
- * commandstats, reset before each run). Needs a redis-server: args URI [tasks] [nodes] [prefetch].
+ * commandstats, reset before each run) and the CPU each task cost by process ({@link CpuMeter}). Needs a
+ * redis-server: args URI [tasks] [nodes] [prefetch] [workloads: noop,echo4k] [warm-up tasks: 5000]. The JIT needs far
+ * more than 5,000 tasks on 2 busy cores (C2 is busy for some 30 seconds: Lettuce, Netty and Kryo are much code): the
+ * runs in docs/benchmarks.md warm up with 60,000.
  *
  * <pre>
  * redis-server --port 6390 --save '' --appendonly no &amp;
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
- *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 50000 2 16
+ *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 40000 2 16 noop,echo4k 60000
  * </pre>
  */
 public final class RedisBench {
@@ -46,6 +49,8 @@ public final class RedisBench {
         int tasks = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
         int nodes = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int prefetch = args.length > 3 ? Integer.parseInt(args[3]) : 16;
+        List<String> workloads = List.of((args.length > 4 ? args[4] : "noop,echo4k").split(","));
+        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 5000;
         RedisClient client = RedisClients.create(uri, Duration.ofSeconds(10));
         List<RedisNode> started = new ArrayList<>();
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
@@ -54,9 +59,13 @@ public final class RedisBench {
                         TaskPool.builder().name("bench-node-" + i).workers(2).prefetch(prefetch)));
             }
             try (RedisSubmitter submitter = new RedisSubmitter(client, "bench", 20_000, false, 3, List.of())) {
-                run(submitter, admin, "warm-up, no-op", Math.min(tasks, 5000), null);
-                run(submitter, admin, "no-op", tasks, null);
-                run(submitter, admin, "4 KiB echo", tasks, new byte[4096]);
+                run(submitter, admin, "warm-up, no-op", warmup, null);
+                if (workloads.contains("noop")) {
+                    run(submitter, admin, "no-op", tasks, null);
+                }
+                if (workloads.contains("echo4k")) {
+                    run(submitter, admin, "4 KiB echo", tasks, new byte[4096]);
+                }
             }
         } finally {
             for (RedisNode n : started) {
@@ -69,6 +78,7 @@ public final class RedisBench {
     private static void run(RedisSubmitter submitter, StatefulRedisConnection<String, String> admin, String name,
                             int n, byte[] payload) throws Exception {
         admin.sync().configResetstat();
+        CpuMeter.Sample cpu0 = CpuMeter.sample(admin.sync().info("cpu"));
         long t0 = System.nanoTime();
         List<TaskFuture<byte[]>> futures = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -78,11 +88,14 @@ public final class RedisBench {
             f.get(10, TimeUnit.MINUTES);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        CpuMeter.Sample cpu1 = CpuMeter.sample(admin.sync().info("cpu"));
         Map<String, Long> calls = commandStats(admin.sync().info("commandstats"));
         long total = calls.values().stream().mapToLong(Long::longValue).sum() - calls.getOrDefault("config|resetstat",
                 0L) - calls.getOrDefault("info", 0L);
         System.out.printf(Locale.ROOT, "%-16s %8d tasks %9.0f tasks/s %6.2f commands/task  %s%n", name, n,
                 n / seconds, (double) total / n, calls);
+        System.out.printf(Locale.ROOT, "%-16s %s; load average %.2f%n", name, cpu1.perTask(cpu0, n),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     /** cmdstat_xadd:calls=3,... → {xadd=3, ...}. */

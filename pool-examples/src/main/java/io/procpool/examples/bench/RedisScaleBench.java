@@ -1,0 +1,256 @@
+package io.procpool.examples.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.models.stream.PendingMessages;
+import io.procpool.Task;
+import io.procpool.TaskContext;
+import io.procpool.TaskFuture;
+import io.procpool.redis.RedisClients;
+import io.procpool.redis.RedisNode;
+import io.procpool.redis.RedisSubmitter;
+import io.procpool.redis.StreamLayout;
+import io.procpool.runtime.TaskPool;
+
+/**
+ * Scale-out on Redis Streams with each node in a JVM of its own (2 worker JVMs each), as on separate machines:
+ *
+ * <ul>
+ * <li>{@code sleep}: {@code tasks} tasks of {@code ms} milliseconds of sleep on {@code nodes} nodes; efficiency is the
+ *     ideal time ({@code tasks × ms / (nodes × 2)}) over the measured one, after a warm-up batch that starts every
+ *     worker.</li>
+ * <li>{@code local}: the same tasks on one local pool of {@code nodes × 2} workers (no Redis; the URI is ignored): the
+ *     efficiency this machine gives at the moment, to compare with.</li>
+ * <li>{@code kill}: {@code nodes × 2 - 2} tasks of {@code 3 × lease} each; once they all run, the node that holds the
+ *     most is SIGKILLed; each task it held restarts on another node: how long after the kill (the goal: within the
+ *     lease plus the reclaim scan interval, half a lease).</li>
+ * </ul>
+ *
+ * <pre>
+ * redis-server --port 6390 --save '' --appendonly no &amp;
+ * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
+ *     io.procpool.examples.bench.RedisScaleBench redis://127.0.0.1:6390 sleep|local|kill [nodes 3] [tasks 3000]
+ *     [ms 10] [lease-ms 2000] [prefetch 0]
+ * </pre>
+ */
+public final class RedisScaleBench {
+
+    private static final String POOL = "scale";
+
+    private RedisScaleBench() {
+    }
+
+    /** Sleeps; returns when it started (epoch ms), its attempt, and its node's pid (its worker's parent). */
+    record Sleep(long millis) implements Task<long[]> {
+        @Override
+        public long[] call() throws Exception {
+            long start = System.currentTimeMillis();
+            Thread.sleep(millis);
+            long node = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+            return new long[] {start, TaskContext.current().attempt(), node};
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("node")) {
+            node(args);
+            return;
+        }
+        if (args.length > 1 && args[1].equals("local")) {
+            local(Integer.parseInt(args[2]), Integer.parseInt(args[3]), Long.parseLong(args[4]),
+                    Integer.parseInt(args[6]));
+            return;
+        }
+        String uri = args[0];
+        String mode = args[1];
+        int nodes = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int tasks = args.length > 3 ? Integer.parseInt(args[3]) : 3000;
+        long ms = args.length > 4 ? Long.parseLong(args[4]) : 10;
+        long lease = args.length > 5 ? Long.parseLong(args[5]) : 2000;
+        int prefetch = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+        RedisClient client = RedisClients.create(uri, Duration.ofSeconds(10));
+        List<Node> started = new ArrayList<>();
+        try (StatefulRedisConnection<String, String> admin = client.connect()) {
+            admin.sync().del(new StreamLayout(POOL).tasks());
+            for (int i = 0; i < nodes; i++) {
+                started.add(Node.start(uri, lease, prefetch));
+            }
+            try (RedisSubmitter submitter = new RedisSubmitter(client, POOL, 100_000, false, 3, List.of())) {
+                run(submitter, nodes * 2 * 5, 50);  // every worker up and warm
+                if (mode.equals("sleep")) {
+                    sleep(submitter, nodes, tasks, ms);
+                } else {
+                    kill(submitter, admin, started, nodes, lease);
+                }
+            }
+        } finally {
+            for (Node n : started) {
+                n.stop();
+            }
+            client.shutdown();
+        }
+    }
+
+    private static void sleep(RedisSubmitter submitter, int nodes, int tasks, long ms) throws Exception {
+        long t0 = System.nanoTime();
+        run(submitter, tasks, ms);
+        report("redis", tasks, ms, nodes, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The same sleep tasks on one local pool of {@code nodes × 2} workers: what this machine gives without Redis. */
+    private static void local(int nodes, int tasks, long ms, int prefetch) throws Exception {
+        try (TaskPool pool = TaskPool.builder().name("scale-local").workers(nodes * 2).prefetch(prefetch).build()) {
+            List<TaskFuture<long[]>> warm = new ArrayList<>();
+            for (int i = 0; i < nodes * 2 * 5; i++) {
+                warm.add(pool.submit(new Sleep(50)));
+            }
+            for (TaskFuture<long[]> f : warm) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+            long t0 = System.nanoTime();
+            List<TaskFuture<long[]>> futures = new ArrayList<>(tasks);
+            for (int i = 0; i < tasks; i++) {
+                futures.add(pool.submit(new Sleep(ms)));
+            }
+            for (TaskFuture<long[]> f : futures) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+            report("local", tasks, ms, nodes, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static void report(String what, int tasks, long ms, int nodes, double seconds) {
+        double ideal = tasks * ms / 1000.0 / (nodes * 2);
+        System.out.printf(Locale.ROOT, "%s: %d tasks of %d ms on %d x 2 workers: %.3f s, ideal %.3f s,"
+                + " efficiency %.1f %%; load average %.2f%n", what, tasks, ms, nodes, seconds, ideal,
+                100 * ideal / seconds,
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    private static List<long[]> run(RedisSubmitter submitter, int n, long ms) throws Exception {
+        List<TaskFuture<long[]>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            futures.add(submitter.submit(new Sleep(ms)));
+        }
+        List<long[]> out = new ArrayList<>(n);
+        for (TaskFuture<long[]> f : futures) {
+            out.add(f.get(10, TimeUnit.MINUTES));
+        }
+        return out;
+    }
+
+    private static void kill(RedisSubmitter submitter, StatefulRedisConnection<String, String> admin,
+                             List<Node> started, int nodes, long lease) throws Exception {
+        int n = nodes * 2 - 2;  // room left on the survivors for what the victim held
+        List<TaskFuture<long[]>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(submitter.submit(new Sleep(3 * lease)));
+        }
+        Node victim = null;
+        long held = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (victim == null && System.nanoTime() < deadline) {
+            PendingMessages p = admin.sync().xpending(new StreamLayout(POOL).tasks(), StreamLayout.GROUP);
+            if (p.getCount() == n) {
+                for (Node node : started) {
+                    long c = p.getConsumerMessageCount().getOrDefault(node.consumer, 0L);
+                    if (c > held) {
+                        held = c;
+                        victim = node;
+                    }
+                }
+            }
+            Thread.sleep(20);  // a poll of Redis's view, not a synchronization of the pool
+        }
+        if (victim == null) {
+            throw new IllegalStateException("the tasks were not all held within 30 s");
+        }
+        Thread.sleep(lease / 2);  // mid-task, between two renewals
+        List<ProcessHandle> workers = victim.process.descendants().toList();
+        long killed = System.currentTimeMillis();
+        victim.process.destroyForcibly();  // SIGKILL
+        victim.process.waitFor();
+        long worst = 0;
+        int restarted = 0;
+        for (TaskFuture<long[]> f : futures) {
+            long[] r = f.get(10, TimeUnit.MINUTES);
+            if (r[1] > 1) {
+                restarted++;
+                worst = Math.max(worst, r[0] - killed);
+            }
+        }
+        boolean orphans = false;
+        for (ProcessHandle w : workers) {
+            orphans |= w.isAlive();
+            w.destroyForcibly();
+        }
+        System.out.printf(Locale.ROOT, "kill: node %s held %d of %d tasks (%d ms each); %d restarted elsewhere, the"
+                + " last %d ms after the SIGKILL; bound lease + scan interval = %d ms (%s); its workers %s%n",
+                victim.consumer, held, n, 3 * lease, restarted, worst, lease + lease / 2,
+                worst <= lease + lease / 2 ? "met" : "NOT met", orphans ? "outlived it (killed now)" : "exited");
+    }
+
+    /** A node JVM: {@code node URI lease-ms prefetch}; prints its consumer name, serves until its stdin ends. */
+    private static void node(String[] args) throws Exception {
+        RedisClient client = RedisClients.create(args[1], Duration.ofSeconds(5));
+        RedisNode node = RedisNode.start(client, POOL, Duration.ofMillis(Long.parseLong(args[2])),
+                TaskPool.builder().name("scale-node").workers(2).prefetch(Integer.parseInt(args[3])));
+        System.out.println("READY " + node.consumer());
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // until the bench closes our stdin
+        }
+        node.close();
+        client.shutdown();
+    }
+
+    /** A node JVM of the bench's. */
+    private record Node(Process process, String consumer) {
+        static Node start(String uri, long lease, int prefetch) throws Exception {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> cmd = new ArrayList<>(List.of(java));
+            // JVM options for the node JVMs, e.g. a profile: -Dnode.options=-XX:StartFlightRecording=filename=n.jfr
+            String options = System.getProperty("node.options", "").trim();
+            if (!options.isEmpty()) {
+                cmd.addAll(List.of(options.split(" +")));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RedisScaleBench.class.getName(), "node",
+                    uri, Long.toString(lease), Integer.toString(prefetch)));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+            Process p = pb.start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            while (line != null && !line.startsWith("READY ")) {
+                line = out.readLine();  // what a JVM option printed first (JFR says it started a recording)
+            }
+            if (line == null || !line.startsWith("READY ")) {
+                p.destroyForcibly();
+                throw new IllegalStateException("node JVM did not start: " + line);
+            }
+            return new Node(p, line.substring("READY ".length()));
+        }
+
+        void stop() throws Exception {
+            if (process.isAlive()) {
+                try (OutputStream in = process.getOutputStream()) {
+                    in.flush();
+                }
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+}
