@@ -54,6 +54,8 @@ final class OutputRelay implements EventLoop.Handler {
     private byte[] line;  // grows to maxLine as long lines come: a relay per child must not cost maxLine up front
     private final java.util.function.Consumer<String> handler;
     private final Runnable onEnd;
+    /** Lines containing it are logged at DEBUG and kept out of the tail ({@link ProcessSpec#quietLines}); or null. */
+    private String quiet;
     private int lineLength;
     private int fd;
     private int token;
@@ -79,6 +81,9 @@ final class OutputRelay implements EventLoop.Handler {
         if (stderrFd >= 0) {
             relays.add(new OutputRelay(loop, stderrFd, Logs.child(spec.name(), true),
                     "[" + spec.name() + " " + pid + " stderr]", tail));
+        }
+        for (OutputRelay r : relays) {
+            r.quiet = spec.quietLines();
         }
         return relays;
     }
@@ -164,6 +169,10 @@ final class OutputRelay implements EventLoop.Handler {
             return;
         }
         text = escapeControls(text);
+        if (quiet != null && text.contains(quiet)) {
+            log.debug("{} {}", prefix, text);
+            return;
+        }
         tail.add(text);
         log.info("{} {}", prefix, text);
     }

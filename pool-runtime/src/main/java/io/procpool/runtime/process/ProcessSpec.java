@@ -52,6 +52,7 @@ public final class ProcessSpec {
     private final Consumer<ExitStatus> exitHandler;
     private final Consumer<String> stdoutLines;
     private final Runnable stdoutEnd;
+    private final String quietLines;
 
     private ProcessSpec(Builder b) {
         command = List.copyOf(b.command);
@@ -71,6 +72,7 @@ public final class ProcessSpec {
         exitHandler = b.exitHandler;
         stdoutLines = b.stdoutLines;
         stdoutEnd = b.stdoutEnd;
+        quietLines = b.quietLines;
     }
 
     /** The handler of the child's stdout lines, or null when stdout is not read line by line for the caller. */
@@ -81,6 +83,11 @@ public final class ProcessSpec {
     /** What runs when the stdout read line by line ends, or null. */
     public Runnable stdoutEnd() {
         return stdoutEnd;
+    }
+
+    /** The text that marks a logged line as the child's known chatter (logged at DEBUG), or null. */
+    public String quietLines() {
+        return quietLines;
     }
 
     /** Starts a builder for {@code command[0]} (looked up on PATH unless it holds a slash) with its arguments. */
@@ -141,6 +148,7 @@ public final class ProcessSpec {
         private int channelFd = DEFAULT_CHANNEL_FD;
         private Consumer<String> stdoutLines;
         private Runnable stdoutEnd;
+        private String quietLines;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private int inboxCapacity = DEFAULT_INBOX_CAPACITY;
         private int tailLines = DEFAULT_TAIL_LINES;
@@ -242,6 +250,20 @@ public final class ProcessSpec {
         public Builder stdoutLines(Consumer<String> handler, Runnable onEnd) {
             stdoutLines(handler);
             this.stdoutEnd = Objects.requireNonNull(onEnd, "onEnd");
+            return this;
+        }
+
+        /**
+         * Lines of the child's {@link Redirect#LOG} output that contain {@code marker} are its known chatter: they
+         * are logged at DEBUG, not INFO, and left out of its last lines (a recording worker JVM's lines about its
+         * AOT cache, which all name the recording's file).
+         */
+        public Builder quietLines(String marker) {
+            Objects.requireNonNull(marker, "marker");
+            if (marker.isEmpty()) {
+                throw new IllegalArgumentException("quietLines marker must not be empty");
+            }
+            this.quietLines = marker;
             return this;
         }
 

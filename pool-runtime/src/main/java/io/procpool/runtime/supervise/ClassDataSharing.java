@@ -241,6 +241,11 @@ public final class ClassDataSharing {
         return List.of();
     }
 
+    /** The temporary file that the worker given {@code unique} records into. */
+    public Path recording(long unique) {
+        return files.temporary(key, unique);
+    }
+
     /** Whether these options (from {@link #optionsFor}) record the archive. */
     public static boolean records(List<String> options) {
         return ArchiveKind.records(options);

@@ -82,6 +82,10 @@ public final class Launcher {
                 .stdout(Redirect.LOG)
                 .stderr(Redirect.LOG)
                 .maxMessageSize(maxMessageSize);
+        if (w.cdsRecording != 0) {
+            // the JVM's own lines about the recording (an AOT cache's assembly prints six) all name its file
+            b.quietLines(cds.recording(w.cdsRecording).toString());
+        }
         switch (kind) {
             case JVM -> b.argv0("procpool:" + pool + ":" + (w.slot >= 0 ? Integer.toString(w.slot + 1) : "spare"))
                     .channelFd(0);
