@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -19,25 +17,24 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
  * in the order of {@link #add} calls. At most one call is in flight, so an outage queues no more than one command in
  * Lettuce; what waits here is bounded by the submitter's maxOutstanding. Thread-safe.
  */
-final class AddBatcher {
+final class AddBatcher extends GroupCommit<AddBatcher.Pending> {
 
     static final int MAX_BATCH = 256;
 
     /** One add waiting to be sent. */
-    private record Pending(Map<String, byte[]> fields, CompletableFuture<String> entryId) {
+    record Pending(Map<String, byte[]> fields, CompletableFuture<String> entryId) {
     }
 
     private final RedisAsyncCommands<String, byte[]> redis;
     private final String tasks;
     private final byte[] replies;
-    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean sending = new AtomicBoolean();
 
     /**
      * @param tasks   the task stream
      * @param replies the submitter's reply stream: the {@code reply} field of every entry it adds
      */
     AddBatcher(RedisAsyncCommands<String, byte[]> redis, String tasks, String replies) {
+        super(MAX_BATCH);
         this.redis = redis;
         this.tasks = tasks;
         this.replies = TaskEntry.utf8(replies);
@@ -49,47 +46,24 @@ final class AddBatcher {
      */
     CompletableFuture<String> add(Map<String, byte[]> fields) {
         Pending p = new Pending(fields, new CompletableFuture<>());
-        queue.add(p);
-        kick();
+        queue(p);
         return p.entryId;
     }
 
-    private void kick() {
-        while (!queue.isEmpty() && sending.compareAndSet(false, true)) {
-            List<Pending> batch = new ArrayList<>();
-            for (Pending p; batch.size() < MAX_BATCH && (p = queue.poll()) != null; ) {
-                batch.add(p);
-            }
-            if (batch.isEmpty()) {
-                sending.set(false);
-                continue;  // another thread took them: look again
-            }
-            CompletableFuture<List<Object>> sent;
-            try {
-                sent = send(batch);
-            } catch (RuntimeException e) {
-                sent = CompletableFuture.failedFuture(e);
-            }
-            sent.whenComplete((ids, error) -> {
-                for (int i = 0; i < batch.size(); i++) {
-                    Pending p = batch.get(i);
-                    if (error != null) {
-                        p.entryId.completeExceptionally(error);
-                    } else if (i < ids.size() && ids.get(i) instanceof byte[] id) {
-                        p.entryId.complete(TaskEntry.str(id));
-                    } else {
-                        p.entryId.completeExceptionally(new IllegalStateException("add_batch.lua answered "
-                                + ids.size() + " ids for " + batch.size() + " tasks"));
-                    }
-                }
-                sending.set(false);
-                kick();  // what queued meanwhile goes now
-            });
-            return;  // the batch's own completion sends the next one
+    @Override
+    void answer(Pending p, int i, List<Object> ids, Throwable error) {
+        if (error != null) {
+            p.entryId.completeExceptionally(error);
+        } else if (i < ids.size() && ids.get(i) instanceof byte[] id) {
+            p.entryId.complete(TaskEntry.str(id));
+        } else {
+            p.entryId.completeExceptionally(new IllegalStateException("add_batch.lua answered " + ids.size()
+                    + " ids for more tasks"));
         }
     }
 
-    private CompletableFuture<List<Object>> send(List<Pending> batch) {
+    @Override
+    CompletableFuture<List<Object>> send(List<Pending> batch) {
         List<byte[]> args = new ArrayList<>(1 + batch.size() * 4);
         args.add(replies);
         for (Pending p : batch) {

@@ -3,8 +3,6 @@ package io.procpool.redis;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -15,12 +13,12 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
  * (one EVALSHA, one XPENDING, one XACK and one XDEL per batch instead of per task). At a low rate each batch holds
  * one completion and costs one round trip, as before; under load the batches grow with the rate. Thread-safe.
  */
-final class CompletionBatcher {
+final class CompletionBatcher extends GroupCommit<CompletionBatcher.Pending> {
 
     static final int MAX_BATCH = 256;
 
     /** One completion waiting to be sent. */
-    private record Pending(String entryId, String replyTo, List<byte[]> fields,
+    record Pending(String entryId, String replyTo, List<byte[]> fields,
                            CompletableFuture<Long> result) {
     }
 
@@ -28,10 +26,9 @@ final class CompletionBatcher {
     private final StreamLayout layout;
     private final byte[] consumer;
     private final byte[] ttl;
-    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean sending = new AtomicBoolean();
 
     CompletionBatcher(RedisAsyncCommands<String, byte[]> redis, StreamLayout layout, String consumer, long ttlMillis) {
+        super(MAX_BATCH);
         this.redis = redis;
         this.layout = layout;
         this.consumer = TaskEntry.utf8(consumer);
@@ -41,43 +38,21 @@ final class CompletionBatcher {
     /** Completes entry {@code entryId} with a reply to {@code replyTo}: 1 accepted, 0 refused, -1 the group is gone. */
     CompletableFuture<Long> complete(String entryId, String replyTo, List<byte[]> fields) {
         Pending p = new Pending(entryId, replyTo, fields, new CompletableFuture<>());
-        queue.add(p);
-        kick();
+        queue(p);
         return p.result;
     }
 
-    private void kick() {
-        while (!queue.isEmpty() && sending.compareAndSet(false, true)) {
-            List<Pending> batch = new ArrayList<>();
-            for (Pending p; batch.size() < MAX_BATCH && (p = queue.poll()) != null; ) {
-                batch.add(p);
-            }
-            if (batch.isEmpty()) {
-                sending.set(false);
-                continue;  // another thread took them: look again
-            }
-            CompletableFuture<List<Object>> sent;
-            try {
-                sent = send(batch);
-            } catch (RuntimeException e) {
-                sent = CompletableFuture.failedFuture(e);
-            }
-            sent.whenComplete((codes, error) -> {
-                for (int i = 0; i < batch.size(); i++) {
-                    if (error != null) {
-                        batch.get(i).result.completeExceptionally(error);
-                    } else {
-                        batch.get(i).result.complete(codes.get(i) instanceof Long l ? l : -1L);
-                    }
-                }
-                sending.set(false);
-                kick();  // what queued meanwhile goes now
-            });
-            return;  // the batch's own completion sends the next one
+    @Override
+    void answer(Pending p, int i, List<Object> codes, Throwable error) {
+        if (error != null) {
+            p.result.completeExceptionally(error);
+        } else {
+            p.result.complete(i < codes.size() && codes.get(i) instanceof Long l ? l : -1L);
         }
     }
 
-    private CompletableFuture<List<Object>> send(List<Pending> batch) {
+    @Override
+    CompletableFuture<List<Object>> send(List<Pending> batch) {
         String[] keys = new String[batch.size() + 1];
         keys[0] = layout.tasks();
         List<byte[]> args = new ArrayList<>(4 + batch.size() * 16);
