@@ -28,8 +28,11 @@ import io.procpool.runtime.TaskPool;
  *
  * <ul>
  * <li>{@code sleep}: {@code tasks} tasks of {@code ms} milliseconds of sleep on {@code nodes} nodes; efficiency is the
- *     ideal time ({@code tasks × ms / (nodes × 2)}) over the measured one, after a warm-up batch that starts every
- *     worker.</li>
+ *     ideal time ({@code tasks × ms / (nodes × 2)}) over the measured one, after a warm-up: {@code warm} no-op
+ *     tasks (system property, default 5,000; 0 for the old, cold warm-up), so that the node and submitter JVMs have
+ *     compiled their hot paths, then a batch that starts every worker. With 30 tasks only, the JIT compiler threads of
+ *     the 3 node JVMs and the submitter took about 40 % of the node JVMs' CPU during the measured run and kept both
+ *     cores of the bench machine busy: every hand-off of the fetch chain waited in the run queue.</li>
  * <li>{@code local}: the same tasks on one local pool of {@code nodes × 2} workers (no Redis; the URI is ignored): the
  *     efficiency this machine gives at the moment, to compare with.</li>
  * <li>{@code kill}: {@code nodes × 2 - 2} tasks of {@code 3 × lease} each; once they all run, the node that holds the
@@ -40,13 +43,15 @@ import io.procpool.runtime.TaskPool;
  * <pre>
  * redis-server --port 6390 --save '' --appendonly no &amp;
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
- *     io.procpool.examples.bench.RedisScaleBench redis://127.0.0.1:6390 sleep|local|kill [nodes 3] [tasks 3000]
- *     [ms 10] [lease-ms 2000] [prefetch 0]
+ *     [-Dwarm=5000] io.procpool.examples.bench.RedisScaleBench redis://127.0.0.1:6390 sleep|local|kill [nodes 3]
+ *     [tasks 3000] [ms 10] [lease-ms 2000] [prefetch 0]
  * </pre>
  */
 public final class RedisScaleBench {
 
     private static final String POOL = "scale";
+    /** No-op tasks run before the measured ones (and before the worker warm-up): compiled code, not the JIT's work. */
+    private static final int WARM = Integer.getInteger("warm", 5000);
 
     private RedisScaleBench() {
     }
@@ -87,6 +92,7 @@ public final class RedisScaleBench {
                 started.add(Node.start(uri, lease, prefetch));
             }
             try (RedisSubmitter submitter = new RedisSubmitter(client, POOL, 100_000, false, 3, List.of())) {
+                run(submitter, WARM, 0);  // the JITs of the nodes and of this JVM
                 run(submitter, nodes * 2 * 5, 50);  // every worker up and warm
                 if (mode.equals("sleep")) {
                     sleep(submitter, nodes, tasks, ms);
@@ -112,6 +118,9 @@ public final class RedisScaleBench {
     private static void local(int nodes, int tasks, long ms, int prefetch) throws Exception {
         try (TaskPool pool = TaskPool.builder().name("scale-local").workers(nodes * 2).prefetch(prefetch).build()) {
             List<TaskFuture<long[]>> warm = new ArrayList<>();
+            for (int i = 0; i < WARM; i++) {
+                warm.add(pool.submit(new Sleep(0)));  // as the Redis runs get
+            }
             for (int i = 0; i < nodes * 2 * 5; i++) {
                 warm.add(pool.submit(new Sleep(50)));
             }
