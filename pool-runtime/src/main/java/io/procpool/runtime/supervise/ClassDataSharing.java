@@ -235,7 +235,7 @@ public final class ClassDataSharing {
             return out;
         }
         if (!givenUp && training.compareAndSet(false, true)) {
-            out.add(k.recordOption(files.temporary(key, unique)));
+            out.add(k.recordOption(recording(unique)));
             return out;
         }
         return List.of();
@@ -264,7 +264,7 @@ public final class ClassDataSharing {
      *                     archive count as a failed recording; one killed or never started just hands the recording on
      */
     public void recorded(long unique, boolean exitedItself) {
-        Path tmp = files.temporary(key, unique);
+        Path tmp = recording(unique);
         Path kept = null;
         try {
             kept = files.keep(key, tmp, kind.suffix);
