@@ -23,13 +23,16 @@ import io.procpool.runtime.TaskPool;
  * Scale-out on Redis Streams: one submitter and {@code nodes} node pools (2 worker JVMs each, in this JVM) drain one
  * stream of no-op tasks, then of 4 KiB echoes; prints tasks/s end to end and the Redis commands per task (INFO
  * commandstats, reset before each run) and the CPU each task cost by process ({@link CpuMeter}). Needs a
- * redis-server: args URI [tasks] [nodes] [prefetch] [workloads: noop,echo4k] [warm-up tasks: 5000]. The JIT needs far
- * more than 5,000 tasks on 2 busy cores (C2 is busy for some 30 seconds: Lettuce, Netty and Kryo are much code): the
- * runs in docs/benchmarks.md warm up with 60,000.
+ * redis-server: args URI [tasks] [nodes] [prefetch] [workloads: noop,echo4k] [warm-up tasks: 5000] [the submitter's
+ * maxOutstanding: 20000]. The JIT needs far more than 5,000 tasks on 2 busy cores (C2 is busy for some 30 seconds:
+ * Lettuce, Netty and Kryo are much code): the runs in docs/benchmarks.md warm up with 60,000 no-op tasks (and a
+ * quarter as many 4 KiB ones when that workload runs). With G1's default sizing the heap shrinks and grows under
+ * load, and the JVM then spends a large share of its CPU in collections and page faults: docs/benchmarks.md compares
+ * runs with {@code -Xms1g -Xmx1g -XX:+AlwaysPreTouch}.
  *
  * <pre>
  * redis-server --port 6390 --save '' --appendonly no &amp;
- * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
+ * java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
  *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 40000 2 16 noop,echo4k 60000
  * </pre>
  */
