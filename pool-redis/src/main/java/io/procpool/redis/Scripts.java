@@ -10,8 +10,6 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.codec.ByteArrayCodec;
 
 /**
  * The Lua scripts (resources next to this class), run by their SHA1 with a fallback to EVAL when the server does not
@@ -19,8 +17,8 @@ import io.lettuce.core.codec.ByteArrayCodec;
  */
 final class Scripts {
 
-    /** Keys as UTF-8 strings, values as bytes: task bodies and results are opaque. */
-    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    /** Keys as UTF-8 strings, values as bytes: task bodies and results are opaque ({@link BytesCodec}). */
+    static final RedisCodec<String, byte[]> CODEC = BytesCodec.INSTANCE;
 
     static final Script COMPLETE = load("complete.lua");
     static final Script RENEW = load("renew.lua");

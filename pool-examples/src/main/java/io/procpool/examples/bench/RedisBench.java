@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -21,13 +23,16 @@ import io.procpool.runtime.TaskPool;
  * Scale-out on Redis Streams: one submitter and {@code nodes} node pools (2 worker JVMs each, in this JVM) drain one
  * stream of no-op tasks, then of 4 KiB echoes; prints tasks/s end to end and the Redis commands per task (INFO
  * commandstats, reset before each run) and the CPU each task cost by process ({@link CpuMeter}). Needs a
- * redis-server: args URI [tasks] [nodes] [prefetch] [workloads: noop,echo4k] [warm-up tasks: 5000]. The JIT needs far
- * more than 5,000 tasks on 2 busy cores (C2 is busy for some 30 seconds: Lettuce, Netty and Kryo are much code): the
- * runs in docs/benchmarks.md warm up with 60,000.
+ * redis-server: args URI [tasks] [nodes] [prefetch] [workloads: noop,echo4k] [warm-up tasks: 5000] [the submitter's
+ * maxOutstanding: 20000]. The JIT needs far more than 5,000 tasks on 2 busy cores (C2 is busy for some 30 seconds:
+ * Lettuce, Netty and Kryo are much code): the runs in docs/benchmarks.md warm up with 60,000 no-op tasks (and a
+ * quarter as many 4 KiB ones when that workload runs). With G1's default sizing the heap shrinks and grows under
+ * load, and the JVM then spends a large share of its CPU in collections and page faults: docs/benchmarks.md compares
+ * runs with {@code -Xms1g -Xmx1g -XX:+AlwaysPreTouch}.
  *
  * <pre>
  * redis-server --port 6390 --save '' --appendonly no &amp;
- * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
+ * java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
  *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 40000 2 16 noop,echo4k 60000
  * </pre>
  */
@@ -51,6 +56,7 @@ public final class RedisBench {
         int prefetch = args.length > 3 ? Integer.parseInt(args[3]) : 16;
         List<String> workloads = List.of((args.length > 4 ? args[4] : "noop,echo4k").split(","));
         int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 5000;
+        int outstanding = args.length > 6 ? Integer.parseInt(args[6]) : 20_000;
         RedisClient client = RedisClients.create(uri, Duration.ofSeconds(10));
         List<RedisNode> started = new ArrayList<>();
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
@@ -58,8 +64,12 @@ public final class RedisBench {
                 started.add(RedisNode.start(client, "bench", Duration.ofSeconds(30),
                         TaskPool.builder().name("bench-node-" + i).workers(2).prefetch(prefetch)));
             }
-            try (RedisSubmitter submitter = new RedisSubmitter(client, "bench", 20_000, false, 3, List.of())) {
+            try (RedisSubmitter submitter = new RedisSubmitter(client, "bench", outstanding, false, 3, List.of())) {
                 run(submitter, admin, "warm-up, no-op", warmup, null);
+                if (workloads.contains("echo4k")) {
+                    // the 4 KiB path compiles code of its own (C2 took a third of this JVM's CPU during the 4 KiB run)
+                    run(submitter, admin, "warm-up, 4 KiB", warmup / 4, new byte[4096]);
+                }
                 if (workloads.contains("noop")) {
                     run(submitter, admin, "no-op", tasks, null);
                 }
@@ -80,12 +90,29 @@ public final class RedisBench {
         admin.sync().configResetstat();
         CpuMeter.Sample cpu0 = CpuMeter.sample(admin.sync().info("cpu"));
         long t0 = System.nanoTime();
-        List<TaskFuture<byte[]>> futures = new ArrayList<>(n);
+        // each result is checked and dropped when it comes: holding all n (160 MB of 4 KiB echoes) to the end made
+        // the run measure G1 copying and promoting them (a quarter of this JVM's CPU), not the pool
+        CountDownLatch done = new CountDownLatch(n);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        int expected = payload == null ? -1 : payload.length;
         for (int i = 0; i < n; i++) {
-            futures.add(submitter.submit(new Echo(payload)));
+            TaskFuture<byte[]> f = submitter.submit(new Echo(payload));
+            f.whenComplete((r, t) -> {
+                if (t == null && (r == null ? -1 : r.length) != expected) {
+                    t = new IllegalStateException("echo of " + expected + " bytes came back as "
+                            + (r == null ? "null" : r.length + " bytes"));
+                }
+                if (t != null) {
+                    failed.compareAndSet(null, t);
+                }
+                done.countDown();
+            });
         }
-        for (TaskFuture<byte[]> f : futures) {
-            f.get(10, TimeUnit.MINUTES);
+        if (!done.await(10, TimeUnit.MINUTES)) {
+            throw new IllegalStateException(name + ": " + done.getCount() + " of " + n + " tasks unanswered");
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException(name + ": a task failed", failed.get());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         CpuMeter.Sample cpu1 = CpuMeter.sample(admin.sync().info("cpu"));
