@@ -262,6 +262,11 @@ final class EventLoop implements AutoCloseable {
         return wakeups;
     }
 
+    /** Tests: whether the loop may be blocked in epoll_wait now. */
+    boolean blocked() {
+        return blocking;
+    }
+
     /** Tests: how many times another thread wrote the wake-up eventfd. */
     synchronized long wakeWrites() {
         return wakeWrites;

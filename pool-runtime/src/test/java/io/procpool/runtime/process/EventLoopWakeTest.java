@@ -1,7 +1,9 @@
 package io.procpool.runtime.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -15,7 +17,9 @@ class EventLoopWakeTest {
         try (EventLoop loop = new EventLoop("wake-test")) {
             CountDownLatch running = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            loop.execute(() -> {  // the loop is blocked (this wakes it) or about to run its tasks
+            await().atMost(Duration.ofSeconds(30)).until(loop::blocked);  // started, nothing to do: it waits
+            long first = loop.wakeWrites();
+            loop.execute(() -> {  // this wakes it, and it drains the eventfd before it runs this
                 running.countDown();
                 try {
                     release.await();
@@ -29,6 +33,7 @@ class EventLoopWakeTest {
             try {
                 assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
                 before = loop.wakeWrites();
+                assertThat(before).isEqualTo(first + 1);
                 for (int i = 0; i < 100; i++) {
                     loop.execute(all::countDown);
                 }
