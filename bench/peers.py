@@ -75,6 +75,8 @@ def main():
     ap.add_argument("--python-tasks", type=int, default=20_000, help="no-op and echo tasks per Python run")
     ap.add_argument("--python", default="python3")
     ap.add_argument("--timeout", type=int, default=900, help="seconds one run may take")
+    ap.add_argument("--queue", type=int, default=0,
+                    help="procpool's queueCapacity (PoolBench --queue); 0: PoolBench's default, the number of tasks")
     ap.add_argument("--window", action="store_true",
                     help="procpool keeps as many tasks outstanding as PHP keeps in flight (2 workers x its window)"
                          " instead of submitting every task first and joining them after")
@@ -100,6 +102,7 @@ def main():
             for system in systems:
                 if system == "procpool":
                     window = ["--window", str(2 * inflight)] if a.window else []
+                    window += ["--queue", str(a.queue)] if a.queue > 0 else []
                     rows = run(POOL_BENCH + ["--workload", pw, "--prefetch", str(prefetch), "--tasks", str(tasks[pw])]
                                + window, a.timeout)
                     named = [("procpool", rows[0])]

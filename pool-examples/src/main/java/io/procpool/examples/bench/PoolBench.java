@@ -26,8 +26,12 @@ import io.procpool.runtime.TaskPool;
  *
  * <pre>
  * PoolBench --workload noop|echo4k|cpu [--prefetch 16] [--tasks 100000] [--warmup 20000] [--window N]
- *           [--worker-jvm-option OPT]...
+ *           [--queue N] [--cpu] [--worker-jvm-option OPT]...
  * </pre>
+ *
+ * <p>{@code --queue} sets queueCapacity (default: the number of tasks, so that bulk mode never waits for room; the
+ * pool's own default is 10,000; a full queue makes submit wait). {@code --cpu} adds lines of CPU time
+ * per task over the measured run: each thread of this JVM (the manager) and each worker process, in microseconds.
  */
 public final class PoolBench {
 
@@ -117,8 +121,14 @@ public final class PoolBench {
         int tasks = -1;
         int warmup = 20_000;
         int window = 0;
+        int queue = 0;
+        boolean cpu = false;
         List<String> workerOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--cpu")) {
+                cpu = true;
+                continue;
+            }
             String value = i + 1 < args.length ? args[i + 1] : null;
             if (value == null) {
                 throw new IllegalArgumentException(args[i] + " needs a value");
@@ -129,9 +139,11 @@ public final class PoolBench {
                 case "--tasks" -> tasks = Integer.parseInt(value);
                 case "--warmup" -> warmup = Integer.parseInt(value);
                 case "--window" -> window = Integer.parseInt(value);
+                case "--queue" -> queue = Integer.parseInt(value);
                 case "--worker-jvm-option" -> workerOptions.add(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
-                        + " (--workload, --prefetch, --tasks, --warmup, --window, --worker-jvm-option)");
+                        + " (--workload, --prefetch, --tasks, --warmup, --window, --queue, --cpu,"
+                        + " --worker-jvm-option)");
             }
         }
         if (workload == null) {
@@ -146,7 +158,8 @@ public final class PoolBench {
         };
         int n = tasks > 0 ? tasks : workload.equals("cpu") ? 400 : 100_000;
         try (TaskPool pool = TaskPool.builder().name("bench").workers(2).prefetch(prefetch)
-                .queueCapacity(Math.max(n, warmup)).addJvmOptions(workerOptions.toArray(String[]::new)).build()) {
+                .queueCapacity(queue > 0 ? queue : Math.max(n, warmup))
+                .addJvmOptions(workerOptions.toArray(String[]::new)).build()) {
             if (workload.equals("cpu")) {
                 for (int i = 0; i < 3; i++) {
                     throughput(pool, 200, k -> new Spin(TimeUnit.MILLISECONDS.toNanos(2)));  // warm-up, JIT
@@ -154,11 +167,16 @@ public final class PoolBench {
             } else if (warmup > 0) {
                 throughput(pool, warmup, maker, window);
             }
+            java.util.Map<String, Long> before = cpu ? CpuTimes.snapshot() : null;
             long t0 = System.nanoTime();
             double perSecond = throughput(pool, n, maker, window);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf(Locale.ROOT, "procpool-prefetch%d%s %s %d %.3f %.0f ok=%d failed=0%n", prefetch,
-                    window > 0 ? "-window" + window : "", workload, n, seconds, perSecond, n);
+            System.out.printf(Locale.ROOT, "procpool-prefetch%d%s%s %s %d %.3f %.0f ok=%d failed=0%n", prefetch,
+                    window > 0 ? "-window" + window : "", queue > 0 ? "-queue" + queue : "", workload, n, seconds,
+                    perSecond, n);
+            if (cpu) {
+                CpuTimes.print(before, CpuTimes.snapshot(), n);
+            }
         }
     }
 

@@ -4,6 +4,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.procpool.QueueFullPolicy;
 
@@ -11,15 +13,28 @@ import io.procpool.QueueFullPolicy;
  * The in-memory job source: the bounded submission queue that submitters fill ({@link #add}, any thread), and in
  * front of it the jobs that dead workers gave back (I/O thread only). A job given back never waits behind a fresh
  * one and never counts against the queue's capacity.
+ *
+ * <p>Submitters waiting for room ({@link QueueFullPolicy#WAIT}) are woken once an eighth of its places (1 to 256) is free, not
+ * at every job taken: on a full queue each wake-up costs the I/O thread a futex call (several microseconds on a
+ * virtual machine), and a submitter woken for one place goes straight back to sleep.
  */
 final class MemoryQueue implements JobSource {
 
     private final ArrayBlockingQueue<Job> queue;
     private final QueueFullPolicy policy;
     private final ArrayDeque<Job> front = new ArrayDeque<>();  // I/O thread only
+    /** How many free places wake the waiting submitters: an eighth of the queue, 1 to 256. */
+    private final int wakeRoom;
+    private final ReentrantLock roomLock = new ReentrantLock();
+    private final Condition room = roomLock.newCondition();
+    /** Submitters waiting for room; changed under roomLock, read without it before a wake-up. */
+    private volatile int waiting;
+    private long wakeups;  // under roomLock: for tests
+
     MemoryQueue(int capacity, QueueFullPolicy policy) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.policy = policy;
+        this.wakeRoom = Math.max(1, Math.min(capacity / 8, 256));
     }
 
     @Override
@@ -35,23 +50,72 @@ final class MemoryQueue implements JobSource {
      * @throws InterruptedException when the submitter is interrupted while it waits for room
      */
     boolean add(Job job) throws InterruptedException {
-        if (policy == QueueFullPolicy.WAIT) {
-            queue.put(job);
-        } else if (!queue.offer(job)) {
+        if (queue.offer(job)) {
+            return true;
+        }
+        if (policy != QueueFullPolicy.WAIT) {
             return false;
+        }
+        roomLock.lockInterruptibly();
+        try {
+            // counted before the next offer: either that offer finds room, or whoever makes room sees a waiter
+            waiting++;
+            try {
+                while (!queue.offer(job)) {
+                    room.await();
+                }
+            } finally {
+                waiting--;
+            }
+        } finally {
+            roomLock.unlock();
         }
         return true;
     }
 
     /** Submitter's thread: takes back a job it just added (the pool shut down meanwhile); false if it was taken. */
     boolean withdraw(Job job) {
-        return queue.remove(job);
+        return roomMade(queue.remove(job), 1);
     }
 
     @Override
     public Job poll(int demand) {
         Job j = front.poll();
-        return j != null ? j : queue.poll();
+        if (j != null) {
+            return j;
+        }
+        j = queue.poll();
+        roomMade(j != null, wakeRoom);
+        return j;
+    }
+
+    /** Wakes the waiting submitters when {@code made} and at least {@code enough} places are free; returns made. */
+    private boolean roomMade(boolean made, int enough) {
+        if (made && waiting > 0 && queue.remainingCapacity() >= enough) {
+            roomLock.lock();
+            try {
+                wakeups++;
+                room.signalAll();
+            } finally {
+                roomLock.unlock();
+            }
+        }
+        return made;
+    }
+
+    /** How often waiting submitters were woken (tests). */
+    long wakeups() {
+        roomLock.lock();
+        try {
+            return wakeups;
+        } finally {
+            roomLock.unlock();
+        }
+    }
+
+    /** How many submitters wait for room (tests). */
+    int waiting() {
+        return waiting;
     }
 
     @Override
@@ -63,7 +127,7 @@ final class MemoryQueue implements JobSource {
 
     @Override
     public boolean remove(Job job) {
-        return front.remove(job) || queue.remove(job);
+        return front.remove(job) || roomMade(queue.remove(job), 1);
     }
 
     @Override
@@ -85,7 +149,7 @@ final class MemoryQueue implements JobSource {
     public List<Job> drain() {
         List<Job> jobs = new ArrayList<>(front);
         front.clear();
-        queue.drainTo(jobs);
+        roomMade(queue.drainTo(jobs) > 0, 1);
         return jobs;
     }
 }

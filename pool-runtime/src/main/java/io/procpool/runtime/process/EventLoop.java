@@ -38,7 +38,14 @@ final class EventLoop implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean stopped;  // set under this monitor; then no task is queued and the fds close
+    /**
+     * The loop may block in {@code epoll_wait}: set before its last look at the task queue, cleared when it returns.
+     * Both sides write, then read the other's (volatile) state: either the loop sees a new task, or its adder sees
+     * this flag and writes the eventfd.
+     */
+    private volatile boolean blocking;
     private volatile long wakeups;
+    private long wakeWrites;  // under this monitor
 
     // loop-confined: token -> handler; token 0 is the wake-up eventfd
     private Handler[] handlers = new Handler[64];
@@ -80,7 +87,10 @@ final class EventLoop implements AutoCloseable {
                 return;
             }
             tasks.add(task);
-            if (wakePending.compareAndSet(false, true)) {
+            // the loop runs its tasks before it blocks again: only a loop that is (about to be) blocked needs the
+            // eventfd; a submitter at full speed then wakes it once per batch, not once per drained wake-up
+            if (blocking && wakePending.compareAndSet(false, true)) {
+                wakeWrites++;
                 wakeBuf.putLong(0, 1L);
                 C.write(wakeFd, wakeBuf.address(), 8);
             }
@@ -186,7 +196,15 @@ final class EventLoop implements AutoCloseable {
                 if (!running) {
                     break;
                 }
-                int n = C.epoll_wait(epfd, events, MAX_EVENTS, tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0);
+                int timeout = tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0;
+                if (timeout != 0) {
+                    blocking = true;
+                    if (!tasks.isEmpty()) {
+                        timeout = 0;
+                    }
+                }
+                int n = C.epoll_wait(epfd, events, MAX_EVENTS, timeout);
+                blocking = false;
                 if (n < 0) {
                     int e = Native.errno();
                     if (e != Native.EINTR) {
@@ -242,6 +260,16 @@ final class EventLoop implements AutoCloseable {
     /** Loop thread or tests: how many times epoll_wait returned with events (a busy loop shows here). */
     long wakeups() {
         return wakeups;
+    }
+
+    /** Tests: whether the loop may be blocked in epoll_wait now. */
+    boolean blocked() {
+        return blocking;
+    }
+
+    /** Tests: how many times another thread wrote the wake-up eventfd. */
+    synchronized long wakeWrites() {
+        return wakeWrites;
     }
 
     @Override

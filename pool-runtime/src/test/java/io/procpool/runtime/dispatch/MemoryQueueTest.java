@@ -1,8 +1,12 @@
 package io.procpool.runtime.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.procpool.QueueFullPolicy;
 import org.junit.jupiter.api.Test;
@@ -41,5 +45,48 @@ class MemoryQueueTest {
         assertThat(q.drain()).extracting(Job::id).containsExactly(4L, 3L);
         assertThat(q.isEmpty()).isTrue();
         assertThat(q.withdraw(fresh)).isFalse();
+    }
+
+    @Test
+    void aWaitingSubmitterIsWokenOnceAnEighthOfTheQueueIsFreeNotAtEveryJobTaken() throws Exception {
+        MemoryQueue q = new MemoryQueue(16, QueueFullPolicy.WAIT);  // wakes at 2 free places
+        for (int i = 1; i <= 16; i++) {
+            assertThat(q.add(TestJobs.job(i))).isTrue();
+        }
+        CompletableFuture<Boolean> added = CompletableFuture.supplyAsync(() -> {
+            try {
+                return q.add(TestJobs.job(17));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> q.waiting() == 1);
+        assertThat(q.poll(1).id()).isEqualTo(1);
+        assertThat(q.wakeups()).isZero();  // one free place: the submitter sleeps on
+        assertThat(q.poll(1).id()).isEqualTo(2);
+        assertThat(q.wakeups()).isEqualTo(1);
+        assertThat(added.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(q.queued()).isEqualTo(15);
+    }
+
+    @Test
+    void aWaitingSubmitterIsWokenByAnyRoomThatDoesNotComeFromDispatch() throws Exception {
+        MemoryQueue q = new MemoryQueue(16, QueueFullPolicy.WAIT);
+        Job first = TestJobs.job(1);
+        q.add(first);
+        for (int i = 2; i <= 16; i++) {
+            q.add(TestJobs.job(i));
+        }
+        CompletableFuture<Boolean> added = CompletableFuture.supplyAsync(() -> {
+            try {
+                return q.add(TestJobs.job(17));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> q.waiting() == 1);
+        assertThat(q.remove(first)).isTrue();  // a cancelled job: one place, and nothing else may come
+        assertThat(added.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(q.queued()).isEqualTo(16);
     }
 }
