@@ -34,7 +34,7 @@ import io.procpool.runtime.wire.Serialization;
  */
 public final class WorkerMain {
 
-    private static final Held STOP = new Held(-1, 0, null);
+    private static final Held STOP = new Held(-1, 0, null, 0);
 
     private final String workerId;
     private final int capacity;
@@ -54,7 +54,8 @@ public final class WorkerMain {
      */
     private final com.esotericsoftware.kryo.io.Output results;
 
-    record Held(long id, int attempt, byte[] body) {
+    /** A task read: its id, attempt, and body (the first {@code length} bytes of {@code body}). */
+    record Held(long id, int attempt, byte[] body, int length) {
     }
 
     /** A task being run: its context, and the thread to interrupt on CANCEL. */
@@ -228,7 +229,8 @@ public final class WorkerMain {
             while (true) {
                 int type = frames.next();
                 switch (type) {
-                    case Protocol.TASK -> tasks.addLast(new Held(frames.id, frames.attempt(), frames.body));
+                    case Protocol.TASK -> tasks.addLast(new Held(frames.id, frames.attempt(), frames.bodyCopy(),
+                            frames.length));
                     case Protocol.CANCEL -> cancel(frames.id);
                     case Protocol.SHUTDOWN -> {
                         return true;
@@ -339,7 +341,7 @@ public final class WorkerMain {
         try {
             Object task;
             try {
-                task = serialization.deserialize(h.body, 2, h.body.length - 2);
+                task = serialization.deserialize(h.body, 2, h.length - 2);
             } catch (KryoException e) {
                 throw Answer.classProblem(e, workerId);
             }
