@@ -162,11 +162,11 @@ public final class RedisSource implements JobSource {
 
     /**
      * Waits until the engine has room (with the read-ahead) for more than the fetched jobs it has not taken yet.
-     * {@link #poll} wakes this thread whenever it leaves room and the thread is idle: not only when the demand grows, but also
-     * when the engine takes the jobs fetched last (the room the fetcher saw as none while they waited). The flag is set
-     * before the room is looked at again and read by poll after it changed the room, so one of the two always sees the
-     * other (volatile accesses); a wake-up before the park leaves a permit. The timed park is a safety net only, and
-     * the reclaim scan's clock.
+     * {@link #poll} wakes this thread whenever it leaves room and the thread is idle: not only when the demand grows,
+     * but also when the engine takes the jobs fetched last (the room the fetcher saw as none while they waited). The
+     * flag is set before the room is looked at again and read by poll after it changed the room, so one of the two
+     * always sees the other (volatile accesses); a wake-up before the park leaves a permit. The timed park is a safety
+     * net only, and the reclaim scan's clock.
      */
     private void idle() {
         idle = true;
