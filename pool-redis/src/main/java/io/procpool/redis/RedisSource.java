@@ -45,6 +45,8 @@ public final class RedisSource implements JobSource {
     private final io.lettuce.core.RedisClient client;
     private volatile CancelReader cancels;
     private final AtomicInteger wanted = new AtomicInteger();
+    /** How many entries the node fetches beyond its workers' free credits (held, not started): the read-ahead. */
+    private final int readAhead;
     private final AtomicLong ids = new AtomicLong();
     private volatile Runnable wake = () -> { };
     private volatile boolean fetching = true;
@@ -66,6 +68,22 @@ public final class RedisSource implements JobSource {
      * submitter's cancel stops a task here at once (without it, at the next renewal: a third of the lease).
      */
     public RedisSource(NodeQueue queue, QueueCounters counters, io.lettuce.core.RedisClient client) {
+        this(queue, counters, client, 0);
+    }
+
+    /**
+     * As above, and the node keeps up to {@code readAhead} entries fetched beyond its workers' free credits, so that a
+     * freed credit is filled from here at once instead of after a read's round trip. They are held like any fetched
+     * entry: renewed, given back without an attempt when the node drains or stops, reclaimed by others after the lease
+     * when it dies.
+     *
+     * @throws IllegalArgumentException for a negative {@code readAhead}
+     */
+    public RedisSource(NodeQueue queue, QueueCounters counters, io.lettuce.core.RedisClient client, int readAhead) {
+        if (readAhead < 0) {
+            throw new IllegalArgumentException("readAhead must be at least 0, was " + readAhead);
+        }
+        this.readAhead = readAhead;
         this.client = client;
         this.queue = queue;
         this.counters = counters;
@@ -107,7 +125,7 @@ public final class RedisSource implements JobSource {
         boolean failing = false;
         while (!closed && fetching) {
             try {
-                int room = wanted.get() - fresh.size();
+                int room = room();
                 if (room > 0 && System.nanoTime() - nextReclaim >= 0) {
                     nextReclaim = System.nanoTime() + reclaimEvery;
                     room -= take(queue.reclaim(room));
@@ -137,17 +155,22 @@ public final class RedisSource implements JobSource {
         }
     }
 
+    /** How many entries to fetch now: the free credits and the read-ahead, less the fetched jobs not taken yet. */
+    private int room() {
+        return wanted.get() + readAhead - fresh.size();
+    }
+
     /**
-     * Waits until the engine has room for more than the fetched jobs it has not taken yet. {@link #poll} wakes this
-     * thread whenever it leaves room and the thread is idle: not only when the demand grows, but also when the engine
-     * takes the jobs fetched last (the room the fetcher saw as none while they waited). The flag is set before the
-     * room is looked at again and read by poll after it changed the room, so one of the two always sees the other
-     * (volatile accesses); a wake-up before the park leaves a permit. The timed park is a safety net only, and the
-     * reclaim scan's clock.
+     * Waits until the engine has room (with the read-ahead) for more than the fetched jobs it has not taken yet.
+     * {@link #poll} wakes this thread whenever it leaves room and the thread is idle: not only when the demand grows,
+     * but also when the engine takes the jobs fetched last (the room the fetcher saw as none while they waited). The
+     * flag is set before the room is looked at again and read by poll after it changed the room, so one of the two
+     * always sees the other (volatile accesses); a wake-up before the park leaves a permit. The timed park is a safety
+     * net only, and the reclaim scan's clock.
      */
     private void idle() {
         idle = true;
-        if (wanted.get() - fresh.size() <= 0 && fetching && !closed) {
+        if (room() <= 0 && fetching && !closed) {
             LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
         }
         idle = false;
@@ -222,7 +245,7 @@ public final class RedisSource implements JobSource {
         }
         int want = j == null ? demand : demand - 1;
         wanted.set(want);
-        if (idle && want > fresh.size()) {
+        if (idle && want + readAhead > fresh.size()) {
             LockSupport.unpark(fetcher);  // see idle(): the room it waits for is here
         }
         return j;

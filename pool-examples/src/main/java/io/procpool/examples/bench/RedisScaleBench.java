@@ -8,15 +8,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.models.stream.PendingMessages;
+import io.procpool.PoolListener;
 import io.procpool.Task;
 import io.procpool.TaskContext;
 import io.procpool.TaskFuture;
+import io.procpool.TaskOutcome;
 import io.procpool.redis.RedisClients;
 import io.procpool.redis.RedisNode;
 import io.procpool.redis.RedisSubmitter;
@@ -32,7 +37,10 @@ import io.procpool.runtime.TaskPool;
  *     tasks (system property, default 5,000; 0 for the old, cold warm-up), so that the node and submitter JVMs have
  *     compiled their hot paths, then a batch that starts every worker. With 30 tasks only, the JIT compiler threads of
  *     the 3 node JVMs and the submitter took about 40 % of the node JVMs' CPU during the measured run and kept both
- *     cores of the bench machine busy: every hand-off of the fetch chain waited in the run queue.</li>
+ *     cores of the bench machine busy: every hand-off of the fetch chain waited in the run queue.
+ *     Then where the lost time went ({@link ScaleBreakdown}): from each task's own clock on its worker, and from
+ *     each node's trace of when it read the task's entry, sent it to the worker, and heard its outcome.
+ *     {@code read-ahead}: entries each node fetches beyond its free credits ({@code RedisNode.start}).</li>
  * <li>{@code local}: the same tasks on one local pool of {@code nodes × 2} workers (no Redis; the URI is ignored): the
  *     efficiency this machine gives at the moment, to compare with.</li>
  * <li>{@code kill}: {@code nodes × 2 - 2} tasks of {@code 3 × lease} each; once they all run, the node that holds the
@@ -44,7 +52,7 @@ import io.procpool.runtime.TaskPool;
  * redis-server --port 6390 --save '' --appendonly no &amp;
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
  *     [-Dwarm=5000] io.procpool.examples.bench.RedisScaleBench redis://127.0.0.1:6390 sleep|local|kill [nodes 3]
- *     [tasks 3000] [ms 10] [lease-ms 2000] [prefetch 0]
+ *     [tasks 3000] [ms 10] [lease-ms 2000] [prefetch 0] [read-ahead 0]
  * </pre>
  */
 public final class RedisScaleBench {
@@ -56,14 +64,22 @@ public final class RedisScaleBench {
     private RedisScaleBench() {
     }
 
-    /** Sleeps; returns when it started (epoch ms), its attempt, and its node's pid (its worker's parent). */
+    /**
+     * Sleeps; returns when it started (epoch ms), its attempt, its node's pid (its worker's parent), its worker's
+     * {@code System.nanoTime()} at its start and end (CLOCK_MONOTONIC: one clock for every process of the machine),
+     * its worker's pid, and its task id on the node: what {@link ScaleBreakdown} needs.
+     */
     record Sleep(long millis) implements Task<long[]> {
         @Override
         public long[] call() throws Exception {
+            long t0 = System.nanoTime();
             long start = System.currentTimeMillis();
             Thread.sleep(millis);
-            long node = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-            return new long[] {start, TaskContext.current().attempt(), node};
+            long t1 = System.nanoTime();
+            ProcessHandle me = ProcessHandle.current();
+            long node = me.parent().map(ProcessHandle::pid).orElse(-1L);
+            TaskContext c = TaskContext.current();
+            return new long[] {start, c.attempt(), node, t0, t1, me.pid(), c.taskId()};
         }
     }
 
@@ -84,18 +100,19 @@ public final class RedisScaleBench {
         long ms = args.length > 4 ? Long.parseLong(args[4]) : 10;
         long lease = args.length > 5 ? Long.parseLong(args[5]) : 2000;
         int prefetch = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+        int readAhead = args.length > 7 ? Integer.parseInt(args[7]) : 0;
         RedisClient client = RedisClients.create(uri, Duration.ofSeconds(10));
         List<Node> started = new ArrayList<>();
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
             admin.sync().del(new StreamLayout(POOL).tasks());
             for (int i = 0; i < nodes; i++) {
-                started.add(Node.start(uri, lease, prefetch));
+                started.add(Node.start(uri, lease, prefetch, readAhead));
             }
             try (RedisSubmitter submitter = new RedisSubmitter(client, POOL, 100_000, false, 3, List.of())) {
                 run(submitter, WARM, 0);  // the JITs of the nodes and of this JVM
                 run(submitter, nodes * 2 * 5, 50);  // every worker up and warm
                 if (mode.equals("sleep")) {
-                    sleep(submitter, nodes, tasks, ms);
+                    sleep(submitter, started, tasks, ms, prefetch);
                 } else {
                     kill(submitter, admin, started, nodes, lease);
                 }
@@ -108,15 +125,24 @@ public final class RedisScaleBench {
         }
     }
 
-    private static void sleep(RedisSubmitter submitter, int nodes, int tasks, long ms) throws Exception {
+    private static void sleep(RedisSubmitter submitter, List<Node> started, int tasks, long ms, int prefetch)
+            throws Exception {
         long t0 = System.nanoTime();
-        run(submitter, tasks, ms);
-        report("redis", tasks, ms, nodes, (System.nanoTime() - t0) / 1e9);
+        List<long[]> results = run(submitter, tasks, ms);
+        long t1 = System.nanoTime();
+        report("redis", tasks, ms, started.size(), (t1 - t0) / 1e9);
+        Map<Long, Map<Long, long[]>> traces = new HashMap<>();
+        for (Node n : started) {
+            traces.put(n.process.pid(), n.trace());
+        }
+        ScaleBreakdown.print("redis", results, t0, t1, ms, prefetch, traces);
     }
 
     /** The same sleep tasks on one local pool of {@code nodes × 2} workers: what this machine gives without Redis. */
     private static void local(int nodes, int tasks, long ms, int prefetch) throws Exception {
-        try (TaskPool pool = TaskPool.builder().name("scale-local").workers(nodes * 2).prefetch(prefetch).build()) {
+        Trace trace = new Trace();
+        try (TaskPool pool = TaskPool.builder().name("scale-local").workers(nodes * 2).prefetch(prefetch)
+                .listener(trace).build()) {
             List<TaskFuture<long[]>> warm = new ArrayList<>();
             for (int i = 0; i < WARM; i++) {
                 warm.add(pool.submit(new Sleep(0)));  // as the Redis runs get
@@ -132,10 +158,14 @@ public final class RedisScaleBench {
             for (int i = 0; i < tasks; i++) {
                 futures.add(pool.submit(new Sleep(ms)));
             }
+            List<long[]> results = new ArrayList<>(tasks);
             for (TaskFuture<long[]> f : futures) {
-                f.get(10, TimeUnit.MINUTES);
+                results.add(f.get(10, TimeUnit.MINUTES));
             }
-            report("local", tasks, ms, nodes, (System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime();
+            report("local", tasks, ms, nodes, (t1 - t0) / 1e9);
+            ScaleBreakdown.print("local", results, t0, t1, ms, prefetch,
+                    Map.of(ProcessHandle.current().pid(), trace.seen));
         }
     }
 
@@ -147,11 +177,15 @@ public final class RedisScaleBench {
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
+    /** When the last submit of the last run returned (nanoTime). */
+    static volatile long submitted;
+
     private static List<long[]> run(RedisSubmitter submitter, int n, long ms) throws Exception {
         List<TaskFuture<long[]>> futures = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             futures.add(submitter.submit(new Sleep(ms)));
         }
+        submitted = System.nanoTime();
         List<long[]> out = new ArrayList<>(n);
         for (TaskFuture<long[]> f : futures) {
             out.add(f.get(10, TimeUnit.MINUTES));
@@ -210,23 +244,57 @@ public final class RedisScaleBench {
                 worst <= lease + lease / 2 ? "met" : "NOT met", orphans ? "outlived it (killed now)" : "exited");
     }
 
-    /** A node JVM: {@code node URI lease-ms prefetch}; prints its consumer name, serves until its stdin ends. */
+    /**
+     * A node JVM: {@code node URI lease-ms prefetch read-ahead}; prints its consumer name, serves until its stdin ends;
+     * a line {@code TRACE} prints its {@link Trace}.
+     */
     private static void node(String[] args) throws Exception {
         RedisClient client = RedisClients.create(args[1], Duration.ofSeconds(5));
+        Trace trace = new Trace();
         RedisNode node = RedisNode.start(client, POOL, Duration.ofMillis(Long.parseLong(args[2])),
-                TaskPool.builder().name("scale-node").workers(2).prefetch(Integer.parseInt(args[3])));
+                Integer.parseInt(args[4]), TaskPool.builder().name("scale-node").workers(2)
+                        .prefetch(Integer.parseInt(args[3])).listener(trace));
         System.out.println("READY " + node.consumer());
         System.out.flush();
-        while (System.in.read() >= 0) {
-            // until the bench closes our stdin
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {  // until the bench closes our stdin
+            if (line.equals("TRACE")) {
+                StringBuilder out = new StringBuilder();
+                trace.seen.forEach((id, t) -> out.append(id).append(' ').append(t[0]).append(' ').append(t[1])
+                        .append(' ').append(t[2]).append('\n'));
+                System.out.print(out.append("END\n"));
+                System.out.flush();
+            }
         }
         node.close();
         client.shutdown();
     }
 
+    /**
+     * When each task reached this pool (for a node: its entry was read), was sent to a worker, and its outcome reached
+     * the pool (nanoTime, by task id): the node's side of {@link ScaleBreakdown}.
+     */
+    static final class Trace implements PoolListener {
+        final Map<Long, long[]> seen = new ConcurrentHashMap<>();
+
+        @Override
+        public void taskStarted(long taskId, String workerId, int attempt, Duration queueWait) {
+            long now = System.nanoTime();
+            seen.put(taskId, new long[] {now - queueWait.toNanos(), now, 0});
+        }
+
+        @Override
+        public void taskEnded(long taskId, TaskOutcome outcome, Duration execution) {
+            long[] t = seen.get(taskId);
+            if (t != null) {
+                t[2] = System.nanoTime();
+            }
+        }
+    }
+
     /** A node JVM of the bench's. */
-    private record Node(Process process, String consumer) {
-        static Node start(String uri, long lease, int prefetch) throws Exception {
+    private record Node(Process process, String consumer, BufferedReader out) {
+        static Node start(String uri, long lease, int prefetch, int readAhead) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(java));
             // JVM options for the node JVMs, e.g. a profile: -Dnode.options=-XX:StartFlightRecording=filename=n.jfr
@@ -235,7 +303,7 @@ public final class RedisScaleBench {
                 cmd.addAll(List.of(options.split(" +")));
             }
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RedisScaleBench.class.getName(), "node",
-                    uri, Long.toString(lease), Integer.toString(prefetch)));
+                    uri, Long.toString(lease), Integer.toString(prefetch), Integer.toString(readAhead)));
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.redirectError(ProcessBuilder.Redirect.DISCARD);
             Process p = pb.start();
@@ -248,7 +316,21 @@ public final class RedisScaleBench {
                 p.destroyForcibly();
                 throw new IllegalStateException("node JVM did not start: " + line);
             }
-            return new Node(p, line.substring("READY ".length()));
+            return new Node(p, line.substring("READY ".length()), out);
+        }
+
+        /** The node's {@link Trace}: task id to {entry read, sent to its worker, outcome at the node} (nanoTime). */
+        Map<Long, long[]> trace() throws Exception {
+            OutputStream in = process.getOutputStream();
+            in.write("TRACE\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            Map<Long, long[]> m = new HashMap<>();
+            for (String line = out.readLine(); line != null && !line.equals("END"); line = out.readLine()) {
+                String[] f = line.split(" ");
+                m.put(Long.parseLong(f[0]), new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    Long.parseLong(f[3])});
+            }
+            return m;
         }
 
         void stop() throws Exception {
