@@ -15,10 +15,6 @@ import io.procpool.runtime.wire.Protocol;
  * capacity-1 worker whichever thread holds the reading, handed over under a lock). It is also the stream
  * {@link WorkerInit} reads the INIT frame from, before any frame is read here.
  *
- * <p>A frame's body is left in the buffer when it is whole there: the reader either copies it into the array of the
- * thread that will run it now ({@link #bodyInto}, reused from task to task: no array per task) or into a new one
- * ({@link #bodyCopy}, for a task that waits in a queue), before anything reads the descriptor again.
- *
  * <p>A read of the descriptor blocks and is never interrupted (a {@link FileInputStream}, not a channel).
  */
 final class FrameReader extends InputStream {
@@ -28,34 +24,22 @@ final class FrameReader extends InputStream {
     private final InputStream in;
     private final int maxFrame;
     private final String workerId;
-    /** The size of the read buffer. */
-    static final int BUFFER = 1 << 16;
-
-    private final byte[] buffer = new byte[BUFFER];
+    private final byte[] buffer = new byte[1 << 16];
     private int pos;
     private int limit;
-    /** The last frame read by {@link #next}: its task id, and its body's length. */
+    /** The last frame read by {@link #next}: its task id and body. */
     long id;
-    int length;
-    /** Where the last frame's body is: at {@link #at} in {@link #buffer} (when whole there), else this array. */
-    private byte[] body;
-    private int at;
+    byte[] body;
 
     FrameReader(FileDescriptor fd, int maxFrame, String workerId) {
-        this(new FileInputStream(fd), maxFrame, workerId);
-    }
-
-    /** Over any stream (the tests' own). */
-    FrameReader(InputStream in, int maxFrame, String workerId) {
-        this.in = in;
+        this.in = new FileInputStream(fd);
         this.maxFrame = maxFrame;
         this.workerId = workerId;
     }
 
     /**
-     * Reads the next frame: returns its type, its id in {@link #id}, its body's length in {@link #length}; the body is
-     * {@link #bodyInto} or {@link #bodyCopy}, valid until the next call. End of stream (between frames or inside one)
-     * is an {@link EOFException}; a frame of impossible length ends the worker.
+     * Reads the next frame: returns its type, its id and body in {@link #id} and {@link #body}. End of stream (between
+     * frames or inside one) is an {@link EOFException}; a frame of impossible length ends the worker.
      */
     int next() throws IOException {
         fill(FRAME_HEAD);
@@ -63,55 +47,22 @@ final class FrameReader extends InputStream {
         if (len < Protocol.HEADER || len > maxFrame) {
             protocolError("frame length " + len + " outside " + Protocol.HEADER + ".." + maxFrame);
         }
-        length = len - Protocol.HEADER;
-        if (FRAME_HEAD + length <= buffer.length) {
-            fill(FRAME_HEAD + length);  // the rest of the frame, and whatever else has come, in one read
-            header();
-            body = buffer;  // copied out by the caller, once it knows where to
-            at = pos;
-            pos += length;
-            return buffer[at - FRAME_HEAD + 4] & 0xff;
-        }
         int type = buffer[pos + 4] & 0xff;
-        header();
-        byte[] b = new byte[length];
-        int have = limit - pos;
-        System.arraycopy(buffer, pos, b, 0, have);
-        pos = limit;
-        readFully(b, have);  // larger than the buffer: straight into the body
-        body = b;
-        at = 0;
-        return type;
-    }
-
-    /** Reads the task id of the frame at {@link #pos} and moves past its head. */
-    private void header() {
         long v = 0;
         for (int i = pos + 8; i < pos + FRAME_HEAD; i++) {
             v = v << 8 | (buffer[i] & 0xff);
         }
         id = v;
         pos += FRAME_HEAD;
-    }
-
-    /**
-     * The last frame's body in {@code reused} when it fits there (the array of the thread that runs the task now, and
-     * whose last task is done), else in an array of its own.
-     */
-    byte[] bodyInto(byte[] reused) {
-        if (body != buffer || length > reused.length) {
-            return bodyCopy();
+        byte[] b = new byte[len - Protocol.HEADER];
+        int have = Math.min(b.length, limit - pos);
+        System.arraycopy(buffer, pos, b, 0, have);
+        pos += have;
+        if (have < b.length) {
+            readFully(b, have);  // larger than what is buffered: straight into the body
         }
-        System.arraycopy(buffer, at, reused, 0, length);
-        return reused;
-    }
-
-    /** The last frame's body in an array of its own, exactly as long (for a task that waits, or a frame not a task). */
-    byte[] bodyCopy() {
-        if (body != buffer && body.length == length) {
-            return body;  // read straight into its own array
-        }
-        return java.util.Arrays.copyOfRange(body, at, at + length);
+        body = b;
+        return type;
     }
 
     /** Whether the buffer holds a whole TASK frame first: {@link #next} returns it without reading the descriptor. */
@@ -122,10 +73,10 @@ final class FrameReader extends InputStream {
 
     /** The attempt number in front of a TASK's body. */
     int attempt() {
-        if (length < 2) {
-            protocolError("a TASK of " + length + " bytes, without its attempt number");
+        if (body.length < 2) {
+            protocolError("a TASK of " + body.length + " bytes, without its attempt number");
         }
-        return ((body[at] & 0xff) << 8) | (body[at + 1] & 0xff);
+        return ((body[0] & 0xff) << 8) | (body[1] & 0xff);
     }
 
     void protocolError(String what) {

@@ -34,7 +34,7 @@ import io.procpool.runtime.wire.Serialization;
  */
 public final class WorkerMain {
 
-    private static final Held STOP = new Held(-1, 0, null, 0);
+    private static final Held STOP = new Held(-1, 0, null);
 
     private final String workerId;
     private final int capacity;
@@ -54,8 +54,7 @@ public final class WorkerMain {
      */
     private final com.esotericsoftware.kryo.io.Output results;
 
-    /** A task read: its id, attempt, and body (the first {@code length} bytes of {@code body}). */
-    record Held(long id, int attempt, byte[] body, int length) {
+    record Held(long id, int attempt, byte[] body) {
     }
 
     /** A task being run: its context, and the thread to interrupt on CANCEL. */
@@ -229,8 +228,7 @@ public final class WorkerMain {
             while (true) {
                 int type = frames.next();
                 switch (type) {
-                    case Protocol.TASK -> tasks.addLast(new Held(frames.id, frames.attempt(), frames.bodyCopy(),
-                            frames.length));
+                    case Protocol.TASK -> tasks.addLast(new Held(frames.id, frames.attempt(), frames.body));
                     case Protocol.CANCEL -> cancel(frames.id);
                     case Protocol.SHUTDOWN -> {
                         return true;
@@ -341,7 +339,7 @@ public final class WorkerMain {
         try {
             Object task;
             try {
-                task = serialization.deserialize(h.body, 2, h.length - 2);
+                task = serialization.deserialize(h.body, 2, h.body.length - 2);
             } catch (KryoException e) {
                 throw Answer.classProblem(e, workerId);
             }
