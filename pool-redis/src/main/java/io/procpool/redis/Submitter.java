@@ -60,6 +60,8 @@ public final class Submitter implements AutoCloseable {
     private final Thread readerThread;
     private volatile boolean closed;
     private volatile String runId;
+    /** The replies delivered so far (reader thread): one read again after a restart is not a stray. */
+    private final ReplyCursor delivered = new ReplyCursor();
 
     /** A task that has not been answered yet. */
     private static final class Outstanding {
@@ -259,6 +261,9 @@ public final class Submitter implements AutoCloseable {
         for (StreamMessage<String, byte[]> m : got) {
             last = m.getId();
             ids.add(last);
+            if (delivered.seen(last)) {
+                continue;  // delivered before a Redis restart whose AOF kept it: deleted again below
+            }
             Reply r = Reply.parse(m.getBody());
             if (r == null) {
                 LOG.warn("{} - ignores a malformed reply {} on {}", layout.pool(), m.getId(), replies);
