@@ -49,18 +49,8 @@ class MemoryQueueTest {
 
     @Test
     void aWaitingSubmitterIsWokenOnceAnEighthOfTheQueueIsFreeNotAtEveryJobTaken() throws Exception {
-        MemoryQueue q = new MemoryQueue(16, QueueFullPolicy.WAIT);  // wakes at 2 free places
-        for (int i = 1; i <= 16; i++) {
-            assertThat(q.add(TestJobs.job(i))).isTrue();
-        }
-        CompletableFuture<Boolean> added = CompletableFuture.supplyAsync(() -> {
-            try {
-                return q.add(TestJobs.job(17));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(30)).until(() -> q.waiting() == 1);
+        MemoryQueue q = full(TestJobs.job(1));  // 16 places: wakes at 2 free
+        CompletableFuture<Boolean> added = waitingAdd(q);
         assertThat(q.poll(1).id()).isEqualTo(1);
         assertThat(q.wakeups()).isZero();  // one free place: the submitter sleeps on
         assertThat(q.poll(1).id()).isEqualTo(2);
@@ -71,12 +61,26 @@ class MemoryQueueTest {
 
     @Test
     void aWaitingSubmitterIsWokenByAnyRoomThatDoesNotComeFromDispatch() throws Exception {
-        MemoryQueue q = new MemoryQueue(16, QueueFullPolicy.WAIT);
         Job first = TestJobs.job(1);
-        q.add(first);
+        MemoryQueue q = full(first);
+        CompletableFuture<Boolean> added = waitingAdd(q);
+        assertThat(q.remove(first)).isTrue();  // a cancelled job: one place, and nothing else may come
+        assertThat(added.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(q.queued()).isEqualTo(16);
+    }
+
+    /** A queue of 16 places (WAIT), full: {@code first}, then jobs 2 to 16. */
+    private static MemoryQueue full(Job first) throws InterruptedException {
+        MemoryQueue q = new MemoryQueue(16, QueueFullPolicy.WAIT);
+        assertThat(q.add(first)).isTrue();
         for (int i = 2; i <= 16; i++) {
-            q.add(TestJobs.job(i));
+            assertThat(q.add(TestJobs.job(i))).isTrue();
         }
+        return q;
+    }
+
+    /** Adds job 17 on another thread; returns once that submitter waits for room. */
+    private static CompletableFuture<Boolean> waitingAdd(MemoryQueue q) {
         CompletableFuture<Boolean> added = CompletableFuture.supplyAsync(() -> {
             try {
                 return q.add(TestJobs.job(17));
@@ -85,8 +89,6 @@ class MemoryQueueTest {
             }
         });
         await().atMost(Duration.ofSeconds(30)).until(() -> q.waiting() == 1);
-        assertThat(q.remove(first)).isTrue();  // a cancelled job: one place, and nothing else may come
-        assertThat(added.get(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(q.queued()).isEqualTo(16);
+        return added;
     }
 }
