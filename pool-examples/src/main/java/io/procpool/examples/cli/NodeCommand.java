@@ -48,6 +48,16 @@ final class NodeCommand implements Callable<Integer> {
                     + " e.g. 30s)")
     private String lease = "30s";
 
+    @Option(names = "--prefetch", paramLabel = "N",
+            description = "tasks each worker holds waiting beyond the one it runs (0..1024); 1 hides the hand-off"
+                    + " between short tasks")
+    private int prefetch;
+
+    @Option(names = "--read-ahead", paramLabel = "N",
+            description = "tasks the node fetches from Redis beyond its workers' free places (0..1024): short"
+                    + " tasks then never wait for a read from Redis; at the end of a batch up to N tasks wait here")
+    private int readAhead;
+
     @Option(names = "--allow", paramLabel = "CLASS", split = ",",
             description = "only these classes may travel to the workers (Kryo registration; recommended on a shared"
                     + " Redis)")
@@ -65,6 +75,12 @@ final class NodeCommand implements Callable<Integer> {
         if (workers < 1 || workers > 1024) {
             throw new ParameterException(spec.commandLine(), "--workers must be 1..1024, was " + workers);
         }
+        if (prefetch < 0 || prefetch > 1024) {
+            throw new ParameterException(spec.commandLine(), "--prefetch must be 0..1024, was " + prefetch);
+        }
+        if (readAhead < 0 || readAhead > 1024) {
+            throw new ParameterException(spec.commandLine(), "--read-ahead must be 0..1024, was " + readAhead);
+        }
         metrics.validate();
         List<Class<?>> allowed = new ArrayList<>();
         for (String name : allow) {
@@ -77,7 +93,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         RedisClient client = RedisClients.create(redis, Duration.ofSeconds(5));
         MetricsEndpoint endpoint = metrics.start(spec.commandLine().getErr());
-        TaskPool.Builder builder = TaskPool.builder().name(pool).workers(workers)
+        TaskPool.Builder builder = TaskPool.builder().name(pool).workers(workers).prefetch(prefetch)
                 .allow(allowed.toArray(new Class<?>[0]));
         if (classpath != null) {
             builder.classpath(classpath);
@@ -86,7 +102,7 @@ final class NodeCommand implements Callable<Integer> {
             builder.meterRegistry(endpoint.registry());
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        try (RedisNode node = RedisNode.start(client, pool, leaseTime, builder)) {
+        try (RedisNode node = RedisNode.start(client, pool, leaseTime, readAhead, builder)) {
             if (endpoint != null) {
                 node.meterRegistry(endpoint.registry());
             }
@@ -97,7 +113,7 @@ final class NodeCommand implements Callable<Integer> {
             }, "procpool-node-exit");
             Runtime.getRuntime().addShutdownHook(hook);
             spec.commandLine().getErr().println("node " + node.consumer() + " serving pool " + pool + " with "
-                    + workers + " workers");
+                    + workers + " workers (prefetch " + prefetch + ", read-ahead " + readAhead + ")");
             spec.commandLine().getErr().flush();
             stopped.await();
         } finally {

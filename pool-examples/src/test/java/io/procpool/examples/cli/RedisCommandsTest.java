@@ -3,6 +3,7 @@ package io.procpool.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +56,61 @@ class RedisCommandsTest extends InProcessCli {
                 client.shutdown();
             }
         }
+    }
+
+    /** Waits until its gate file exists, then answers its number: a task that holds its worker while the test looks. */
+    record Gated(String gate, int n) implements Task<Integer> {
+        @Override
+        public Integer call() throws InterruptedException {
+            while (!Files.exists(Path.of(gate))) {
+                Thread.sleep(5);
+            }
+            return n;
+        }
+    }
+
+    @Test
+    void aNodeHoldsWhatItsPrefetchAndReadAheadAllowAndNoMore() throws Exception {
+        try (LocalRedis redis = new LocalRedis(dir)) {
+            RedisClient client = RedisClients.create(redis.uri(), Duration.ofSeconds(5));
+            Path gate = dir.resolve("gate");
+            StreamLayout layout = new StreamLayout("held");
+            try (CliProcess node = CliProcess.start("node", "--redis", redis.uri(), "--pool", "held", "--workers", "1",
+                    "--prefetch", "1", "--read-ahead", "2", "--lease", "5s");
+                 RedisSubmitter submitter = new RedisSubmitter(client, "held", 100, false, 3, List.of());
+                 StatefulRedisConnection<String, String> c = client.connect()) {
+                String line = node.awaitErrLine("node ");
+                assertThat(line).as(node.allErr()).contains("with 1 workers (prefetch 1, read-ahead 2)");
+                String consumer = line.substring("node ".length(), line.indexOf(" serving"));
+                List<TaskFuture<Integer>> futures = new java.util.ArrayList<>();
+                for (int i = 0; i < 7; i++) {
+                    futures.add(submitter.submit(new Gated(gate.toString(), i)));
+                }
+                // 1 running + 1 prefetched to the worker + 2 read ahead: 4 held by the node, 3 left in the stream
+                java.util.function.Supplier<Long> held = () -> c.sync().xpending(layout.tasks(), StreamLayout.GROUP)
+                        .getConsumerMessageCount().getOrDefault(consumer, 0L);
+                await().atMost(Duration.ofSeconds(60)).until(() -> held.get() == 4);
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> held.get() == 4);
+                Files.createFile(gate);
+                for (int i = 0; i < futures.size(); i++) {
+                    assertThat(futures.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(i);
+                }
+                node.interrupt();
+                assertThat(node.waitFor()).isPresent();
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    @Test
+    void aNodeRefusesAPrefetchOrReadAheadOutOfRangeNamingIt() {
+        assertThat(execute("node", "--redis", "redis://127.0.0.1:1", "--pool", "p", "--read-ahead", "-1"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--read-ahead must be 0..1024, was -1");
+        assertThat(execute("node", "--redis", "redis://127.0.0.1:1", "--pool", "p", "--prefetch", "1025"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--prefetch must be 0..1024, was 1025");
     }
 
     @Test
