@@ -34,8 +34,11 @@ import io.procpool.runtime.TaskPool;
  * <ul>
  * <li>{@code sleep}: {@code tasks} tasks of {@code ms} milliseconds of sleep on {@code nodes} nodes; efficiency is the
  *     ideal time ({@code tasks × ms / (nodes × 2)}) over the measured one, after a warm-up: {@code warm} no-op
- *     tasks (system property, default 5,000; 0 for the old, cold warm-up), so that the node and submitter JVMs have
- *     compiled their hot paths, then a batch that starts every worker. With 30 tasks only, the JIT compiler threads of
+ *     tasks (system property, default 30,000; 0 for the old, cold warm-up), so that the node and submitter JVMs have
+ *     compiled their hot paths, then a batch that starts every worker. With 5,000, C2 still compiled through the
+ *     measured run (10–70 methods a second in a node, 43 % of a node JVM's CPU samples mid-run, per
+ *     {@code -Xlog:jit+compilation} and {@code perf}) on the cores the workers share, and efficiency fell by 3–9
+ *     points. With 30 tasks only, the JIT compiler threads of
  *     the 3 node JVMs and the submitter took about 40 % of the node JVMs' CPU during the measured run and kept both
  *     cores of the bench machine busy: every hand-off of the fetch chain waited in the run queue.
  *     Then where the lost time went ({@link ScaleBreakdown}): from each task's own clock on its worker, and from
@@ -51,7 +54,7 @@ import io.procpool.runtime.TaskPool;
  * <pre>
  * redis-server --port 6390 --save '' --appendonly no &amp;
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
- *     [-Dwarm=5000] io.procpool.examples.bench.RedisScaleBench redis://127.0.0.1:6390 sleep|local|kill [nodes 3]
+ *     [-Dwarm=30000] io.procpool.examples.bench.RedisScaleBench redis://127.0.0.1:6390 sleep|local|kill [nodes 3]
  *     [tasks 3000] [ms 10] [lease-ms 2000] [prefetch 0] [read-ahead 0]
  * </pre>
  */
@@ -59,7 +62,7 @@ public final class RedisScaleBench {
 
     private static final String POOL = "scale";
     /** No-op tasks run before the measured ones (and before the worker warm-up): compiled code, not the JIT's work. */
-    private static final int WARM = Integer.getInteger("warm", 5000);
+    private static final int WARM = Integer.getInteger("warm", 30_000);
 
     private RedisScaleBench() {
     }
