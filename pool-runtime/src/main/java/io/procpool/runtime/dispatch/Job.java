@@ -65,11 +65,22 @@ public final class Job extends Completer.Ordered {
      * @param body    the encoded task, with 2 bytes reserved in front for the attempt number
      * @param timeout its timeout, or null for none
      * @param attempt its attempt number so far (1 for a first run; a redelivery count for a remote queue)
+     * @throws IllegalArgumentException if {@code body} is null or shorter than the 2 reserved bytes (the engine
+     *         writes the attempt there when it sends the job: a shorter body would fail on its I/O thread, with the
+     *         job already on a worker's credit)
      */
     public Job(long id, Object task, byte[] body, Duration timeout, int maxAttempts, int attempt, JobSink sink) {
-        this(id, task, body, new JobFuture<>(id, Job::cancelled), timeout, maxAttempts, attempt,
+        this(id, task, checked(id, body), new JobFuture<>(id, Job::cancelled), timeout, maxAttempts, attempt,
                 new SourceSink(sink));
         future.job = this;
+    }
+
+    private static byte[] checked(long id, byte[] body) {
+        if (body == null || body.length < 2) {
+            throw new IllegalArgumentException("job " + id + ": body must start with the 2 bytes reserved for the"
+                    + " attempt, was " + (body == null ? "null" : body.length + " byte(s)"));
+        }
+        return body;
     }
 
     /** A source job's future was cancelled: the ladder stops it if the engine has it; else the source still does. */
