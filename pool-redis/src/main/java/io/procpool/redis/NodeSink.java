@@ -118,6 +118,9 @@ final class NodeSink implements JobSink {
                 // Redis unreachable: the entry stays pending, its lease lapses, another node runs it again
                 LOG.warn("{} - could not complete task {} (entry {}): {}", queue.layout().pool(), e.taskId(),
                         e.entryId(), x.toString());
+            } else if (c == NodeQueue.Completion.UNDELIVERABLE) {
+                LOG.warn("{} - task {} names reply key {}, which is not a stream: entry {} dead-lettered instead",
+                        queue.layout().pool(), e.taskId(), e.replyTo(), e.entryId());
             } else if (c != NodeQueue.Completion.ACCEPTED) {
                 LOG.info("{} - result of task {} refused ({}): another node holds entry {} now",
                         queue.layout().pool(), e.taskId(), c, e.entryId());
