@@ -112,7 +112,7 @@ class HostileEntriesTest {
             good.add(s.add(bytes("t" + i), 3));
         }
         String bad = stringReplyKey();
-        redis.xadd(layout.tasks(), TaskEntry.fields("evil:1", bad, 3, 0, bytes("b")));
+        redis.xadd(layout.tasks(), TaskEntry.fields("evil:1", bad, 3, 0, bytes("bb")));
         good.add(s.add(bytes("t3"), 3));
         List<TaskEntry> held = NodeQueueTest.readAll(node, 5);
         // the first goes alone; the rest queue behind it and go together, the bad one among them
@@ -135,7 +135,7 @@ class HostileEntriesTest {
         List<StreamMessage<String, byte[]>> dead = redis.xrange(layout.dead(), io.lettuce.core.Range.create("-", "+"));
         assertThat(dead).hasSize(1);
         assertThat(new String(dead.get(0).getBody().get("error"), StandardCharsets.UTF_8)).contains(bad, "string");
-        assertThat(new String(dead.get(0).getBody().get("body"), StandardCharsets.UTF_8)).isEqualTo("b");
+        assertThat(new String(dead.get(0).getBody().get("body"), StandardCharsets.UTF_8)).isEqualTo("bb");
         assertThat(counters.deadLettered()).isEqualTo(1);
         assertThat(redis.type(bad)).isEqualTo("string");
     }
