@@ -35,7 +35,10 @@ final class CompletionBatcher extends GroupCommit<CompletionBatcher.Pending> {
         this.ttl = TaskEntry.utf8(Long.toString(ttlMillis));
     }
 
-    /** Completes entry {@code entryId} with a reply to {@code replyTo}: 1 accepted, 0 refused, -1 the group is gone. */
+    /**
+     * Completes entry {@code entryId} with a reply to {@code replyTo}: 1 accepted, 0 refused, -1 the group is gone,
+     * 2 dead-lettered instead (its reply key holds another type than a stream).
+     */
     CompletableFuture<Long> complete(String entryId, String replyTo, List<byte[]> fields) {
         Pending p = new Pending(entryId, replyTo, fields, new CompletableFuture<>());
         queue(p);
@@ -53,8 +56,9 @@ final class CompletionBatcher extends GroupCommit<CompletionBatcher.Pending> {
 
     @Override
     CompletableFuture<List<Object>> send(List<Pending> batch) {
-        String[] keys = new String[batch.size() + 1];
+        String[] keys = new String[batch.size() + 2];
         keys[0] = layout.tasks();
+        keys[batch.size() + 1] = layout.dead();  // for an entry whose reply key is not a stream
         List<byte[]> args = new ArrayList<>(4 + batch.size() * 16);
         args.add(TaskEntry.utf8(StreamLayout.GROUP));
         args.add(consumer);

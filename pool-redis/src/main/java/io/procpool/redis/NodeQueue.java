@@ -32,6 +32,8 @@ import io.lettuce.core.models.stream.PendingMessage;
  */
 public final class NodeQueue implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NodeQueue.class);
+
     /** What the completion script said. */
     public enum Completion {
         /** The reply is written, the entry acked and deleted. */
@@ -39,7 +41,12 @@ public final class NodeQueue implements AutoCloseable {
         /** This node no longer holds the entry (another reclaimed it): its result is dropped and counted. */
         REFUSED,
         /** The consumer group is gone (Redis lost it): the submitter re-adds the task. */
-        GROUP_GONE
+        GROUP_GONE,
+        /**
+         * The entry names a reply key that is not a stream (some client wrote another type there): no reply can be
+         * written, so the entry went to the dead-letter stream instead (acked and deleted).
+         */
+        UNDELIVERABLE
     }
 
     private final StreamLayout layout;
@@ -191,8 +198,14 @@ public final class NodeQueue implements AutoCloseable {
                 continue;
             }
             if (deliveries > e.maxAttempts()) {
-                deadLetter(e, "delivered " + deliveries + " times (maxAttempts " + e.maxAttempts() + "): consumer "
-                        + before.getConsumer() + " held it last and stopped renewing its lease of " + lease);
+                try {
+                    deadLetter(e, "delivered " + deliveries + " times (maxAttempts " + e.maxAttempts()
+                            + "): consumer " + before.getConsumer() + " held it last and stopped renewing its lease of "
+                            + lease);
+                } catch (RuntimeException x) {
+                    // as in accept: the entries claimed with it must not be lost with this one's failure
+                    LOG.warn("{} - could not dead-letter entry {}: {}", layout.pool(), e.entryId(), x.toString());
+                }
                 continue;
             }
             out.add(e);
@@ -271,7 +284,7 @@ public final class NodeQueue implements AutoCloseable {
      * one is in flight go together in one script call ({@link CompletionBatcher}).
      */
     public java.util.concurrent.CompletableFuture<Completion> completeAsync(TaskEntry e, Reply reply) {
-        return batcher.complete(e.entryId(), e.replyTo(), reply.flatten()).thenApply(this::completion);
+        return batcher.complete(e.entryId(), e.replyTo(), reply.flatten()).thenApply(r -> completion(r, false));
     }
 
     /** As {@link #deadLetter}, without waiting. */
@@ -287,7 +300,7 @@ public final class NodeQueue implements AutoCloseable {
         java.util.concurrent.CompletableFuture<Long> r = Scripts.runAsync(Scripts.COMPLETE,
                 commandConnection.async(), ScriptOutputType.INTEGER, new String[] {layout.tasks(), reply,
                         layout.dead()}, completeArgs(entryId, deadError, replyFields));
-        return r.thenApply(this::completion);
+        return r.thenApply(c -> completion(c, !deadError.isEmpty()));
     }
 
     private List<byte[]> completeArgs(String entryId, String deadError, List<byte[]> replyFields) {
@@ -301,9 +314,16 @@ public final class NodeQueue implements AutoCloseable {
         return args;
     }
 
-    private Completion completion(Long r) {
+    /** What the completion scripts' code means; {@code deadLetter}: the call dead-lettered it (counted already). */
+    private Completion completion(Long r, boolean deadLetter) {
         if (r == 1) {
             return Completion.ACCEPTED;
+        }
+        if (r == 2) {  // its reply key is not a stream: the script dead-lettered the entry instead of replying
+            if (!deadLetter) {
+                counters.countDeadLettered();
+            }
+            return Completion.UNDELIVERABLE;
         }
         counters.countStaleCompletion();
         return r == 0 ? Completion.REFUSED : Completion.GROUP_GONE;
@@ -313,7 +333,7 @@ public final class NodeQueue implements AutoCloseable {
         String reply = replyTo == null ? layout.dead() : replyTo;
         Long r = Scripts.COMPLETE.run(redis, ScriptOutputType.INTEGER,
                 new String[] {layout.tasks(), reply, layout.dead()}, completeArgs(entryId, deadError, replyFields));
-        return completion(r);
+        return completion(r, !deadError.isEmpty());
     }
 
     /** Parses an entry; a malformed one is dead-lettered at once (no attempt is spent on it) and gives null. */
@@ -333,7 +353,12 @@ public final class NodeQueue implements AutoCloseable {
                     ? Reply.failed(TaskEntry.str(id0), Reply.Outcome.DEAD, deliveries, "dead-letter",
                             bad.getMessage(), "").flatten()
                     : List.of();
-            runComplete(id, replyOk ? bad.replyTo : null, bad.getMessage(), reply);
+            try {
+                runComplete(id, replyOk ? bad.replyTo : null, bad.getMessage(), reply);
+            } catch (RuntimeException x) {
+                // this entry stays pending (another reclaim tries again); the entries read with it go on
+                LOG.warn("{} - could not dead-letter malformed entry {}: {}", layout.pool(), id, x.toString());
+            }
             return null;
         }
     }

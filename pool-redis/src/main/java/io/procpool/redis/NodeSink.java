@@ -118,6 +118,10 @@ final class NodeSink implements JobSink {
                 // Redis unreachable: the entry stays pending, its lease lapses, another node runs it again
                 LOG.warn("{} - could not complete task {} (entry {}): {}", queue.layout().pool(), e.taskId(),
                         e.entryId(), x.toString());
+            } else if (c == NodeQueue.Completion.UNDELIVERABLE) {
+                // the entry id only: the task id and reply key are any client's bytes, not for a log line
+                LOG.warn("{} - entry {} names a reply key that is not a stream: dead-lettered instead",
+                        queue.layout().pool(), e.entryId());
             } else if (c != NodeQueue.Completion.ACCEPTED) {
                 LOG.info("{} - result of task {} refused ({}): another node holds entry {} now",
                         queue.layout().pool(), e.taskId(), c, e.entryId());

@@ -182,7 +182,7 @@ public final class RedisSubmitter implements AutoCloseable {
             Object value;
             try {
                 value = serialization.deserialize(r.body(), 0, r.body().length);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {  // the bytes come from Redis: an Error while decoding them is theirs too
                 LOG.warn("{} - an event of task {} cannot be deserialized here; dropped: {}", pool, taskId,
                         e.toString());
                 return;
@@ -202,7 +202,9 @@ public final class RedisSubmitter implements AutoCloseable {
                     Object value;
                     try {
                         value = serialization.deserialize(r.body(), 0, r.body().length);
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) {
+                        // any Throwable, as a local pool's decoding: an Error here (a static initializer that
+                        // throws, an OutOfMemoryError) would otherwise leave the future pending for ever
                         failByPool(new TaskFailedException(what + ": its result cannot be deserialized here: " + e,
                                 e.getClass().getName(), e.getMessage(), ""));
                         return;

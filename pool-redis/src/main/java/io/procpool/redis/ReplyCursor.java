@@ -10,17 +10,24 @@ package io.procpool.redis;
  */
 final class ReplyCursor {
 
-    private long ms = -1;
-    private long seq = -1;
+    /** Whether any reply was delivered yet: every pair of longs is a valid id, so none can mark "none". */
+    private boolean any;
+    private long ms;
+    private long seq;
 
     /** Whether the reply with this id was delivered before (at or below the highest delivered); else records it. */
     boolean seen(String id) {
         int dash = id.indexOf('-');
-        long m = Long.parseLong(dash < 0 ? id : id.substring(0, dash));
-        long s = dash < 0 ? 0 : Long.parseLong(id.substring(dash + 1));
-        if (m < ms || m == ms && s <= seq) {
-            return true;
+        // unsigned: a stream id is two unsigned 64-bit numbers, and any client may XADD one past 2^63 explicitly
+        long m = Long.parseUnsignedLong(dash < 0 ? id : id.substring(0, dash));
+        long s = dash < 0 ? 0 : Long.parseUnsignedLong(id.substring(dash + 1));
+        if (any) {
+            int c = Long.compareUnsigned(m, ms);
+            if (c < 0 || c == 0 && Long.compareUnsigned(s, seq) <= 0) {
+                return true;
+            }
         }
+        any = true;
         ms = m;
         seq = s;
         return false;

@@ -29,6 +29,7 @@ final class Scripts {
     static final Script CANCEL = load("cancel.lua");
     static final Script COMPLETE_BATCH = load("complete_batch.lua");
     static final Script ADD_BATCH = load("add_batch.lua");
+    static final Script MISSING = load("missing.lua");
 
     private Scripts() {
     }

@@ -10,8 +10,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
@@ -29,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Redis restarts: the reader compares the server's {@code run_id} (INFO server) at every read round that follows
  * an error and at least every {@code checkEvery}. On a new run_id it reconciles: every outstanding task whose entry is
  * no longer in the stream and whose reply has not come is added again (Redis lost it: no persistence, or the AOF
- * missed the last second). The completion script writes the reply and deletes the entry atomically, so "entry gone,
- * no reply after draining the reply stream" means lost.
+ * missed the last second); on the same server too when a window of them finds one lost (the stream deleted). The
+ * completion script writes the reply and deletes the entry atomically: "entry gone, no reply after draining" is lost.
  *
  * <p>Reply futures complete on the reader thread: callers that attach slow callbacks hand them to an executor of
  * their own ({@link RedisSubmitter} does).
@@ -41,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class Submitter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Submitter.class);
+    /** How many outstanding tasks a check for lost entries looks up at once (one window of them a check). */
+    private static final int SAMPLE = 100;
+    private int probeFrom;
 
     private final StreamLayout layout;
     private final String id;
@@ -94,7 +95,7 @@ public final class Submitter implements AutoCloseable {
         this.readConnection = client.connect(Scripts.CODEC);
         this.redis = commandConnection.sync();
         this.adds = new AddBatcher(commandConnection.async(), layout.tasks(), replies);
-        this.runId = runId(redis);
+        this.runId = Probes.runId(redis);
         this.readerThread = new Thread(this::readLoop, "procpool-replies-" + layout.pool());
         readerThread.setDaemon(true);
         readerThread.start();
@@ -233,9 +234,11 @@ public final class Submitter implements AutoCloseable {
             try {
                 if (suspect || System.nanoTime() - lastCheck >= checkEvery.toNanos()) {
                     lastCheck = System.nanoTime();
-                    String now = runId(redis);
+                    String now = Probes.runId(redis);
                     if (!now.equals(runId)) {
-                        last = reconcile(reader, now);
+                        last = reconcile(reader, now, "Redis restarted (run_id " + runId + " -> " + now + ")");
+                    } else {
+                        last = recoverLost(reader, last);
                     }
                     suspect = false;
                 }
@@ -294,19 +297,48 @@ public final class Submitter implements AutoCloseable {
     }
 
     /**
-     * A new Redis server: the entries it lacks and whose reply has not come are added again. Returns where the reply
-     * stream is to be read from.
+     * Entries lost on the same server (the stream deleted, FLUSHALL): the next window of {@value #SAMPLE} outstanding
+     * tasks is looked up; if one's entry is gone and its reply has not come once the reply stream is read to its end
+     * (a completion deletes the entry and writes the reply atomically), all are reconciled as after a restart.
      */
-    private String reconcile(RedisCommands<String, byte[]> reader, String newRunId) {
-        counters.countReconnect();
-        LOG.warn("{} - Redis restarted (run_id {} -> {}): re-adding the tasks it lost", layout.pool(), runId,
-                newRunId);
-        List<Outstanding> missing = new ArrayList<>();
+    private String recoverLost(RedisCommands<String, byte[]> reader, String last) {
+        Map<String, Outstanding> sample = new java.util.HashMap<>();
+        int skip = probeFrom < outstanding.size() ? probeFrom : 0;  // a window that moves: each is looked up in turn
+        probeFrom = skip + SAMPLE;
         for (Outstanding o : outstanding.values()) {
-            String e = o.entryId;
-            if (e != null && redis.xrange(layout.tasks(), Range.create(e, e), Limit.from(1)).isEmpty()) {
-                missing.add(o);
+            if (skip-- <= 0 && o.entryId != null && sample.size() < SAMPLE) {
+                sample.put(o.entryId, o);
             }
+        }
+        List<String> gone = Probes.missing(redis, layout.tasks(), sample.keySet(), SAMPLE);
+        if (gone.isEmpty()) {
+            return last;
+        }
+        for (List<StreamMessage<String, byte[]>> got; (got = reader.xread(XReadArgs.Builder.count(500),
+                Scripts.one(XReadArgs.StreamOffset.from(replies, last)))) != null && !got.isEmpty(); ) {
+            last = deliver(got);
+        }
+        for (String e : gone) {
+            if (!sample.get(e).future.isDone()) {
+                return reconcile(reader, runId, "entries lost without a restart (the task stream deleted?)");
+            }
+        }
+        return last;
+    }
+
+    /** A new Redis server, or entries lost: those gone whose reply has not come are added again; returns the cursor. */
+    private String reconcile(RedisCommands<String, byte[]> reader, String newRunId, String why) {
+        counters.countReconnect();
+        LOG.warn("{} - {}: re-adding the tasks it lost", layout.pool(), why);
+        Map<String, Outstanding> byEntry = new java.util.HashMap<>();
+        for (Outstanding o : outstanding.values()) {
+            if (o.entryId != null) {
+                byEntry.put(o.entryId, o);
+            }
+        }
+        List<Outstanding> missing = new ArrayList<>();
+        for (String e : Probes.missing(redis, layout.tasks(), byEntry.keySet(), SAMPLE)) {
+            missing.add(byEntry.get(e));
         }
         // the replies written before the check above: their entries were deleted with them
         String last = "0";
@@ -328,16 +360,6 @@ public final class Submitter implements AutoCloseable {
         counters.countReadded(n);
         runId = newRunId;
         return last;
-    }
-
-    private static String runId(RedisCommands<String, byte[]> redis) {
-        String info = redis.info("server");
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("run_id:")) {
-                return line.substring("run_id:".length()).trim();
-            }
-        }
-        throw new IllegalStateException("INFO server has no run_id");
     }
 
     private void pause() {

@@ -27,6 +27,8 @@ public record TaskEntry(String entryId, String taskId, String replyTo, int maxAt
     static final String MAX = "max";
     static final String BODY = "body";
     static final String TIMEOUT = "timeout";
+    /** Bytes in front of every body, for the attempt number of the frame ({@code RedisSubmitter} reserves them). */
+    static final int RESERVED = 2;
 
     /** The fields to XADD for a new task. */
     static Map<String, byte[]> fields(String taskId, String replyTo, int maxAttempts, long timeoutMillis,
@@ -52,6 +54,12 @@ public record TaskEntry(String entryId, String taskId, String replyTo, int maxAt
         if (id == null || reply == null || max == null || body == null) {
             throw new MalformedEntry(entryId, "entry " + entryId + " lacks one of the fields id, reply, max, body: "
                     + f.keySet(), reply == null ? null : str(reply));
+        }
+        if (body.length < RESERVED) {
+            // the engine writes the attempt number into those bytes: a shorter body would fail there, on its I/O
+            // thread, leaving the job on a worker's credit and the entry held (renewed) for ever
+            throw new MalformedEntry(entryId, "entry " + entryId + " has a body of " + body.length + " bytes, less than"
+                    + " the " + RESERVED + " a task body reserves in front", str(reply));
         }
         int m;
         try {

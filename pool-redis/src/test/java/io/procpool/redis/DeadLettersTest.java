@@ -21,19 +21,19 @@ class DeadLettersTest {
                  NodeQueue node = new NodeQueue(client, layout, Consumers.unique(), Duration.ofSeconds(5),
                          Duration.ofHours(1), counters);
                  DeadLetters dlq = new DeadLetters(client, layout)) {
-                s.add("a".getBytes(StandardCharsets.UTF_8), 1);
-                s.add("b".getBytes(StandardCharsets.UTF_8), 1);
+                s.add("aa".getBytes(StandardCharsets.UTF_8), 1);
+                s.add("bb".getBytes(StandardCharsets.UTF_8), 1);
                 for (TaskEntry e : NodeQueueTest.readAll(node, 2)) {
                     node.deadLetter(e, "poison " + TaskEntry.str(e.body()));
                 }
                 List<DeadLetters.Dead> dead = dlq.list(10);
-                assertThat(dead).extracting(DeadLetters.Dead::error).containsExactly("poison a", "poison b");
+                assertThat(dead).extracting(DeadLetters.Dead::error).containsExactly("poison aa", "poison bb");
                 assertThat(dead.get(0).deliveries()).isEqualTo(1);
                 assertThat(dead.get(0).consumer()).isEqualTo(node.consumer());
 
                 assertThat(dlq.requeue(List.of(dead.get(0).entryId()))).isEqualTo(1);
                 TaskEntry again = NodeQueueTest.readAll(node, 1).get(0);
-                assertThat(TaskEntry.str(again.body())).isEqualTo("a");
+                assertThat(TaskEntry.str(again.body())).isEqualTo("aa");
                 assertThat(again.deliveries()).isEqualTo(1);
                 assertThat(again.taskId()).isEqualTo(dead.get(0).taskId());
                 assertThat(dlq.count()).isEqualTo(1);

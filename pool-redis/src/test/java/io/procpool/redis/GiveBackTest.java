@@ -71,7 +71,7 @@ class GiveBackTest {
                          counters);
                  NodeQueue other = new NodeQueue(client, layout, Consumers.unique(), LEASE, Duration.ofHours(1),
                          counters)) {
-                s.add("t".getBytes(StandardCharsets.UTF_8), 3);
+                s.add("tt".getBytes(StandardCharsets.UTF_8), 3);  // a body has 2 bytes at least
                 TaskEntry e = NodeQueueTest.readAll(holder, 1).get(0);
                 assertThat(other.release(e)).isFalse();
                 assertThat(other.reclaim(10)).isEmpty();

@@ -32,4 +32,21 @@ class ReplyCursorTest {
         assertThat(c.seen("1000-10")).isFalse();  // "1000-10" < "1000-9" as text
         assertThat(c.seen("1000-9")).isTrue();
     }
+
+    @Test
+    void idsPastTwoToTheSixtyThirdCompareAsUnsignedNumbers() {
+        ReplyCursor c = new ReplyCursor();
+        assertThat(c.seen("1700000000000-0")).isFalse();
+        // any client may XADD an explicit id this large: Redis ids are unsigned 64-bit
+        assertThat(c.seen("9223372036854775808-0")).isFalse();
+        assertThat(c.seen("9223372036854775808-1")).isFalse();
+        assertThat(c.seen("1700000000000-1")).isTrue();
+        assertThat(c.seen("18446744073709551615-18446744073709551615")).isFalse();
+        assertThat(c.seen("18446744073709551615-18446744073709551615")).isTrue();
+    }
+
+    @Test
+    void theLargestIdIsNewToAFreshCursor() {
+        assertThat(new ReplyCursor().seen("18446744073709551615-18446744073709551615")).isFalse();
+    }
 }

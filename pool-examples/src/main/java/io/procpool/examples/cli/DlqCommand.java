@@ -77,8 +77,8 @@ final class DlqCommand implements Callable<Integer> {
             switch (a) {
                 case "list" -> {
                     for (DeadLetters.Dead d : dlq.list(limit)) {
-                        out.println(d.entryId() + "\t" + d.taskId() + "\t" + d.deliveries() + "\t" + d.consumer()
-                                + "\t" + d.error().replace('\n', ' ').replace('\t', ' '));
+                        out.println(d.entryId() + "\t" + text(d.taskId()) + "\t" + d.deliveries() + "\t"
+                                + text(d.consumer()) + "\t" + text(d.error()));
                     }
                 }
                 case "requeue" -> out.println("requeued " + dlq.requeue(all ? List.of() : entries));
@@ -89,6 +89,28 @@ final class DlqCommand implements Callable<Integer> {
             client.shutdown();
         }
         return 0;
+    }
+
+    /**
+     * A field of a dead letter as one line of text: any client of the stream may have written it, so its tab and
+     * newline become a space and other control characters (C0, DEL, C1, bidirectional overrides) {@code \xNN} or
+     * {@code \\uNNNN}, as the workers' output in the log: it must not drive the terminal or forge lines.
+     */
+    static String text(String field) {
+        StringBuilder sb = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\t' || c == '\n') {
+                sb.append(' ');
+            } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     /** A duration: ISO-8601 ({@code PT30S}) or a number with ms, s, m or h. */

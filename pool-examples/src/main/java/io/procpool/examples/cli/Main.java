@@ -53,9 +53,28 @@ public final class Main implements Runnable {
     /** A sub-command failed (a pool could not start its workers, say): its message, without the stack trace. */
     private static int failure(Exception e, CommandLine cl, ParseResult parsed) {
         String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+        if (e instanceof io.lettuce.core.RedisConnectionException) {
+            message = withCauses(e, message);
+        }
         cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + message);
         cl.getErr().flush();
         return 1;
+    }
+
+    /**
+     * Lettuce says only "Unable to connect to host:port" whatever went wrong: why (WRONGPASS, NOAUTH, a TLS handshake
+     * against a plain server, connection refused) is in its causes. The messages of at most four, each once.
+     */
+    static String withCauses(Throwable e, String message) {
+        StringBuilder m = new StringBuilder(message);
+        Throwable c = e.getCause();
+        for (int i = 0; i < 4 && c != null && c != e; i++, c = c.getCause()) {
+            String cm = c.getMessage() != null ? c.getMessage() : c.getClass().getName();
+            if (m.indexOf(cm) < 0) {
+                m.append(": ").append(cm);
+            }
+        }
+        return m.toString();
     }
 
     /** The version of the procpool jars on the class path, when they carry one. */
