@@ -312,6 +312,17 @@ public final class RedisSource implements JobSource {
     }
 
     /**
+     * The JVM exits (SIGTERM, Ctrl-C, end of main): as {@link RedisNode#shutdown()}, stop fetching and give back what
+     * no worker holds yet, then let the pool drain what its workers hold rather than stop them mid-task (whose
+     * entries would wait a whole lease, and use an attempt, before another node ran them again).
+     */
+    @Override
+    public boolean drainOnJvmExit() {
+        giveBackUnstarted();
+        return true;
+    }
+
+    /**
      * Stops fetching and gives back every entry fetched but not handed to a worker yet, without using an attempt
      * (a node that drains or stops); returns how many.
      */

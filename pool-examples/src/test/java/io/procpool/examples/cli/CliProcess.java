@@ -96,6 +96,13 @@ final class CliProcess implements AutoCloseable {
         }
     }
 
+    /** Sends SIGTERM, as {@code kill} and service managers do. */
+    void terminate() {
+        if (!child.kill(Signal.SIGTERM)) {
+            throw new IllegalStateException("procpool (pid " + child.pid() + ") is no longer running");
+        }
+    }
+
     /** Its exit status, once it ended within {@link #WAIT}. */
     Optional<ExitStatus> waitFor() throws InterruptedException {
         return child.waitFor(WAIT);

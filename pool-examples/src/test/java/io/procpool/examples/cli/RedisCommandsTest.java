@@ -103,6 +103,55 @@ class RedisCommandsTest extends InProcessCli {
         }
     }
 
+    /** Says it started (creates {@code started}), waits for its gate file, then answers its attempt. */
+    record Held(String started, String gate) implements Task<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            Files.createFile(Path.of(started));
+            while (!Files.exists(Path.of(gate))) {
+                Thread.sleep(5);
+            }
+            return io.procpool.TaskContext.current().attempt();
+        }
+    }
+
+    @Test
+    void sigtermDrainsANodeItsRunningTaskCompletesThereOnItsFirstAttemptAndTheNextWaitsForAnotherNode()
+            throws Exception {
+        try (LocalRedis redis = new LocalRedis(dir)) {
+            RedisClient client = RedisClients.create(redis.uri(), Duration.ofSeconds(5));
+            Path gate = dir.resolve("gate");
+            try (CliProcess node = CliProcess.start("node", "--redis", redis.uri(), "--pool", "term", "--workers", "1",
+                    "--lease", "3s");
+                 RedisSubmitter submitter = new RedisSubmitter(client, "term", 100, false, 3, List.of())) {
+                assertThat(node.awaitErrLine("node ")).as(node.allErr()).contains("serving pool term");
+                List<Long> workers = Children.of(node.pid()).stream().map(Children.Child::pid).toList();
+                TaskFuture<Integer> running = submitter.submit(new Held(dir.resolve("s1").toString(),
+                        gate.toString()));
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("s1")));
+                TaskFuture<Integer> next = submitter.submit(new Held(dir.resolve("s2").toString(), gate.toString()));
+                node.terminate();
+                // draining: the running task is not stopped, and the node takes nothing more
+                assertThat(node.awaitErrLine(l -> l.contains("finish what they hold"))).as(node.allErr())
+                        .isNotNull();
+                Files.createFile(gate);
+                assertThat(running.get(60, TimeUnit.SECONDS)).as(node.allErr()).isEqualTo(1);
+                ExitStatus status = node.waitFor().orElseThrow(() -> new AssertionError("node did not end"));
+                assertThat(status.exitCode()).isEqualTo(143);
+                await().atMost(Duration.ofSeconds(10)).until(() -> workers.stream().noneMatch(Children::exists));
+                assertThat(Files.exists(dir.resolve("s2"))).isFalse();
+                try (CliProcess other = CliProcess.start("node", "--redis", redis.uri(), "--pool", "term",
+                        "--workers", "1", "--lease", "3s")) {
+                    assertThat(next.get(60, TimeUnit.SECONDS)).as(other.allErr()).isEqualTo(1);
+                    other.interrupt();
+                    assertThat(other.waitFor()).isPresent();
+                }
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
     @Test
     void aNodeRefusesAPrefetchOrReadAheadOutOfRangeNamingIt() {
         assertThat(execute("node", "--redis", "redis://127.0.0.1:1", "--pool", "p", "--read-ahead", "-1"))

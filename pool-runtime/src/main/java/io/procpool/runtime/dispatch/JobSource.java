@@ -62,6 +62,18 @@ public interface JobSource {
     /** I/O thread: removes and returns every job the source holds locally (shutdownNow, a failed pool). */
     List<Job> drain();
 
+    /**
+     * A JVM shutdown hook's thread, once, when the JVM exits normally (end of main, {@code System.exit}, SIGTERM,
+     * Ctrl-C) while the pool runs: may the pool drain rather than stop at once? False, the default: the pool stops its
+     * workers at once, as {@code shutdownNow}, so that none outlives the JVM. A source that returns true has stopped
+     * taking jobs and handed back what it holds locally (a remote queue keeps those for another node); the pool then
+     * takes no new job and lets its workers finish what they hold, up to its {@code shutdownTimeout}, before it stops
+     * them. A source that throws is taken to have said false.
+     */
+    default boolean drainOnJvmExit() {
+        return false;
+    }
+
     /** Any thread, once, after the pool terminated: release what the source holds (connections, threads). */
     default void close() {
     }

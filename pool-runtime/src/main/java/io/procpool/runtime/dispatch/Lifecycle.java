@@ -22,7 +22,10 @@ final class Lifecycle {
 
     private final PoolEngine e;
     private final CountDownLatch terminated = new CountDownLatch(1);
-    /** On a normal exit of the JVM (System.exit, end of main, SIGTERM): stop the workers rather than orphan them. */
+    /**
+     * On a normal exit of the JVM (System.exit, end of main, SIGTERM): stop the workers rather than orphan them; drain
+     * first when the job source asks for it ({@link JobSource#drainOnJvmExit}).
+     */
     private final Thread shutdownHook = new Thread(this::onJvmExit);
     private final Set<Runnable> terminationHooks = ConcurrentHashMap.newKeySet();
 
@@ -131,12 +134,33 @@ final class Lifecycle {
         if (e.isTerminated()) {
             return;
         }
+        if (drainsOnJvmExit()) {
+            LOG.info("{} - the JVM is exiting: the workers finish what they hold (up to {})", e.cfg.name(),
+                    e.cfg.shutdownTimeout());
+            shutdown();
+            try {
+                if (awaitTermination(e.cfg.shutdownTimeout())) {
+                    return;
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
         LOG.info("{} - the JVM is exiting: stopping the workers", e.cfg.name());
         e.shutdownNow();
         try {
             awaitTermination(Duration.ofSeconds(5));
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean drainsOnJvmExit() {
+        try {
+            return e.source.drainOnJvmExit();
+        } catch (RuntimeException ex) {
+            LOG.warn("{} - the job source failed to stop taking jobs at the JVM's exit", e.cfg.name(), ex);
+            return false;
         }
     }
 
