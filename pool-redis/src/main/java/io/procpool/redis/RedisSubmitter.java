@@ -105,12 +105,25 @@ public final class RedisSubmitter implements AutoCloseable {
         String taskId = submitter.newTaskId();
         RemoteFuture<R> f = new RemoteFuture<>(id, taskId, submitter);
         Submitter.Added added = submitter.add(taskId, body, attempts, options.timeout(),
-                event -> completer.execute(() -> f.event(event)));
+                event -> completing(() -> f.event(event)));
         Recorder r = recorder;
         r.submitted();
         f.whenComplete((v, t) -> r.ended(outcome(t), System.nanoTime() - started));
-        added.future().whenCompleteAsync((reply, error) -> f.settle(reply, error, options.timeout()), completer);
+        added.future().whenCompleteAsync((reply, error) -> f.settle(reply, error, options.timeout()),
+                this::completing);
         return f;
+    }
+
+    /**
+     * Runs {@code r} on the completer thread, or here once {@link #close()} has stopped that thread: a task added just
+     * before the close still gets its future failed (by the close), not left pending by a rejected hand-off.
+     */
+    private void completing(Runnable r) {
+        try {
+            completer.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            r.run();
+        }
     }
 
     /**
