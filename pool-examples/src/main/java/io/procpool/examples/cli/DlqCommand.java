@@ -71,6 +71,10 @@ final class DlqCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--pool: " + e.getMessage());
         }
+        String badUrl = RedisUrl.problem(redis);
+        if (badUrl != null) {
+            throw new ParameterException(spec.commandLine(), badUrl);
+        }
         PrintWriter out = spec.commandLine().getOut();
         RedisClient client = RedisClients.create(redis, Duration.ofSeconds(5));
         try (DeadLetters dlq = new DeadLetters(client, layout)) {

@@ -72,6 +72,18 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration leaseTime = DlqCommand.duration(spec, "--lease", lease);
+        if (leaseTime.toMillis() < 100) {
+            throw new ParameterException(spec.commandLine(), "--lease must be at least 100ms, was " + lease);
+        }
+        String badUrl = RedisUrl.problem(redis);
+        if (badUrl != null) {
+            throw new ParameterException(spec.commandLine(), badUrl);
+        }
+        try {
+            new io.procpool.redis.StreamLayout(pool);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--pool: " + e.getMessage());
+        }
         if (workers < 1 || workers > 1024) {
             throw new ParameterException(spec.commandLine(), "--workers must be 1..1024, was " + workers);
         }

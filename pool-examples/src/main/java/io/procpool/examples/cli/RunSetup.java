@@ -77,6 +77,8 @@ final class RunSetup {
             } catch (IllegalArgumentException e) {
                 check(false, "--pool " + e.getMessage());
             }
+            String badUrl = RedisUrl.problem(url);
+            check(badUrl == null, badUrl);
             this.redis = url;
             this.redisPool = name;
         }

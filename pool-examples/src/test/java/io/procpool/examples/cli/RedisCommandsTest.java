@@ -163,6 +163,19 @@ class RedisCommandsTest extends InProcessCli {
     }
 
     @Test
+    void aBadRedisUrlPoolOrLeaseIsAUsageErrorNamingTheOption() {
+        assertThat(execute("node", "--redis", "redis://127.0.0.1:1", "--pool", "p", "--lease", "50ms")).isEqualTo(2);
+        assertThat(err.toString()).contains("--lease must be at least 100ms, was 50ms");
+        assertThat(execute("node", "--redis", "redis://127.0.0.1:1", "--pool", "bad pool")).isEqualTo(2);
+        assertThat(err.toString()).contains("--pool: pool name must be 1..64 of [A-Za-z0-9._-], was bad pool");
+        assertThat(execute("node", "--redis", "notaurl", "--pool", "p")).isEqualTo(2);
+        assertThat(execute("dlq", "list", "--redis", "notaurl", "--pool", "p")).isEqualTo(2);
+        assertThat(execute("run", "--redis", "notaurl", "--", "cat")).isEqualTo(2);
+        assertThat(err.toString().lines().filter(l -> l.contains(": --redis notaurl: not a Redis URL")).count())
+                .as(err.toString()).isEqualTo(3);
+    }
+
+    @Test
     void dlqListsRequeuesAndPurgesDeadLetters() throws Exception {
         try (LocalRedis redis = new LocalRedis(dir)) {
             RedisClient client = RedisClients.create(redis.uri(), Duration.ofSeconds(5));
