@@ -122,9 +122,12 @@ final class NodeSink implements JobSink {
                 // the entry id only: the task id and reply key are any client's bytes, not for a log line
                 LOG.warn("{} - entry {} names a reply key that is not a stream: dead-lettered instead",
                         queue.layout().pool(), e.entryId());
+            } else if (c == NodeQueue.Completion.GROUP_GONE) {
+                LOG.info("{} - result of entry {} refused: the consumer group is gone (Redis restarted without it, or"
+                        + " lost it); its submitter adds the task again", queue.layout().pool(), e.entryId());
             } else if (c != NodeQueue.Completion.ACCEPTED) {
-                LOG.info("{} - result of task {} refused ({}): another node holds entry {} now",
-                        queue.layout().pool(), e.taskId(), c, e.entryId());
+                LOG.info("{} - result of entry {} refused: another node holds it now", queue.layout().pool(),
+                        e.entryId());
             }
         });
     }
