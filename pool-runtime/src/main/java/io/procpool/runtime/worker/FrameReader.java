@@ -15,12 +15,14 @@ import io.procpool.runtime.wire.Protocol;
  * capacity-1 worker whichever thread holds the reading, handed over under a lock). It is also the stream
  * {@link WorkerInit} reads the INIT frame from, before any frame is read here.
  *
- * <p>A read of the descriptor blocks and is never interrupted (a {@link FileInputStream}, not a channel).
+ * <p>A read of the descriptor blocks and is never interrupted (a {@link FileInputStream}, not a channel); it waits in
+ * {@code poll(2)} first ({@link PollIn}), so that the manager reading this worker's answers does not wake it.
  */
 final class FrameReader extends InputStream {
 
     private static final int FRAME_HEAD = 4 + Protocol.HEADER;
 
+    private final FileDescriptor fd;
     private final InputStream in;
     private final int maxFrame;
     private final String workerId;
@@ -32,6 +34,7 @@ final class FrameReader extends InputStream {
     byte[] body;
 
     FrameReader(FileDescriptor fd, int maxFrame, String workerId) {
+        this.fd = fd;
         this.in = new FileInputStream(fd);
         this.maxFrame = maxFrame;
         this.workerId = workerId;
@@ -100,6 +103,7 @@ final class FrameReader extends InputStream {
             pos = 0;
         }
         while (limit < n) {
+            PollIn.await(fd);  // not woken when the manager reads our answers (PollIn)
             int r = in.read(buffer, limit, buffer.length - limit);
             if (r < 0) {
                 throw new EOFException();
@@ -110,6 +114,7 @@ final class FrameReader extends InputStream {
 
     private void readFully(byte[] b, int from) throws IOException {
         for (int at = from; at < b.length; ) {
+            PollIn.await(fd);
             int r = in.read(b, at, b.length - at);
             if (r < 0) {
                 throw new EOFException();
@@ -137,6 +142,7 @@ final class FrameReader extends InputStream {
         }
         if (pos == limit) {
             if (len >= buffer.length) {
+                PollIn.await(fd);
                 return in.read(b, off, len);
             }
             try {
