@@ -15,8 +15,9 @@ import io.procpool.runtime.wire.Protocol;
  * capacity-1 worker whichever thread holds the reading, handed over under a lock). It is also the stream
  * {@link WorkerInit} reads the INIT frame from, before any frame is read here.
  *
- * <p>A read of the descriptor blocks and is never interrupted (a {@link FileInputStream}, not a channel); it waits in
- * {@code poll(2)} first ({@link PollIn}), so that the manager reading this worker's answers does not wake it.
+ * <p>A read of the descriptor blocks and is never interrupted (a {@link FileInputStream}, not a channel). Between
+ * frames it waits in {@code poll(2)} first ({@link PollIn}), so that the manager reading this worker's answers does
+ * not wake it.
  */
 final class FrameReader extends InputStream {
 
@@ -103,7 +104,11 @@ final class FrameReader extends InputStream {
             pos = 0;
         }
         while (limit < n) {
-            PollIn.await(fd);  // not woken when the manager reads our answers (PollIn)
+            if (limit == 0) {
+                // nothing of the next frame yet: this is where a worker waits, so it waits where the manager's
+                // reading of our answers does not wake it (PollIn); the rest of a frame begun is read straight away
+                PollIn.await(fd);
+            }
             int r = in.read(buffer, limit, buffer.length - limit);
             if (r < 0) {
                 throw new EOFException();
@@ -114,7 +119,6 @@ final class FrameReader extends InputStream {
 
     private void readFully(byte[] b, int from) throws IOException {
         for (int at = from; at < b.length; ) {
-            PollIn.await(fd);
             int r = in.read(b, at, b.length - at);
             if (r < 0) {
                 throw new EOFException();
@@ -142,7 +146,6 @@ final class FrameReader extends InputStream {
         }
         if (pos == limit) {
             if (len >= buffer.length) {
-                PollIn.await(fd);
                 return in.read(b, off, len);
             }
             try {
