@@ -96,13 +96,15 @@ final class WorkerJvm {
     }
 
     /**
-     * What every worker needs on its Java version: open java.lang.invoke for serializable lambdas; from 24 on,
+     * What every worker needs on its Java version: open java.lang.invoke for serializable lambdas, sun.nio.ch for
+     * the poll(2) before a blocking read of the channel (worker.PollIn: without it reads still work); from 24 on,
      * allow Kryo's use of sun.misc.Unsafe without the JVM's warning (the workers load no native code, so they need
      * no {@code --enable-native-access}).
      */
     static List<String> required(int feature) {
         List<String> out = new ArrayList<>();
         out.add("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
+        out.add("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
         if (feature >= 24) {
             out.add("--sun-misc-unsafe-memory-access=allow");
         }

@@ -127,7 +127,8 @@ class WorkerJvmTest {
 
     @Test
     void workersGetTheOptionsTheirJavaVersionNeeds() {
-        assertThat(WorkerJvm.required(17)).containsExactly("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
+        assertThat(WorkerJvm.required(17)).containsExactly("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
         assertThat(WorkerJvm.required(25)).contains("--sun-misc-unsafe-memory-access=allow")
                 .doesNotContain("--enable-native-access=ALL-UNNAMED");
         assertThat(WorkerJvm.featureVersion(Path.of(System.getProperty("java.home"), "bin", "java").toString()))

@@ -15,12 +15,15 @@ import io.procpool.runtime.wire.Protocol;
  * capacity-1 worker whichever thread holds the reading, handed over under a lock). It is also the stream
  * {@link WorkerInit} reads the INIT frame from, before any frame is read here.
  *
- * <p>A read of the descriptor blocks and is never interrupted (a {@link FileInputStream}, not a channel).
+ * <p>A read of the descriptor blocks and is never interrupted (a {@link FileInputStream}, not a channel). Between
+ * frames it waits in {@code poll(2)} first ({@link PollIn}), so that the manager reading this worker's answers does
+ * not wake it.
  */
 final class FrameReader extends InputStream {
 
     private static final int FRAME_HEAD = 4 + Protocol.HEADER;
 
+    private final FileDescriptor fd;
     private final InputStream in;
     private final int maxFrame;
     private final String workerId;
@@ -32,6 +35,7 @@ final class FrameReader extends InputStream {
     byte[] body;
 
     FrameReader(FileDescriptor fd, int maxFrame, String workerId) {
+        this.fd = fd;
         this.in = new FileInputStream(fd);
         this.maxFrame = maxFrame;
         this.workerId = workerId;
@@ -100,6 +104,11 @@ final class FrameReader extends InputStream {
             pos = 0;
         }
         while (limit < n) {
+            if (limit == 0) {
+                // nothing of the next frame yet: this is where a worker waits, so it waits where the manager's
+                // reading of our answers does not wake it (PollIn); the rest of a frame begun is read straight away
+                PollIn.await(fd);
+            }
             int r = in.read(buffer, limit, buffer.length - limit);
             if (r < 0) {
                 throw new EOFException();

@@ -197,11 +197,15 @@ public final class WorkerMain {
             heart.start();
         }
         if (solo != null) {
+            PollIn.prepare();  // after HELLO: this thread has nothing else to do
             for (Thread t : threads) {
                 t.join();
             }
             return 0;
         }
+        Thread poll = new Thread(PollIn::prepare, "procpool-poll-setup");  // after HELLO, beside the reading
+        poll.setDaemon(true);
+        poll.start();
         boolean graceful = readLoop();
         if (!graceful) {
             tasks.clear();  // the manager is gone: nobody is waiting for what did not start

@@ -47,7 +47,7 @@ class SoloMemoryTest {
         }
     }
 
-    /** Waits (a condition, not a time) until a thread other than this one is in a read of the channel. */
+    /** Waits (a condition, not a time) until a thread other than this one waits in a read of the channel. */
     static void awaitAnotherReader() throws InterruptedException {
         Thread self = Thread.currentThread();
         for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); System.nanoTime() < deadline; ) {
@@ -64,7 +64,9 @@ class SoloMemoryTest {
     private static boolean readsTheChannel(StackTraceElement[] stack) {
         for (StackTraceElement f : stack) {
             if (f.getClassName().startsWith("io.procpool.runtime.worker.")) {
-                return stack.length > 0 && stack[0].getClassName().equals("java.io.FileInputStream");
+                // blocked in read(2), or waiting in poll(2) before it (worker.PollIn)
+                return stack.length > 0 && (stack[0].getClassName().equals("java.io.FileInputStream")
+                        || stack[0].getClassName().equals("sun.nio.ch.Net"));
             }
         }
         return false;
