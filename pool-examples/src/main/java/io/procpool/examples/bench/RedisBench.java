@@ -25,15 +25,16 @@ import io.procpool.runtime.TaskPool;
  * commandstats, reset before each run) and the CPU each task cost by process ({@link CpuMeter}). Needs a
  * redis-server: args URI [tasks] [nodes] [prefetch] [workloads: noop,echo4k] [warm-up tasks: 5000] [the submitter's
  * maxOutstanding: 20000]. The JIT needs far more than 5,000 tasks on 2 busy cores (C2 is busy for some 30 seconds:
- * Lettuce, Netty and Kryo are much code): the runs in docs/benchmarks.md warm up with 60,000 no-op tasks (and a
- * quarter as many 4 KiB ones when that workload runs). With G1's default sizing the heap shrinks and grows under
+ * Lettuce, Netty and Kryo are much code): with 120,000 no-op tasks the JIT still compiled 13–37 µs per measured
+ * task's worth on a busy machine, with 300,000 (and a quarter as many 4 KiB ones) 1–8; docs/benchmarks.md's latest
+ * runs warm up with 300,000. With G1's default sizing the heap shrinks and grows under
  * load, and the JVM then spends a large share of its CPU in collections and page faults: docs/benchmarks.md compares
  * runs with {@code -Xms1g -Xmx1g -XX:+AlwaysPreTouch}.
  *
  * <pre>
  * redis-server --port 6390 --save '' --appendonly no &amp;
  * java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" \
- *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 40000 2 16 noop,echo4k 60000
+ *     io.procpool.examples.bench.RedisBench redis://127.0.0.1:6390 40000 2 16 noop,echo4k 300000
  * </pre>
  */
 public final class RedisBench {
