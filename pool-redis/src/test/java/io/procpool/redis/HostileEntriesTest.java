@@ -17,16 +17,11 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoSerializable;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.procpool.TaskFailedException;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.wire.Serialization;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,46 +29,12 @@ import org.junit.jupiter.api.Test;
  * dead-lettered or ignored, never stops a node or a submitter, never holds back the entries read or completed with
  * it, and never leaves a future pending.
  */
-class HostileEntriesTest {
+class HostileEntriesTest extends RedisLayerFixture {
 
     static final Duration LEASE = Duration.ofSeconds(30);
 
-    RedisServer server;
-    RedisClient client;
-    StatefulRedisConnection<String, byte[]> admin;
-    RedisCommands<String, byte[]> redis;
-    StreamLayout layout = new StreamLayout("hostile");
-    QueueCounters counters = new QueueCounters();
-    List<AutoCloseable> closing = new ArrayList<>();
-
-    @BeforeEach
-    void start() {
-        server = RedisServer.start();
-        client = RedisClients.create(server.uri(), Duration.ofSeconds(2));
-        admin = client.connect(Scripts.CODEC);
-        redis = admin.sync();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        admin.close();
-        client.shutdown();
-        server.close();
-    }
-
-    NodeQueue node() {
-        NodeQueue q = new NodeQueue(client, layout, Consumers.unique(), LEASE, Duration.ofHours(1), counters);
-        closing.add(q);
-        return q;
-    }
-
-    Submitter submitter() {
-        Submitter s = new Submitter(client, layout, 1000, false, Duration.ofSeconds(1), new QueueCounters());
-        closing.add(s);
-        return s;
+    HostileEntriesTest() {
+        super("hostile", LEASE, Duration.ofSeconds(1), true);
     }
 
     static byte[] bytes(String s) {

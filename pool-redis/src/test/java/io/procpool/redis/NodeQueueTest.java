@@ -17,56 +17,17 @@ import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.XPendingArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Redis layer against a real redis-server: leases, reclaim races, owned completion, dead letters. */
-class NodeQueueTest {
+class NodeQueueTest extends RedisLayerFixture {
 
     static final Duration LEASE = Duration.ofMillis(400);
     static final Duration BLOCK = Duration.ofMillis(200);
 
-    RedisServer server;
-    RedisClient client;
-    StatefulRedisConnection<String, byte[]> admin;
-    RedisCommands<String, byte[]> redis;
-    StreamLayout layout = new StreamLayout("test-pool");
-    QueueCounters counters = new QueueCounters();
-    List<AutoCloseable> closing = new ArrayList<>();
-
-    @BeforeEach
-    void start() {
-        server = RedisServer.start();
-        client = RedisClients.create(server.uri(), Duration.ofSeconds(2));
-        admin = client.connect(Scripts.CODEC);
-        redis = admin.sync();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        admin.close();
-        client.shutdown();
-        server.close();
-    }
-
-    NodeQueue node() {
-        NodeQueue q = new NodeQueue(client, layout, Consumers.unique(), LEASE, Duration.ofHours(1), counters);
-        closing.add(q);
-        return q;
-    }
-
-    Submitter submitter() {
-        Submitter s = new Submitter(client, layout, 1000, false, Duration.ofMillis(200), counters);
-        closing.add(s);
-        return s;
+    NodeQueueTest() {
+        super("test-pool", LEASE, Duration.ofMillis(200), false);
     }
 
     static byte[] bytes(String s) {
