@@ -372,6 +372,7 @@ public final class TaskPool extends AbstractPool<Task<?>> {
                 command.add("-Dprocpool.heartbeatMillis=" + Math.max(10, heartbeatTimeout.toMillis() / 3));
             }
             command.add("-Dprocpool.maxFrame=" + (maxMessageSize + 12));
+            command.add("-Dprocpool.endGraceMillis=" + shutdownTimeout.toMillis());  // EndGrace
             Serialization serialization = new Serialization(allowlist, loader);
             byte[] init = initializer == null ? null
                     : WorkerJvm.initializerBody(name, initializer, serialization, maxMessageSize);

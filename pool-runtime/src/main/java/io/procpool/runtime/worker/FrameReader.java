@@ -111,6 +111,7 @@ final class FrameReader extends InputStream {
             }
             int r = in.read(buffer, limit, buffer.length - limit);
             if (r < 0) {
+                EndGrace.arm();
                 throw new EOFException();
             }
             limit += r;
@@ -121,6 +122,7 @@ final class FrameReader extends InputStream {
         for (int at = from; at < b.length; ) {
             int r = in.read(b, at, b.length - at);
             if (r < 0) {
+                EndGrace.arm();
                 throw new EOFException();
             }
             at += r;

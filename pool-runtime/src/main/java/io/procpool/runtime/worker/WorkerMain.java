@@ -27,10 +27,11 @@ import io.procpool.runtime.wire.Serialization;
  * was running. Every task gets an answer, whatever it throws (an error too big or too deep to encode becomes a
  * short one); an error outside a task (in the worker's own reading or writing) halts the worker, so the manager
  * sees a crash rather than a task that never ends. SHUTDOWN: finish what it holds, reply, exit. End of stream
- * (the manager is gone): finish the tasks in hand, drop the rest, exit.
+ * (the manager is gone): finish the tasks in hand within the pool's shutdownTimeout ({@link EndGrace}), drop the rest,
+ * exit.
  *
  * <p>Configured by the pool: environment {@code PROCPOOL_WORKER} (its id); system properties {@code procpool.capacity},
- * {@code procpool.maxFrame}, {@code procpool.allow} (the allowlist, comma separated).
+ * {@code procpool.maxFrame}, {@code procpool.allow} (the allowlist, comma separated), {@code procpool.endGraceMillis}.
  */
 public final class WorkerMain {
 

@@ -53,6 +53,30 @@ class ManagerDeathTest {
     }
 
     @Test
+    void aTaskThatOutlastsTheShutdownTimeoutAfterItsManagerIsKilledEndsWithItsWorker(@TempDir Path dir)
+            throws Exception {
+        Path go = dir.resolve("go");  // never created: the task would run for ever
+        try (Spawner spawner = Spawner.create("manager")) {
+            ChildProcess manager = spawner.spawn(ProcessSpec.builder(
+                            TestPrograms.java(ManagerMain.class, go.toString(), "grace"))
+                    .noChannel().stdout(Redirect.PIPE).build());
+            String ready = new BufferedReader(new InputStreamReader(manager.stdout(), UTF_8)).readLine();
+            assertThat(ready).startsWith("ready ");
+            List<Long> workers = Arrays.stream(ready.substring(6).trim().split(" ")).map(Long::parseLong).toList();
+            manager.kill(Signal.SIGKILL);
+            assertThat(manager.waitFor().signal()).isEqualTo(9);
+            // the busy worker's grace is the pool's shutdownTimeout, 2 s: no orphan lives on with a task that never ends
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> workers.stream().allMatch(ManagerDeathTest::dead));
+            } finally {
+                Files.writeString(go, "");  // a failure must not leave the orphan this test is about
+            }
+            assertThat(Files.exists(Path.of(go + ".finished"))).isFalse();
+        }
+    }
+
+    @Test
     void aNormalExitOfTheManagerStopsItsWorkersAtOnce(@TempDir Path dir) throws Exception {
         Path go = dir.resolve("go");
         try (Spawner spawner = Spawner.create("manager")) {

@@ -2,6 +2,7 @@ package io.procpool.runtime.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import io.procpool.Task;
 import io.procpool.runtime.TaskPool;
@@ -9,7 +10,7 @@ import io.procpool.runtime.TaskPool;
 /**
  * A manager JVM for the manager-death test: starts a pool of 2 workers, gives one a task that runs until the file
  * {@code args[0]} exists, prints "ready" and the workers' pids, then waits to be killed (or, with a second
- * argument {@code exit}, calls System.exit at once).
+ * argument {@code exit}, calls System.exit at once; with {@code grace}, its pool's shutdownTimeout is 2 s).
  */
 public final class ManagerMain {
 
@@ -28,7 +29,11 @@ public final class ManagerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        TaskPool pool = TaskPool.builder().name("orphans").workers(2).build();
+        TaskPool.Builder builder = TaskPool.builder().name("orphans").workers(2);
+        if (args.length > 1 && args[1].equals("grace")) {
+            builder.shutdownTimeout(Duration.ofSeconds(2));  // the workers' grace once their channel ends
+        }
+        TaskPool pool = builder.build();
         pool.submit(new UntilFile(args[0]));
         while (!Files.exists(Path.of(args[0] + ".started"))) {
             Thread.onSpinWait();
