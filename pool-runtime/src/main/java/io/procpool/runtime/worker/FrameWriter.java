@@ -1,7 +1,6 @@
 package io.procpool.runtime.worker;
 
 import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -31,7 +30,7 @@ final class FrameWriter {
 
     /** Writes to the descriptor {@code fd} (the channel: 0 for a JVM worker). */
     FrameWriter(FileDescriptor fd, int maxFrame, String workerId) {
-        this.out = new FileOutputStream(fd);
+        this.out = RingOut.open(fd);
         this.maxFrame = maxFrame;
         this.workerId = workerId;
     }
