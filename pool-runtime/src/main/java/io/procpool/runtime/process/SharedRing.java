@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.function.BooleanSupplier;
 
 import io.procpool.SpawnException;
+import org.slf4j.Logger;
 
 /**
  * The manager's end of a child's shared-memory channel: the bytes a child sends, in a ring in a sealed memfd that
@@ -44,6 +45,9 @@ final class SharedRing {
     private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
+    private static final Logger LOG = Logs.logger(SharedRing.class);
+    private static volatile boolean warned;
+
     private final MappedByteBuffer map;
     private final int capacity;
     private final int mask;
@@ -56,6 +60,22 @@ final class SharedRing {
         this.map = map;
         this.capacity = capacity;
         this.mask = capacity - 1;
+    }
+
+    /**
+     * A new ring, or null (logged once) where this system cannot make one (no memfd, no {@code /proc}): the child
+     * then sends on its socket, which it finds out from its environment.
+     */
+    static SharedRing createOrWarn(int capacity) {
+        try {
+            return create(capacity);
+        } catch (SpawnException e) {
+            if (!warned) {
+                warned = true;
+                LOG.warn("children send on their sockets instead of shared memory (slower): {}", e.getMessage());
+            }
+            return null;
+        }
     }
 
     /** A new ring of {@code capacity} bytes (a power of two), its memfd open until {@link #closeFd}. */

@@ -79,7 +79,10 @@ final class SpawnCall {
         int channelFd = spec.channelFd();
         int highestTarget = Math.max(2, channelFd);
         if (spec.sharedRing() > 0) {
-            ringTarget = ++highestTarget;  // one above the channel and the standard streams
+            ring = SharedRing.createOrWarn(spec.sharedRing());
+            if (ring != null) {
+                ringTarget = ++highestTarget;  // one above the channel and the standard streams
+            }
         }
         Redirect[] streams = {spec.stdin(), spec.stdout(), spec.stderr()};
         for (int target = 0; target <= 2; target++) {
@@ -117,8 +120,7 @@ final class SpawnCall {
             childEnds.add(child);
             check(C.posix_spawn_file_actions_adddup2(fa, child, channelFd), "adddup2 channel");
         }
-        if (ringTarget >= 0) {
-            ring = SharedRing.create(spec.sharedRing());
+        if (ring != null) {
             int child = above(ring.fd(), highestTarget);  // above() closes the memfd's first number if it moves it
             ring.forgetFd();  // from here on the child end is closed like the others: after the spawn, or on failure
             childEnds.add(child);

@@ -65,13 +65,17 @@ final class RingOut extends OutputStream {
             if (capacity < 4096 || capacity > (1L << 30) || Long.bitCount(capacity) != 1) {
                 throw new IOException("a shared channel of " + size + " bytes");
             }
-            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
-            map.order(ByteOrder.nativeOrder());
-            return new RingOut(map, (int) capacity, socket);
+            return over(ch.map(FileChannel.MapMode.READ_WRITE, 0, size), socket);
         } catch (IOException | RuntimeException e) {
             throw new UncheckedIOException("cannot map the shared channel on fd " + fd + ": " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));
         }
+    }
+
+    /** A ring over {@code map} (the layout above; its data a power of two), ringing on {@code socket}. */
+    static RingOut over(MappedByteBuffer map, OutputStream socket) {
+        map.order(ByteOrder.nativeOrder());
+        return new RingOut(map, map.capacity() - DATA, socket);
     }
 
     @Override
@@ -81,6 +85,35 @@ final class RingOut extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        copy(b, off, len);
+        publish();
+    }
+
+    /**
+     * Publishes without a doorbell: the bytes are in the ring (a crash loses nothing) and the manager takes them at its
+     * next look, or when something rings ({@link #nudge}, or the next write).
+     */
+    void writeQuietly(byte[] b, int off, int len) throws IOException {
+        copy(b, off, len);
+        LONG.setVolatile(map, TAIL, tail);
+    }
+
+    /**
+     * Any thread: rings if the manager may be blocked while the ring holds what it has not taken (a quiet write). No
+     * exception: a manager that is gone is found by the reading.
+     */
+    void nudge() {
+        if ((int) INT.getVolatile(map, ASLEEP) != 0 && (long) LONG.getVolatile(map, TAIL) != (long) LONG.getVolatile(map,
+                HEAD) && INT.compareAndSet(map, ASLEEP, 1, 0)) {
+            try {
+                socket.write(bell);
+            } catch (IOException gone) {
+                // the reader sees the end
+            }
+        }
+    }
+
+    private void copy(byte[] b, int off, int len) throws IOException {
         while (len > 0) {
             long free = capacity - (tail - head);
             if (free == 0) {
@@ -94,7 +127,6 @@ final class RingOut extends OutputStream {
             off += n;
             len -= n;
         }
-        publish();
     }
 
     /** Makes what was copied visible, then rings if the manager asked for it (and nobody rang since). */

@@ -15,9 +15,11 @@ import io.procpool.runtime.wire.Protocol;
  * is still read while a task runs, at most two looks late; tasks read while one runs wait in the queue, in order.
  * After {@value #IDLE_LOOKS} looks without a new task the standby waits until a task starts (the worker is idle).
  *
- * <p>Kept from the pool's two-thread worker: STARTED is on the wire before a task runs, and a task's answer before
- * the next task's STARTED (exact blame); one task at a time; {@link WorkerMain#cancel} finds a task running or
- * queued under the same lock; SHUTDOWN finishes the queue, end of stream drops it.
+ * <p>Kept from the pool's two-thread worker: STARTED is on the wire (or in the shared ring) before a task runs, and a
+ * task's answer before the next task's STARTED (exact blame). In a shared ring the first STARTED after a pause does
+ * not wake the manager: it comes with the answer, or with the standby's next look while the task still runs. One
+ * task at a time; {@link WorkerMain#cancel} finds a task running or queued under the same lock; SHUTDOWN finishes
+ * the queue, end of stream drops it.
  */
 final class SoloLoop {
 
@@ -95,6 +97,9 @@ final class SoloLoop {
                 reading = true;
                 return READ;
             }
+            if (busy) {
+                out.nudge();  // a task runs on: the manager learns that it started (its timeout runs from then)
+            }
             watched = !reading ? started : -1;
             idle = started == last && !busy ? idle + 1 : 0;
             last = started;
@@ -164,7 +169,7 @@ final class SoloLoop {
 
     /** Runs {@code h} and what follows it without a pause; returns when this thread holds no task. */
     private void run(WorkerMain.Held h) {
-        if (!out.started(h.id())) {
+        if (!out.startedQuietly(h.id())) {
             release();  // the manager is gone; the reading will see the end
             return;
         }
