@@ -276,9 +276,11 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
             return;
         }
         boolean ended = !RingBells.drain(fd);
-        if (!pullRing() || ended) {
+        if (!pullRing() || ended && ring.available() == 0) {
             endedByChild();
         }
+        // else, paused with the child's end closed: the socket hangs up (epoll reports it whatever the interest) and
+        // reading resumes from the hang-up when pop has made room, as on a socket
     }
 
     /** Takes what the ring holds; false when the child broke it. */
@@ -299,7 +301,8 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
 
     @Override
     public boolean arm() {
-        return !inClosed && ring.arm();
+        // paused, the loop waits for pop, not for the child: what the ring holds must not keep the loop from blocking
+        return !inClosed && !paused.getAsBoolean() && ring.arm();
     }
 
     @Override
