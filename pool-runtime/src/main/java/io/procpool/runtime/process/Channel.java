@@ -279,8 +279,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
         if (!pullRing() || ended && ring.available() == 0) {
             endedByChild();
         }
-        // else, paused with the child's end closed: the socket hangs up (epoll reports it whatever the interest) and
-        // reading resumes from the hang-up when pop has made room, as on a socket
+        // paused with bytes left at the socket's end: the hang-up resumes the reading when pop makes room
     }
 
     /** Takes what the ring holds; false when the child broke it. */
