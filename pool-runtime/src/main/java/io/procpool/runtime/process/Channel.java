@@ -300,8 +300,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
 
     @Override
     public boolean arm() {
-        // paused, the loop waits for pop, not for the child: what the ring holds must not keep the loop from blocking
-        return !inClosed && !paused.getAsBoolean() && ring.arm();
+        return !inClosed && !paused.getAsBoolean() && ring.arm();  // paused: the loop waits for pop, not the child
     }
 
     @Override
