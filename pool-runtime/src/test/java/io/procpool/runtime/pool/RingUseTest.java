@@ -8,16 +8,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.procpool.PoolListener;
 import io.procpool.Task;
+import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
 import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * JVM workers' shared rings in use: many crashes leave no mapping or descriptor of a ring behind in the manager, a
@@ -55,6 +60,17 @@ class RingUseTest {
                 int big = inner.submit(new Big(1 << 20)).get(120, TimeUnit.SECONDS).length;
                 return new RingInode().call() + " " + ring + " " + big;
             }
+        }
+    }
+
+    /** Runs until its gate file exists. */
+    record Gated(String gate) implements Task<Integer> {
+        @Override
+        public Integer call() throws InterruptedException {
+            while (!Files.exists(Path.of(gate))) {
+                Thread.sleep(2);
+            }
+            return 1;
         }
     }
 
@@ -112,6 +128,31 @@ class RingUseTest {
             assertThat(descriptors()).as("descriptors after 30 crashes").isLessThanOrEqualTo(fdsBefore + 2);
         }
         assertThat(ringMappings()).isEqualTo(mappedBefore);
+    }
+
+    /**
+     * A capacity-1 worker puts a task's STARTED in its ring without a doorbell; while the task runs on, the manager
+     * must still hear of it (taskStarted, and the timeout's restart), not only with the answer.
+     */
+    @Test
+    void whileALongTaskRunsTheManagerHearsThatItStarted(@TempDir Path dir) throws Exception {
+        BlockingQueue<Long> started = new LinkedBlockingQueue<>();
+        try (TaskPool pool = TaskPool.builder().name("started").workers(1).capacity(1).prefetch(0)
+                .listener(new PoolListener() {
+                    @Override
+                    public void taskStarted(long taskId, String workerId, int attempt, Duration queueWait) {
+                        started.add(taskId);
+                    }
+                }).build()) {
+            for (int i = 0; i < 20; i++) {
+                Path gate = dir.resolve("gate" + i);
+                TaskFuture<Integer> f = pool.submit(new Gated(gate.toString()));
+                assertThat(started.poll(60, TimeUnit.SECONDS)).as("task " + i + " started, heard while it runs")
+                        .isEqualTo(f.id());
+                Files.createFile(gate);
+                assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+            }
+        }
     }
 
     @Test
