@@ -156,6 +156,24 @@ class RingUseTest {
     }
 
     @Test
+    void aSpawnThatFailsLeavesNoRingBehind(@TempDir Path dir) throws Exception {
+        Path notExecutable = Files.writeString(dir.resolve("java"), "#!/bin/sh\n");
+        long mappedBefore = ringMappings();
+        long fdsBefore = descriptors();
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> {
+                try (TaskPool pool = TaskPool.builder().name("no-spawn").workers(1).javaCommand(notExecutable.toString())
+                        .build()) {
+                    pool.submit(new Big(1)).get(60, TimeUnit.SECONDS);
+                }
+            }).as("round " + i).hasMessageContaining("Permission denied");
+        }
+        assertThat(ringMappings()).isEqualTo(mappedBefore);
+        assertThat(ringDescriptors()).isZero();
+        assertThat(descriptors()).isLessThanOrEqualTo(fdsBefore + 2);
+    }
+
+    @Test
     void aWorkerShortOfMemorySendsLargeResultsThroughItsRing() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("small").workers(1).maxAttempts(1)
                 .jvmOptions(List.of("-XX:+UseSerialGC", "-Xmx64m")).build()) {
