@@ -287,7 +287,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
         if (ring.drainTo(frames, paused)) {
             return true;
         }
-        LOG.error("{} - the child broke its shared channel (a write position out of range); the channel ends", owner);
+        LOG.warn("{} - the child broke its shared channel (a write position out of range); the channel ends", owner);
         return false;
     }
 
