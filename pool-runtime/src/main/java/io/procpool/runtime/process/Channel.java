@@ -276,10 +276,10 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
             return;
         }
         boolean ended = !RingBells.drain(fd);
-        if (!pullRing() || ended && ring.available() == 0) {
+        if (!pullRing() || ended && !paused.getAsBoolean()) {
             endedByChild();
         }
-        // paused with bytes left at the socket's end: the hang-up resumes the reading when pop makes room
+        // paused at the socket's end, bytes maybe left: the hang-up resumes the reading when pop makes room
     }
 
     /** Takes what the ring holds; false when the child broke it. */

@@ -85,8 +85,9 @@ class RingAttackTest {
     @Test
     void anAnswerInAFullRingOfAWorkerThatDiedMidFrameIsDeliveredAndTheCutFrameIsNot(@TempDir Path dir)
             throws Exception {
-        try (TaskPool pool = hostile(dir, "fulldie " + Hostile.result(42)).build()) {
-            // the worker never rang: its death (the socket's end) makes the manager read the full ring out
+        // two attempts: the next task may go to the worker after its answer was read, before its exit is handled
+        try (TaskPool pool = hostile(dir, "fulldie " + Hostile.result(42)).maxAttempts(2).build()) {
+            // the worker never rang: its death (the socket's end), or the manager's next look, reads the ring out
             assertThat(answer(pool)).isEqualTo(42);
             assertThat(answer(pool)).as("its replacement").isEqualTo(42);
         }

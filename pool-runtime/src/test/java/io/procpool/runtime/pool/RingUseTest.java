@@ -20,6 +20,7 @@ import io.procpool.TaskFuture;
 import io.procpool.WorkerCrashedException;
 import io.procpool.runtime.TaskPool;
 import io.procpool.runtime.testing.NoChildLeft;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,11 +124,16 @@ class RingUseTest {
                         .hasCauseInstanceOf(WorkerCrashedException.class);
             }
             assertThat(pool.submit(new Big(1 << 20)).get(60, TimeUnit.SECONDS)).isEqualTo(pattern(1 << 20));
-            assertThat(ringMappings() - mappedBefore).as("rings mapped: the live worker's").isEqualTo(1);
+            // a dead worker's process is closed off the I/O thread, a moment after its exit was handled
+            Awaitility.await("only the live worker's ring mapped").atMost(Duration.ofSeconds(30))
+                    .until(() -> ringMappings() - mappedBefore == 1);
             assertThat(ringDescriptors()).isZero();
-            assertThat(descriptors()).as("descriptors after 30 crashes").isLessThanOrEqualTo(fdsBefore + 2);
+            Awaitility.await("descriptors back after 30 crashes").atMost(Duration.ofSeconds(30))
+                    .until(() -> descriptors() <= fdsBefore + 2);
         }
-        assertThat(ringMappings()).isEqualTo(mappedBefore);
+        // a pool closed on its I/O thread closes its processes on another thread, just after close() returns
+        Awaitility.await("no ring mapped after close").atMost(Duration.ofSeconds(30))
+                .until(() -> ringMappings() == mappedBefore);
     }
 
     /**
@@ -168,9 +174,10 @@ class RingUseTest {
                 }
             }).as("round " + i).hasMessageContaining("Permission denied");
         }
-        assertThat(ringMappings()).isEqualTo(mappedBefore);
+        Awaitility.await("no ring mapped after the failed spawns").atMost(Duration.ofSeconds(30))
+                .until(() -> ringMappings() == mappedBefore);
         assertThat(ringDescriptors()).isZero();
-        assertThat(descriptors()).isLessThanOrEqualTo(fdsBefore + 2);
+        Awaitility.await("descriptors back").atMost(Duration.ofSeconds(30)).until(() -> descriptors() <= fdsBefore + 2);
     }
 
     @Test
