@@ -276,9 +276,10 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
             return;
         }
         boolean ended = !RingBells.drain(fd);
-        if (!pullRing() || ended) {
+        if (!pullRing() || ended && !paused.getAsBoolean()) {
             endedByChild();
         }
+        // paused at the socket's end, bytes maybe left: the hang-up resumes the reading when pop makes room
     }
 
     /** Takes what the ring holds; false when the child broke it. */
@@ -286,7 +287,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
         if (ring.drainTo(frames, paused)) {
             return true;
         }
-        LOG.error("{} - the child broke its shared channel (a write position out of range); the channel ends", owner);
+        LOG.warn("{} - the child broke its shared channel (a write position out of range); the channel ends", owner);
         return false;
     }
 
@@ -299,7 +300,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
 
     @Override
     public boolean arm() {
-        return !inClosed && ring.arm();
+        return !inClosed && !paused.getAsBoolean() && ring.arm();  // paused: the loop waits for pop, not the child
     }
 
     @Override

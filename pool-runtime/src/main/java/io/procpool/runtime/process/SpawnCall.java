@@ -121,8 +121,9 @@ final class SpawnCall {
             check(C.posix_spawn_file_actions_adddup2(fa, child, channelFd), "adddup2 channel");
         }
         if (ring != null) {
-            int child = above(ring.fd(), highestTarget);  // above() closes the memfd's first number if it moves it
+            int memfd = ring.fd();
             ring.forgetFd();  // from here on the child end is closed like the others: after the spawn, or on failure
+            int child = above(memfd, highestTarget);  // closes the memfd's first number if it moves it, even failing
             childEnds.add(child);
             check(C.posix_spawn_file_actions_adddup2(fa, child, ringTarget), "adddup2 shared ring");
         }

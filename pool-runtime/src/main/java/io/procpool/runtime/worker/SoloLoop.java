@@ -33,8 +33,8 @@ final class SoloLoop {
     /** {@code WorkerMain.running}: the lock {@code cancel} takes; guards the fields below and the queue's order. */
     private final Object lock;
     private final LinkedBlockingDeque<WorkerMain.Held> queue;
-    /** A thread holds the reading (the first thread from the start). */
-    private boolean reading = true;
+    /** A thread holds the reading (the first thread from the start). Volatile: {@link #run} reads it unlocked. */
+    private volatile boolean reading = true;
     /** A thread holds a task: from taking it until its answer is written. */
     private boolean busy;
     /** Tasks taken so far: the standby's clock. */
@@ -95,6 +95,9 @@ final class SoloLoop {
             }
             if (!reading && (!busy || watched == started)) {
                 reading = true;
+                if (busy) {
+                    out.nudge();  // its last look: the running task's quiet STARTED may have come after the first
+                }
                 return READ;
             }
             if (busy) {
@@ -172,6 +175,9 @@ final class SoloLoop {
         if (!out.startedQuietly(h.id())) {
             release();  // the manager is gone; the reading will see the end
             return;
+        }
+        if (reading) {
+            out.nudge();  // the other thread already reads (it took the reading before this STARTED): nobody looks
         }
         while (true) {
             Answer a = worker.answer(h, 0);

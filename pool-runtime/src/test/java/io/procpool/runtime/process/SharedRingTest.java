@@ -12,6 +12,7 @@ import io.procpool.ProcessExitedException;
 import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
 import io.procpool.runtime.worker.RingChild;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -68,6 +69,58 @@ class SharedRingTest {
                 assertThat(pop(child)).isEqualTo(Integer.toString(i));
             }
             assertThatThrownBy(child::pop).isInstanceOf(ProcessExitedException.class);
+        }
+    }
+
+    /** pop mode with a small inbox: reading pauses while the ring still holds messages. */
+    private static ProcessSpec pausedRingChild() {
+        return ProcessSpec.builder(TestPrograms.java(RingChild.class)).name("ring").channelFd(0).sharedRing(64 << 10)
+                .inboxCapacity(8).build();
+    }
+
+    private static Object field(Object of, String name) throws Exception {
+        Field f = of.getClass().getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(of);
+    }
+
+    @Test
+    void aChildThatClosesItsSocketWhileReadingIsPausedLosesNothingOfWhatItsRingHolds() throws Exception {
+        try (Spawner spawner = Spawner.create("ring")) {
+            ChildProcess child = spawner.spawn(pausedRingChild());
+            child.push("closeafter:5000".getBytes(UTF_8));
+            Channel channel = (Channel) field(child, "channel");
+            Field hangup = Channel.class.getDeclaredField("hangup");
+            hangup.setAccessible(true);
+            // nothing popped yet: the inbox is full, and the child's end closes while reading is paused
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> hangup.getBoolean(channel));
+            for (int i = 0; i < 5000; i++) {
+                assertThat(pop(child)).isEqualTo(Integer.toString(i));
+            }
+            assertThatThrownBy(() -> child.pop(Duration.ofSeconds(30))).isInstanceOf(ProcessExitedException.class)
+                    .hasMessageContaining("closed its end");
+            child.kill(9);
+            assertThat(child.waitFor(Duration.ofSeconds(30))).isPresent();
+        }
+    }
+
+    @Test
+    void whilePausedWithMessagesInTheRingTheLoopMayBlock() throws Exception {
+        try (Spawner spawner = Spawner.create("ring")) {
+            ChildProcess child = spawner.spawn(pausedRingChild());
+            child.push("burst:3000".getBytes(UTF_8));
+            Channel channel = (Channel) field(child, "channel");
+            Field paused = Channel.class.getDeclaredField("readPaused");
+            paused.setAccessible(true);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> paused.getBoolean(channel));
+            boolean[] mustNotBlock = new boolean[1];
+            ((EventLoop) field(child, "loop")).executeAndWait(() -> mustNotBlock[0] = channel.arm());
+            assertThat(mustNotBlock[0]).as("arm() while paused: true kept the I/O thread spinning").isFalse();
+            for (int i = 0; i < 3000; i++) {
+                assertThat(pop(child)).isEqualTo(Integer.toString(i));
+            }
+            child.shutdownChannel();
+            assertThat(child.waitFor().exitCode()).isZero();
         }
     }
 

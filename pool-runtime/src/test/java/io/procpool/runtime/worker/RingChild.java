@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * A child for the shared-ring tests: reads messages from its socket at fd 0 and answers through the worker's
  * {@link RingOut}, as a JVM worker does. Commands: {@code echo:X} answers X; {@code burst:N} answers "0" to "N-1";
- * {@code big:N} answers N bytes (byte i is i mod 251); {@code half} publishes half of a message, then exits 3;
+ * {@code closeafter:N} answers "0" to "N-1", then closes its socket and lives on; {@code big:N} answers N bytes (byte i is i mod 251); {@code half} publishes half of a message, then exits 3;
  * {@code badtail} publishes a write position past the ring's capacity and rings; {@code truncate} tries to shrink the
  * shared memory and answers "sealed" or "truncated"; {@code exit:N} exits N.
  */
@@ -50,6 +50,14 @@ public final class RingChild {
             } else if (s.startsWith("burst:")) {
                 for (int i = 0; i < Integer.parseInt(arg); i++) {
                     send(out, Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+                }
+            } else if (s.startsWith("closeafter:")) {
+                for (int i = 0; i < Integer.parseInt(arg); i++) {
+                    send(out, Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+                }
+                in.close();  // its socket: the channel's end, while it lives on until it is killed
+                while (true) {
+                    java.util.concurrent.locks.LockSupport.park();
                 }
             } else if (s.startsWith("big:")) {
                 byte[] big = new byte[Integer.parseInt(arg)];
