@@ -69,10 +69,10 @@ final class SharedRing {
     static SharedRing createOrWarn(int capacity) {
         try {
             return create(capacity);
-        } catch (SpawnException e) {
+        } catch (SpawnException | LinkageError e) {  // LinkageError: a libc without memfd_create
             if (!warned) {
                 warned = true;
-                LOG.warn("children send on their sockets instead of shared memory (slower): {}", e.getMessage());
+                LOG.warn("children send on their sockets instead of shared memory (slower): {}", e.toString());
             }
             return null;
         }
