@@ -10,10 +10,20 @@ HOSTILE_SCRIPT    a file of steps, one line per TASK received, consumed in order
                     raw HEX          these bytes as they are; the text {id} in HEX becomes the task id (16 hex digits)
                     close            close the channel and live on (sleep)
                     exit N           exit with status N
+                  with a shared ring only:
+                    tail N           move the published write position by N bytes (negative: backwards), and ring
+                    head N           overwrite the manager's read position with N
+                    asleep N         overwrite the manager's "may block" word with N
+                    bells N          write N doorbell bytes on the socket
+                    fulldie HEX      RESULT with this body, then fill the rest of the ring with the start of a frame,
+                                     publish it (the ring full) and exit 3 without ringing
                   several steps may share a line, separated by ';'.
 HOSTILE_DEFAULT   the step when the script is used up (default: "reply " + HOSTILE_OK)
 HOSTILE_FUZZ      a seed: ignore the script and answer each TASK with random or mutated frames, then its reply
 HOSTILE_OK        hex of a valid RESULT body (the fuzzer mutates it)
+
+When the manager gives it a shared ring (PROCPOOL_RING_FD, as it does a JVM worker), what it sends goes there, and it
+rings after every send; else on the channel.
 """
 import fcntl, os, random, struct, sys, time
 
@@ -22,10 +32,34 @@ HEADER = struct.Struct(">IBBHQ")
 OK = bytes.fromhex(os.environ.get("HOSTILE_OK", ""))
 
 
+RING = None
+if os.environ.get("PROCPOOL_RING_FD"):
+    import mmap
+    _ring_fd = int(os.environ["PROCPOOL_RING_FD"])
+    RING = mmap.mmap(_ring_fd, os.fstat(_ring_fd).st_size)
+    CAPACITY = len(RING) - 4096  # tail (u64) at 0, head (u64) at 64, data at 4096: process.SharedRing's layout
+
+
 def send(data):
     view = memoryview(data)
+    if RING is None:
+        while view:
+            view = view[os.write(FD, view):]
+        return
     while view:
-        view = view[os.write(FD, view):]
+        tail, = struct.unpack_from("Q", RING, 0)  # native and aligned: one 8-byte store or load
+        head, = struct.unpack_from("Q", RING, 64)
+        free = CAPACITY - (tail - head)
+        if free == 0:
+            os.write(FD, b"\1")
+            time.sleep(0.001)
+            continue
+        at = tail % CAPACITY
+        n = min(len(view), free, CAPACITY - at)
+        RING[4096 + at:4096 + at + n] = view[:n]
+        struct.pack_into("Q", RING, 0, tail + n)
+        view = view[n:]
+    os.write(FD, b"\1")
 
 
 def frame(type_, task, body=b"", length=None):
@@ -74,6 +108,31 @@ def run_step(step, task):
                 time.sleep(60)
         elif what == "exit":
             os._exit(int(arg))
+        elif what == "tail":
+            tail, = struct.unpack_from("Q", RING, 0)
+            struct.pack_into("Q", RING, 0, (tail + int(arg)) % 2**64)
+            os.write(FD, b"\1")
+        elif what == "head":
+            struct.pack_into("Q", RING, 64, int(arg))
+        elif what == "asleep":
+            struct.pack_into("I", RING, 128, int(arg))
+        elif what == "bells":
+            view = memoryview(b"\1" * int(arg))
+            while view:
+                view = view[os.write(FD, view):]
+        elif what == "fulldie":
+            tail, = struct.unpack_from("Q", RING, 0)
+            head, = struct.unpack_from("Q", RING, 64)
+            data = frame(0x10, task, bytes.fromhex(arg))
+            free = CAPACITY - (tail - head)
+            data += frame(0x10, task + 1, length=free)  # a frame claiming more than the ring can hold
+            data = (data + bytes(free))[:free]
+            at = tail % CAPACITY
+            first = min(free, CAPACITY - at)
+            RING[4096 + at:4096 + at + first] = data[:first]
+            RING[4096:4096 + free - first] = data[first:]
+            struct.pack_into("Q", RING, 0, tail + free)
+            os._exit(3)
 
 
 def fuzz(rng, task):

@@ -5,6 +5,7 @@ import static io.procpool.runtime.process.Native.C;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.procpool.MessageTooLargeException;
@@ -20,9 +21,8 @@ import org.slf4j.Logger;
  * Writes come from any thread, through the {@link ChannelWriter}. This class owns the socket's registration with
  * the I/O thread's epoll set and what it watches for.
  */
-final class Channel implements EventLoop.Handler {
+final class Channel implements EventLoop.Handler, EventLoop.Poller {
 
-    private static final int INITIAL = 64 << 10;
     private static final Logger LOG = Logs.logger(Channel.class);
 
     /** What {@link #take} returns when the channel has ended and nothing is left. */
@@ -34,12 +34,11 @@ final class Channel implements EventLoop.Handler {
     private final int inboxCapacity;
     private final MessageHandler handler;
     private final int fd;
+    private final SharedRing ring;  // what the child sends, when it sends through shared memory; else null
 
     // loop-confined inbound state
-    private DirectBuffer in = new DirectBuffer(INITIAL);
-    private ByteBuffer view = in.buffer().duplicate();
-    private int inLength;
-    private long skipRemaining;
+    private final Frames frames;
+    private final BooleanSupplier paused = () -> this.readPaused && !this.draining;
     private int token = -1;
     private boolean registered;
     private boolean hangup;
@@ -56,14 +55,26 @@ final class Channel implements EventLoop.Handler {
 
     private final ChannelWriter writer;
 
-    Channel(ChildProcess owner, EventLoop loop, int fd, ProcessSpec spec) {
+    Channel(ChildProcess owner, EventLoop loop, int fd, SharedRing ring, ProcessSpec spec) {
         this.owner = owner;
         this.loop = loop;
         this.fd = fd;
+        this.ring = ring;
         this.maxMessage = spec.maxMessageSize();
         this.inboxCapacity = spec.inboxCapacity();
         this.handler = spec.messageHandler();
         this.writer = new ChannelWriter(fd, loop, this::updateInterest);
+        this.frames = new Frames(maxMessage, new Frames.Sink() {
+            @Override
+            public void message(ByteBuffer frame) {
+                deliver(frame);
+            }
+
+            @Override
+            public void oversize(long size) {
+                refuse(size);
+            }
+        });
     }
 
     int maxMessage() {
@@ -153,6 +164,9 @@ final class Channel implements EventLoop.Handler {
         interest = Native.EPOLLIN;
         token = loop.register(fd, interest, this);
         registered = true;
+        if (ring != null) {
+            loop.addPoller(this);
+        }
     }
 
     private void updateInterest() {
@@ -203,16 +217,19 @@ final class Channel implements EventLoop.Handler {
      * a second one that says EAGAIN.
      */
     private void read(boolean all) {
+        if (ring != null) {
+            readRing();
+            return;
+        }
         for (int rounds = 0; rounds < 64 && !inClosed; rounds++) {
             if (readPaused && !draining) {
                 updateInterest();
                 return;
             }
-            int room = in.capacity() - inLength;
-            long n = C.recv(fd, in.address() + inLength, room, Native.MSG_DONTWAIT);
+            int room = frames.room();
+            long n = C.recv(fd, frames.freeAddress(), room, Native.MSG_DONTWAIT);
             if (n > 0) {
-                inLength += (int) n;
-                parse();
+                frames.added((int) n);
                 if (n < room && !all && !hangup) {
                     return;
                 }
@@ -230,14 +247,7 @@ final class Channel implements EventLoop.Handler {
                     LOG.warn("{} - channel read failed, treating it as closed: {}", owner, Native.strerror(e));
                 }
             }
-            end();
-            if (!draining && handler != null) {  // the child ended its channel while it runs
-                try {
-                    handler.onEnd(owner);
-                } catch (RuntimeException | Error t) {
-                    LOG.error("{} - message handler failed", owner, t);
-                }
-            }
+            endedByChild();
             return;
         }
         if (hangup && !inClosed && !readPaused) {
@@ -245,62 +255,70 @@ final class Channel implements EventLoop.Handler {
         }
     }
 
-    private void parse() {
-        ByteBuffer b = in.buffer();
-        int pos = 0;
-        while (true) {
-            if (skipRemaining > 0) {
-                int k = (int) Math.min(skipRemaining, inLength - pos);
-                pos += k;
-                skipRemaining -= k;
-                if (skipRemaining > 0) {
-                    break;
-                }
-                continue;
-            }
-            if (inLength - pos < 4) {
-                break;
-            }
-            long len = Integer.toUnsignedLong(b.getInt(pos));
-            if (len > maxMessage) {
-                pos += 4;
-                skipRemaining = len;
-                refuse(len);
-                continue;
-            }
-            if (inLength - pos - 4 < len) {
-                break;
-            }
-            deliver(pos + 4, (int) len);
-            pos += 4 + (int) len;
-        }
-        if (pos > 0) {
-            b.put(0, b, pos, inLength - pos);
-            inLength -= pos;
-        }
-        if (inLength >= 4 && skipRemaining == 0) {
-            int need = 4 + b.getInt(0);
-            if (need > in.capacity()) {
-                DirectBuffer bigger = new DirectBuffer(Math.max(need, in.capacity() * 2));
-                bigger.buffer().put(0, b, 0, inLength);
-                in = bigger;
-                view = in.buffer().duplicate();
+    /** The child closed its end (or broke it): no more input; the handler hears of it unless the child is dead. */
+    private void endedByChild() {
+        end();
+        if (!draining && handler != null) {  // the child ended its channel while it runs
+            try {
+                handler.onEnd(owner);
+            } catch (RuntimeException | Error t) {
+                LOG.error("{} - message handler failed", owner, t);
             }
         }
     }
 
-    private void deliver(int start, int length) {
+    /**
+     * Shared-memory mode: the socket holds doorbells only (any byte; dropped), and its end is the channel's end once
+     * the ring is read out.
+     */
+    private void readRing() {
+        if (inClosed) {
+            return;
+        }
+        boolean ended = !RingBells.drain(fd);
+        if (!pullRing() || ended && !paused.getAsBoolean()) {
+            endedByChild();
+        }
+        // paused at the socket's end, bytes maybe left: the hang-up resumes the reading when pop makes room
+    }
+
+    /** Takes what the ring holds; false when the child broke it. */
+    private boolean pullRing() {
+        if (ring.drainTo(frames, paused)) {
+            return true;
+        }
+        LOG.warn("{} - the child broke its shared channel (a write position out of range); the channel ends", owner);
+        return false;
+    }
+
+    @Override
+    public void poll() {
+        if (!inClosed && !pullRing()) {
+            endedByChild();
+        }
+    }
+
+    @Override
+    public boolean arm() {
+        return !inClosed && !paused.getAsBoolean() && ring.arm();  // paused: the loop waits for pop, not the child
+    }
+
+    @Override
+    public void disarm() {
+        ring.disarm();
+    }
+
+    private void deliver(ByteBuffer frame) {
         if (handler != null) {
-            view.limit(start + length).position(start);
             try {
-                handler.onMessage(owner, view);
+                handler.onMessage(owner, frame);
             } catch (RuntimeException | Error t) {
                 LOG.error("{} - message handler failed; the next message is still delivered", owner, t);
             }
             return;
         }
-        byte[] copy = new byte[length];
-        in.buffer().get(start, copy);
+        byte[] copy = new byte[frame.remaining()];
+        frame.get(copy);
         enqueue(copy);
     }
 
@@ -371,6 +389,10 @@ final class Channel implements EventLoop.Handler {
         if (registered) {
             loop.deregister(fd, token);
             registered = false;
+        }
+        if (ring != null) {
+            loop.removePoller(this);
+            ring.unmap();
         }
         C.close(fd);
     }

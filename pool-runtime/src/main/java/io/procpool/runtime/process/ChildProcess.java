@@ -49,7 +49,7 @@ public final class ChildProcess implements AutoCloseable {
         this.pid = s.pid();
         this.pidfd = new Pidfd(s.pidfd(), spec.name() + "[" + s.pid() + "]");
         this.tail = new OutputRelay.Tail(spec.tailLines());
-        this.channel = s.channelFd() >= 0 ? new Channel(this, loop, s.channelFd(), spec) : null;
+        this.channel = s.channelFd() >= 0 ? new Channel(this, loop, s.channelFd(), s.ring(), spec) : null;
         this.stdio = new ChildStdio(this, spec, pidfd, exit, loop, s);
         this.relays = OutputRelay.forChild(loop, spec, pid, s.stdoutLog(), s.stderrLog(), tail);
     }

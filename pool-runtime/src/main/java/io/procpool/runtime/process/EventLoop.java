@@ -23,6 +23,21 @@ final class EventLoop implements AutoCloseable {
         void onEvents(int events);
     }
 
+    /**
+     * A source that no descriptor reports (a shared-memory ring): polled once per turn of the loop, and armed
+     * before the loop blocks, so that its writer rings a descriptor the loop watches.
+     */
+    interface Poller {
+        /** Takes what came. */
+        void poll();
+
+        /** The loop may block: asks for a doorbell; true when something came meanwhile (the loop must not block). */
+        boolean arm();
+
+        /** The loop is awake again. */
+        void disarm();
+    }
+
     private static final Logger LOG = Logs.logger(EventLoop.class);
     private static final int MAX_EVENTS = 256;
 
@@ -52,6 +67,7 @@ final class EventLoop implements AutoCloseable {
     private int[] freeTokens = new int[64];
     private int freeCount;
     private int nextToken = 1;
+    private Poller[] pollers = new Poller[0];
 
     EventLoop(String name) {
         epfd = C.epoll_create1(Native.EPOLL_CLOEXEC);
@@ -159,6 +175,23 @@ final class EventLoop implements AutoCloseable {
         return token;
     }
 
+    void addPoller(Poller p) {
+        pollers = Arrays.copyOf(pollers, pollers.length + 1);
+        pollers[pollers.length - 1] = p;
+    }
+
+    void removePoller(Poller p) {
+        for (int i = 0; i < pollers.length; i++) {
+            if (pollers[i] == p) {
+                Poller[] fewer = new Poller[pollers.length - 1];
+                System.arraycopy(pollers, 0, fewer, 0, i);
+                System.arraycopy(pollers, i + 1, fewer, i, fewer.length - i);
+                pollers = fewer;
+                return;
+            }
+        }
+    }
+
     void modify(int fd, int interest, int token) {
         ctl(Native.EPOLL_CTL_MOD, fd, interest, token);
     }
@@ -197,14 +230,23 @@ final class EventLoop implements AutoCloseable {
                     break;
                 }
                 int timeout = tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0;
+                Poller[] polled = pollers;
                 if (timeout != 0) {
                     blocking = true;
                     if (!tasks.isEmpty()) {
                         timeout = 0;
                     }
+                    for (Poller p : polled) {
+                        if (p.arm()) {
+                            timeout = 0;
+                        }
+                    }
                 }
                 int n = C.epoll_wait(epfd, events, MAX_EVENTS, timeout);
                 blocking = false;
+                for (Poller p : polled) {
+                    p.disarm();
+                }
                 if (n < 0) {
                     int e = Native.errno();
                     if (e != Native.EINTR) {
@@ -234,6 +276,7 @@ final class EventLoop implements AutoCloseable {
                         }
                     }
                 }
+                poll();
             }
         } finally {
             synchronized (this) {
@@ -243,6 +286,16 @@ final class EventLoop implements AutoCloseable {
             C.close(wakeFd);
             C.close(epfd);
             stoppedLatch.countDown();
+        }
+    }
+
+    private void poll() {
+        for (Poller p : pollers) {
+            try {
+                p.poll();
+            } catch (RuntimeException | Error t) {
+                LOG.error("process I/O poller failed; the loop goes on", t);
+            }
         }
     }
 

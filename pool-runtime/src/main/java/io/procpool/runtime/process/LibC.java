@@ -38,6 +38,8 @@ public interface LibC {
     @SaveError int socketpair(int domain, int type, int protocol, @Out int[] sv);
     @SaveError int pipe2(@Out int[] fds, int flags);
     @SaveError int fcntl(int fd, int cmd, int arg);
+    @SaveError int memfd_create(@In CharSequence name, int flags);
+    @SaveError int ftruncate(int fd, long length);
     @SaveError int close(int fd);
     @SaveError long read(int fd, long buf, long count);
     @SaveError long write(int fd, long buf, long count);

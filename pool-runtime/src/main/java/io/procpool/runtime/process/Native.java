@@ -25,6 +25,8 @@ final class Native {
     static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_APPEND = 02000;
     static final int O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
     static final int F_DUPFD_CLOEXEC = 1030, F_GETFL = 3, F_SETFL = 4;
+    static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, F_ADD_SEALS = 1033;
+    static final int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4;
     static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = O_CLOEXEC;
     static final int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
 

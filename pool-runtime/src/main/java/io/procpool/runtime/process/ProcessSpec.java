@@ -45,6 +45,7 @@ public final class ProcessSpec {
     private final Redirect stdout;
     private final Redirect stderr;
     private final int channelFd;
+    private final int sharedRing;
     private final int maxMessageSize;
     private final int inboxCapacity;
     private final int tailLines;
@@ -65,6 +66,7 @@ public final class ProcessSpec {
         stdout = b.stdout;
         stderr = b.stderr;
         channelFd = b.channelFd;
+        sharedRing = b.sharedRing;
         maxMessageSize = b.maxMessageSize;
         inboxCapacity = b.inboxCapacity;
         tailLines = b.tailLines;
@@ -117,6 +119,8 @@ public final class ProcessSpec {
     public boolean hasChannel() { return channelFd >= 0; }
     /** The channel's descriptor number in the child, or -1 when it has none. */
     public int channelFd() { return channelFd; }
+    /** The size of the child's shared-memory ring for what it sends, or 0 when it sends on the socket. */
+    public int sharedRing() { return sharedRing; }
     public int maxMessageSize() { return maxMessageSize; }
     public int inboxCapacity() { return inboxCapacity; }
     public int tailLines() { return tailLines; }
@@ -146,6 +150,7 @@ public final class ProcessSpec {
         private Redirect stdout = Redirect.LOG;
         private Redirect stderr = Redirect.LOG;
         private int channelFd = DEFAULT_CHANNEL_FD;
+        private int sharedRing;
         private Consumer<String> stdoutLines;
         private Runnable stdoutEnd;
         private String quietLines;
@@ -285,6 +290,21 @@ public final class ProcessSpec {
             return this;
         }
 
+        /**
+         * The child sends its messages through a ring of this many bytes (a power of two, 64 KiB to 64 MiB) in shared
+         * memory rather than on the socket: its descriptor, one above the highest of the child's channel and standard
+         * streams, is named in {@code PROCPOOL_RING_FD}. Only for children that speak it (procpool's JVM worker).
+         * 0 (the default): the socket carries both directions.
+         */
+        public Builder sharedRing(int bytes) {
+            if (bytes != 0 && (bytes < (64 << 10) || bytes > (64 << 20) || Integer.bitCount(bytes) != 1)) {
+                throw new IllegalArgumentException("sharedRing must be 0 or a power of two from 65536 to 67108864"
+                        + " bytes, was " + bytes);
+            }
+            this.sharedRing = bytes;
+            return this;
+        }
+
         /** No message channel: the child gets only its standard streams. */
         public Builder noChannel() {
             this.channelFd = -1;
@@ -338,6 +358,9 @@ public final class ProcessSpec {
                             + (channelFd == 0 ? "stdin" : channelFd == 1 ? "stdout" : "stderr") + ", which is "
                             + clash + "; leave that stream NULL or put the channel at fd 3");
                 }
+            }
+            if (sharedRing != 0 && channelFd < 0) {
+                throw new IllegalArgumentException("sharedRing needs a channel; this spec has noChannel()");
             }
             if (directory != null && !directory.toFile().isDirectory()) {
                 throw new IllegalArgumentException("directory " + directory + " is not a directory");

@@ -21,7 +21,7 @@ final class SpawnCall {
 
     /** The started child and the manager's ends of its descriptors (-1 where there is none). */
     record Started(int pid, int pidfd, int channelFd, int stdinPipe, int stdoutPipe, int stderrPipe,
-                   int stdoutLog, int stderrLog) {
+                   int stdoutLog, int stderrLog, SharedRing ring) {
     }
 
     // posix_spawn_file_actions_t (80 B in glibc 2.36), posix_spawnattr_t (336 B) and two sigset_t (128 B), reused
@@ -32,6 +32,8 @@ final class SpawnCall {
     private final List<Integer> childEnds = new ArrayList<>();
     private final int[] parentEnd = {-1, -1, -1};
     private int channelParent = -1;
+    private SharedRing ring;
+    private int ringTarget = -1;
 
     private SpawnCall(ProcessSpec spec) {
         this.spec = spec;
@@ -64,6 +66,9 @@ final class SpawnCall {
             for (int fd : opened) {
                 C.close(fd);
             }
+            if (ring != null) {
+                ring.unmap();
+            }
             throw e;
         } finally {
             C.posix_spawn_file_actions_destroy(fa);
@@ -73,6 +78,12 @@ final class SpawnCall {
     private Started spawn(String program, Pointer fa, Pointer attr, Pointer empty, Pointer all) {
         int channelFd = spec.channelFd();
         int highestTarget = Math.max(2, channelFd);
+        if (spec.sharedRing() > 0) {
+            ring = SharedRing.createOrWarn(spec.sharedRing());
+            if (ring != null) {
+                ringTarget = ++highestTarget;  // one above the channel and the standard streams
+            }
+        }
         Redirect[] streams = {spec.stdin(), spec.stdout(), spec.stderr()};
         for (int target = 0; target <= 2; target++) {
             if (target == channelFd) {
@@ -109,6 +120,13 @@ final class SpawnCall {
             childEnds.add(child);
             check(C.posix_spawn_file_actions_adddup2(fa, child, channelFd), "adddup2 channel");
         }
+        if (ring != null) {
+            int memfd = ring.fd();
+            ring.forgetFd();  // from here on the child end is closed like the others: after the spawn, or on failure
+            int child = above(memfd, highestTarget);  // closes the memfd's first number if it moves it, even failing
+            childEnds.add(child);
+            check(C.posix_spawn_file_actions_adddup2(fa, child, ringTarget), "adddup2 shared ring");
+        }
         if (spec.directory() != null) {
             check(C.posix_spawn_file_actions_addchdir_np(fa, spec.directory().toString()), "addchdir_np");
         }
@@ -138,6 +156,7 @@ final class SpawnCall {
             C.close(fd);
             opened.remove(Integer.valueOf(fd));
         }
+
         if (rc != 0) {
             throw new SpawnException("cannot start " + program + ": " + Native.strerror(rc) + hint(program, rc), rc);
         }
@@ -156,7 +175,7 @@ final class SpawnCall {
                 log[1] ? -1 : parentEnd[1],
                 log[2] ? -1 : parentEnd[2],
                 log[1] ? parentEnd[1] : -1,
-                log[2] ? parentEnd[2] : -1);
+                log[2] ? parentEnd[2] : -1, ring);
     }
 
     private CharSequence[] environment() {
@@ -167,6 +186,11 @@ final class SpawnCall {
         env.putAll(spec.environment());
         if (spec.hasChannel()) {
             env.put(ProcessSpec.CHANNEL_FD_ENV, Integer.toString(spec.channelFd()));
+        }
+        if (ringTarget >= 0) {
+            env.put(SharedRing.FD_ENV, Integer.toString(ringTarget));
+        } else {
+            env.remove(SharedRing.FD_ENV);  // inherited from a worker that starts a pool of its own
         }
         CharSequence[] envp = new CharSequence[env.size()];
         int i = 0;

@@ -21,6 +21,10 @@ import io.procpool.runtime.process.Redirect;
  */
 public final class Launcher {
 
+    /** The system property with the bytes of a JVM worker's shared-memory ring (0: the socket). */
+    public static final String SHARED_RING_PROPERTY = "procpool.sharedRing";
+    private static final int SHARED_RING = 256 << 10;
+
     private final String pool;
     private final WorkerKind kind;
     private final List<String> command;
@@ -28,6 +32,7 @@ public final class Launcher {
     private final boolean inheritEnvironment;
     private final Map<String, String> environment;
     private final int maxMessageSize;
+    private final int sharedRing;
     private final Duration heartbeatTimeout;
     private final ClassDataSharing cds;
     private final AtomicLong ids = new AtomicLong();
@@ -50,6 +55,28 @@ public final class Launcher {
         this.maxMessageSize = maxMessageSize;
         this.heartbeatTimeout = heartbeatTimeout;
         this.cds = cds;
+        this.sharedRing = kind == WorkerKind.JVM ? sharedRing() : 0;
+    }
+
+    /**
+     * What a JVM worker sends (answers, STARTED marks, events, heartbeats) goes through a ring in shared memory,
+     * 256 KiB unless {@code -Dprocpool.sharedRing} says otherwise; 0 sends it on the socket.
+     */
+    private static int sharedRing() {
+        String v = System.getProperty(SHARED_RING_PROPERTY);
+        if (v == null) {
+            return SHARED_RING;
+        }
+        try {
+            int bytes = Integer.parseInt(v.trim());
+            if (bytes == 0 || bytes >= (64 << 10) && bytes <= (64 << 20) && Integer.bitCount(bytes) == 1) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("system property " + SHARED_RING_PROPERTY + "=" + v + ": 0 (the socket)"
+                + " or a power of two from 65536 to 67108864 bytes");
     }
 
     /** The largest frame either way, header included. */
@@ -88,7 +115,7 @@ public final class Launcher {
         }
         switch (kind) {
             case JVM -> b.argv0("procpool:" + pool + ":" + (w.slot >= 0 ? Integer.toString(w.slot + 1) : "spare"))
-                    .channelFd(0);
+                    .channelFd(0).sharedRing(sharedRing);
             case PROTOCOL -> {
                 b.env("PROCPOOL_MAX_FRAME", Integer.toString(maxMessageSize));
                 if (heartbeatTimeout != null) {

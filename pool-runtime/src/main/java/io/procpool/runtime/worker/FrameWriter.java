@@ -1,7 +1,6 @@
 package io.procpool.runtime.worker;
 
 import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -24,6 +23,7 @@ final class FrameWriter {
     private static final int FRAME_HEAD = 4 + Protocol.HEADER;
 
     private final OutputStream out;
+    private final RingOut ring;  // out, when it is a shared ring; else null
     private final int maxFrame;
     private final String workerId;
     private final byte[] buffer = new byte[1 << 16];
@@ -31,7 +31,8 @@ final class FrameWriter {
 
     /** Writes to the descriptor {@code fd} (the channel: 0 for a JVM worker). */
     FrameWriter(FileDescriptor fd, int maxFrame, String workerId) {
-        this.out = new FileOutputStream(fd);
+        this.out = RingOut.open(fd);
+        this.ring = out instanceof RingOut r ? r : null;
         this.maxFrame = maxFrame;
         this.workerId = workerId;
     }
@@ -56,6 +57,33 @@ final class FrameWriter {
 
     boolean started(long id) {
         return send(Protocol.STARTED, id, EMPTY);
+    }
+
+    /**
+     * A STARTED that need not wake the manager: in the ring before the task runs (blame stays exact), taken with the
+     * answer, or at the next {@link #nudge} when the task runs on. On a socket, the same as {@link #started}.
+     */
+    synchronized boolean startedQuietly(long id) {
+        if (ring == null) {
+            return started(id);
+        }
+        if (broken) {
+            return false;
+        }
+        try {
+            ring.writeQuietly(buffer, 0, header(0, Protocol.STARTED, id, 0));
+            return true;
+        } catch (IOException e) {
+            broken = true;
+            return false;
+        }
+    }
+
+    /** Any thread, no lock: has the manager take what a quiet write left, if it may be blocked. */
+    void nudge() {
+        if (ring != null) {
+            ring.nudge();
+        }
     }
 
     /**

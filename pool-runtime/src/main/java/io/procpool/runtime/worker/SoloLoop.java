@@ -15,9 +15,11 @@ import io.procpool.runtime.wire.Protocol;
  * is still read while a task runs, at most two looks late; tasks read while one runs wait in the queue, in order.
  * After {@value #IDLE_LOOKS} looks without a new task the standby waits until a task starts (the worker is idle).
  *
- * <p>Kept from the pool's two-thread worker: STARTED is on the wire before a task runs, and a task's answer before
- * the next task's STARTED (exact blame); one task at a time; {@link WorkerMain#cancel} finds a task running or
- * queued under the same lock; SHUTDOWN finishes the queue, end of stream drops it.
+ * <p>Kept from the pool's two-thread worker: STARTED is on the wire (or in the shared ring) before a task runs, and a
+ * task's answer before the next task's STARTED (exact blame). In a shared ring the first STARTED after a pause does
+ * not wake the manager: it comes with the answer, or with the standby's next look while the task still runs. One
+ * task at a time; {@link WorkerMain#cancel} finds a task running or queued under the same lock; SHUTDOWN finishes
+ * the queue, end of stream drops it.
  */
 final class SoloLoop {
 
@@ -31,8 +33,8 @@ final class SoloLoop {
     /** {@code WorkerMain.running}: the lock {@code cancel} takes; guards the fields below and the queue's order. */
     private final Object lock;
     private final LinkedBlockingDeque<WorkerMain.Held> queue;
-    /** A thread holds the reading (the first thread from the start). */
-    private boolean reading = true;
+    /** A thread holds the reading (the first thread from the start). Volatile: {@link #run} reads it unlocked. */
+    private volatile boolean reading = true;
     /** A thread holds a task: from taking it until its answer is written. */
     private boolean busy;
     /** Tasks taken so far: the standby's clock. */
@@ -93,7 +95,13 @@ final class SoloLoop {
             }
             if (!reading && (!busy || watched == started)) {
                 reading = true;
+                if (busy) {
+                    out.nudge();  // its last look: the running task's quiet STARTED may have come after the first
+                }
                 return READ;
+            }
+            if (busy) {
+                out.nudge();  // a task runs on: the manager learns that it started (its timeout runs from then)
             }
             watched = !reading ? started : -1;
             idle = started == last && !busy ? idle + 1 : 0;
@@ -164,9 +172,12 @@ final class SoloLoop {
 
     /** Runs {@code h} and what follows it without a pause; returns when this thread holds no task. */
     private void run(WorkerMain.Held h) {
-        if (!out.started(h.id())) {
+        if (!out.startedQuietly(h.id())) {
             release();  // the manager is gone; the reading will see the end
             return;
+        }
+        if (reading) {
+            out.nudge();  // the other thread already reads (it took the reading before this STARTED): nobody looks
         }
         while (true) {
             Answer a = worker.answer(h, 0);

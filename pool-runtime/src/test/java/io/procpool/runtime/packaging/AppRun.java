@@ -64,6 +64,7 @@ record AppRun(int exit, String stdout, String stderr, long pid) {
         assertThat(value("RECORD")).isEqualTo("144");
         assertThat(value("LAMBDA")).startsWith("lambda from pid ").isNotEqualTo("lambda from pid " + pid);
         assertThat(value("CWD")).isEqualTo(workerDir.toString());
+        assertThat(value("RING")).as("the worker sends through its shared ring").isEqualTo("3 1048576");
         assertThat(stdout).contains("CLOSED");
         return this;
     }

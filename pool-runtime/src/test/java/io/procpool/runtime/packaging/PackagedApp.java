@@ -53,6 +53,9 @@ public final class PackagedApp {
             System.out.println("CWD " + pool.submit(() -> System.getProperty("user.dir")).get(60, TimeUnit.SECONDS));
             System.out.println("CDS " + pool.submit(() -> java.nio.file.Files.readString(Path.of("/proc/self/maps"))
                     .contains("/procpool/cds/")).get(60, TimeUnit.SECONDS));
+            // the worker's shared ring (its fd, else "null": the socket), and an answer four times its size
+            System.out.println("RING " + pool.submit(() -> System.getenv("PROCPOOL_RING_FD")).get(60, TimeUnit.SECONDS)
+                    + " " + pool.submit(() -> new byte[1 << 20]).get(60, TimeUnit.SECONDS).length);
             if (Boolean.getBoolean("app.crash")) {
                 try {
                     pool.submit(() -> {
