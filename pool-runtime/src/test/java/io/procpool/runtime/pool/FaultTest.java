@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(NoChildLeft.class)
 class FaultTest {
 
-    private static TaskPool.Builder hostile(Path dir, String... steps) throws Exception {
+    /** A pool of one hostile_worker.py that takes the steps, one per task (also RingAttackTest's). */
+    static TaskPool.Builder hostile(Path dir, String... steps) throws Exception {
         return TaskPool.builder().name("hostile").workers(1).maxAttempts(1)
                 .restartBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
                 .javaCommand(Hostile.command(dir).toString())
@@ -36,7 +37,8 @@ class FaultTest {
                 .env("HOSTILE_OK", Hostile.result(42));
     }
 
-    private static Throwable failure(TaskFuture<?> f) throws Exception {
+    /** What {@code f} failed with, within a minute. */
+    static Throwable failure(TaskFuture<?> f) throws Exception {
         try {
             f.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -3,8 +3,6 @@ package io.procpool.runtime.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.procpool.TaskFuture;
@@ -24,20 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 class RingAttackTest {
 
     private static TaskPool.Builder hostile(Path dir, String... steps) throws Exception {
-        return TaskPool.builder().name("ring-attack").workers(1).maxAttempts(1)
-                .restartBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
-                .javaCommand(Hostile.command(dir).toString())
-                .env("HOSTILE_SCRIPT", Hostile.script(dir, steps).toString())
-                .env("HOSTILE_OK", Hostile.result(42));
+        return FaultTest.hostile(dir, steps).name("ring-attack");
     }
 
     private static Throwable failure(TaskFuture<?> f) throws Exception {
-        try {
-            f.get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-        throw new AssertionError("the task succeeded");
+        return FaultTest.failure(f);
     }
 
     private static int answer(TaskPool pool) throws Exception {
