@@ -117,7 +117,10 @@ final class RingOut extends OutputStream {
         while (len > 0) {
             long free = capacity - (tail - head);
             if (free == 0) {
-                awaitRoom();
+                head = (long) LONG.getVolatile(map, HEAD);  // the position seen last is a lap old
+                if (tail - head == capacity) {
+                    awaitRoom();
+                }
                 continue;
             }
             int at = (int) (tail & mask);

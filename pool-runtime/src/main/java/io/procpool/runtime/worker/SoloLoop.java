@@ -93,15 +93,12 @@ final class SoloLoop {
             if (ended) {
                 return null;  // the busy thread, if any, takes what is queued
             }
-            if (!reading && (!busy || watched == started)) {
-                reading = true;
-                if (busy) {
-                    out.nudge();  // its last look: the running task's quiet STARTED may have come after the first
-                }
-                return READ;
-            }
             if (busy) {
                 out.nudge();  // a task runs on: the manager learns that it started (its timeout runs from then)
+            }
+            if (!reading && (!busy || watched == started)) {
+                reading = true;
+                return READ;
             }
             watched = !reading ? started : -1;
             idle = started == last && !busy ? idle + 1 : 0;
