@@ -32,43 +32,6 @@ final class Completer {
     static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final CompletionBatch STOP = new CompletionBatch(new Runnable[0]);
 
-    /** What one key's deliveries synchronize on: a task's events and completion never overlap or reorder. */
-    abstract static class Ordered {
-        /** Whether this key's outcome is decided (a task whose future is done): see {@link #settledAhead}. */
-        abstract boolean settled();
-
-        private boolean delivering;  // guarded by this
-        private Delivery first;  // its steps handed and not yet taken, in hand order, through Delivery.next; ditto
-        private Delivery last;
-    }
-
-    /**
-     * A completion step of one key (a task), ordered with the others of its key: registered with the key when handed
-     * (so the key's order is the hand order), in a list through the steps themselves (nothing else allocated).
-     */
-    static class Delivery implements Runnable {
-        final Ordered key;
-        private final Runnable action;
-        CompletionBatch batch;  // set when handed
-        boolean taken;  // guarded by the key
-        Delivery next;  // the key's next step; guarded by the key
-
-        Delivery(Ordered key, Runnable action) {
-            this.key = key;
-            this.action = action;
-        }
-
-        /** For a step that is its own action (it overrides {@link #run}): one object per step, not two. */
-        Delivery(Ordered key) {
-            this(key, null);
-        }
-
-        @Override
-        public void run() {
-            action.run();
-        }
-    }
-
     private final String name;
     private final LinkedBlockingDeque<CompletionBatch> queue = new LinkedBlockingDeque<>();
     /** CompletionBatches handed and not yet finished, in hand order: what a barrier waits for. */
@@ -81,6 +44,9 @@ final class Completer {
     private int started;  // threads ever started; guarded by lock
     private boolean warned;  // guarded by lock
     private final Thread watchdog;
+    /** The batch {@link #runHere} runs, and its thread. */
+    private volatile CompletionBatch here;
+    private volatile Thread hereThread;
 
     Completer(String name) {
         this.name = name;
@@ -100,7 +66,7 @@ final class Completer {
         }
         // the common case, task completions only, is one batch and no list of parts
         CompletionBatch one = plain ? new CompletionBatch(batch.toArray(new Runnable[batch.size()])) : null;
-        List<CompletionBatch> parts = plain ? null : split(batch);
+        List<CompletionBatch> parts = plain ? null : CompletionBatch.split(batch);
         int n = plain ? 1 : parts.size();
         synchronized (lock) {
             for (int i = 0; i < n; i++) {  // in hand order: each key's deliveries run in this order, on any thread
@@ -136,9 +102,48 @@ final class Completer {
         queue.add(STOP);
     }
 
-    /** Whether the caller is one of this completer's threads. */
+    /** Whether the caller is one of this completer's threads, or runs a batch {@link #runHere here}. */
     boolean isCurrentThread() {
-        return Thread.currentThread() instanceof Runner r && r.owner == this;
+        return Thread.currentThread() instanceof Runner r && r.owner == this || Thread.currentThread() == hereThread;
+    }
+
+    /**
+     * Takes a batch of task completions (deliveries only) to {@link #runHere run on the caller's thread}: ordered
+     * with everything handed, as {@link #hand} would. Null when it holds a barrier, or the completer stopped: hand it.
+     */
+    CompletionBatch adopt(List<Runnable> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            if (!(batch.get(i) instanceof Delivery)) {
+                return null;
+            }
+        }
+        CompletionBatch b = new CompletionBatch(batch.toArray(new Runnable[batch.size()]));
+        synchronized (lock) {
+            if (stopped) {
+                return null;
+            }
+            register(b);
+            open.add(b);
+        }
+        return b;
+    }
+
+    /**
+     * Runs an adopted batch on the caller's thread (one at a time). Should a completion block, the watchdog gives
+     * what is left of the batch to the completer's threads, as it does with a thread of its own.
+     */
+    void runHere(CompletionBatch b) {
+        here = b;
+        hereThread = Thread.currentThread();
+        try {
+            int i;
+            while ((i = b.claim()) < b.items.length) {
+                runItem(b, b.items[i]);
+            }
+        } finally {
+            hereThread = null;
+            here = null;
+        }
     }
 
     /** How many completer threads run now (one unless callbacks blocked them). */
@@ -164,26 +169,6 @@ final class Completer {
                 }
             }
         }
-    }
-
-    /** Cuts a batch that holds a barrier so that every barrier is a batch of its own. */
-    private static List<CompletionBatch> split(List<Runnable> batch) {
-        List<CompletionBatch> parts = new ArrayList<>(1);
-        int from = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            if (!(batch.get(i) instanceof Delivery)) {
-                if (i > from) {
-                    parts.add(new CompletionBatch(batch.subList(from, i).toArray(new Runnable[0])));
-                }
-                parts.add(new CompletionBatch(new Runnable[] {batch.get(i)}, true));
-                from = i + 1;
-            }
-        }
-        if (from < batch.size()) {
-            parts.add(new CompletionBatch(from == 0 ? batch.toArray(new Runnable[0])
-                    : batch.subList(from, batch.size()).toArray(new Runnable[0])));
-        }
-        return parts;
     }
 
     // ============================================================================================ the threads
@@ -331,6 +316,7 @@ final class Completer {
     /** Adds a thread when work waits and no completion has finished for STALL_NANOS (user code blocks them). */
     private void watch() {
         long seen = -1;
+        CompletionBatch seenHere = null;
         while (true) {
             try {
                 TimeUnit.NANOSECONDS.sleep(STALL_NANOS);
@@ -340,7 +326,10 @@ final class Completer {
             long now = progress.get();
             boolean stalled = now == seen;
             seen = now;
-            if (!stalled) {
+            CompletionBatch h = here;
+            boolean hereStuck = h != null && h == seenHere;  // the I/O thread's batch: other completions go on
+            seenHere = h;
+            if (!stalled && !hereStuck) {
                 continue;
             }
             synchronized (lock) {
@@ -349,12 +338,9 @@ final class Completer {
                 }
                 boolean waiting = !queue.isEmpty();
                 for (Runner r : runners) {
-                    CompletionBatch b = r.batch;
-                    if (b != null && b.next < b.items.length && !queue.contains(b)) {
-                        queue.addFirst(b);  // its other items go on without the blocked thread
-                        waiting = true;
-                    }
+                    waiting |= stalled && requeue(r.batch);
                 }
+                waiting |= requeue(h);
                 if (waiting && idle.get() == 0 && runners.size() < MAX_THREADS) {
                     // waiting: user code blocks it (warn, once); running: a slow callback, or a busy machine
                     boolean waitsInUserCode = false;
@@ -374,6 +360,15 @@ final class Completer {
                 }
             }
         }
+    }
+
+    /** Under lock: what is left of a blocked thread's batch goes on without it. */
+    private boolean requeue(CompletionBatch b) {
+        if (b != null && b.next < b.items.length && !queue.contains(b)) {
+            queue.addFirst(b);
+            return true;
+        }
+        return false;
     }
 
     private static final class Runner extends Thread {

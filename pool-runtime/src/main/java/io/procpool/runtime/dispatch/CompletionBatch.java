@@ -1,5 +1,7 @@
 package io.procpool.runtime.dispatch;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
@@ -36,5 +38,25 @@ final class CompletionBatch {
     /** One item finished: how many are left. */
     int finishOne() {
         return REMAINING.decrementAndGet(this);
+    }
+
+    /** Cuts a batch that holds a barrier so that every barrier is a batch of its own. */
+    static List<CompletionBatch> split(List<Runnable> batch) {
+        List<CompletionBatch> parts = new ArrayList<>(1);
+        int from = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            if (!(batch.get(i) instanceof Delivery)) {
+                if (i > from) {
+                    parts.add(new CompletionBatch(batch.subList(from, i).toArray(new Runnable[0])));
+                }
+                parts.add(new CompletionBatch(new Runnable[] {batch.get(i)}, true));
+                from = i + 1;
+            }
+        }
+        if (from < batch.size()) {
+            parts.add(new CompletionBatch(from == 0 ? batch.toArray(new Runnable[0])
+                    : batch.subList(from, batch.size()).toArray(new Runnable[0])));
+        }
+        return parts;
     }
 }

@@ -8,7 +8,7 @@ import io.procpool.TaskFuture;
  * A task on its way: its bytes, its future, its attempts, where its outcome goes, and (when sent) its worker. Made by
  * {@code PoolEngine.submit} for the in-memory queue, or by a {@link JobSource} for jobs from elsewhere.
  */
-public final class Job extends Completer.Ordered {
+public final class Job extends Ordered {
 
     final long id;
     final Object task;  // what the caller submitted: a Task, or an ExecPool input

@@ -1,7 +1,6 @@
 package io.procpool.runtime.dispatch;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,9 +24,10 @@ import org.slf4j.Logger;
  * runs on the spawner's I/O thread without locks: dispatch (a worker holds at most capacity + prefetch tasks,
  * several TASK frames go out in one write), replies ({@link Replies}, line mode in {@link LineMode}), what a dead
  * worker held ({@link Losses}), timeouts and cancels ({@link CancelLadder}), shutdown ({@link ShutdownNow},
- * {@link Lifecycle}). Futures are completed through each job's {@link JobSink} on the {@link Completer} thread, one
- * hand-off per batch of replies. The workers themselves (start, exits, restarts, recycling, spares, size) are the
- * {@link Supervisor}'s, which tells this engine what happened through {@link Supervised}.
+ * {@link Lifecycle}). Futures are completed through each job's {@link JobSink} by {@link Completions}, a batch of
+ * replies at a time: on the I/O thread while callbacks are quick, else on the {@link Completer}. The workers
+ * themselves (start, exits, restarts, recycling, spares, size) are the {@link Supervisor}'s, which tells this engine
+ * what happened through {@link Supervised}.
  */
 public final class PoolEngine {
 
@@ -66,7 +66,7 @@ public final class PoolEngine {
 
     // I/O thread only
     final InFlight inFlight = new InFlight();
-    private final List<Runnable> completions = new ArrayList<>();
+    private final Completions completions;
     final ShutdownNow stopper = new ShutdownNow(this);
 
     private final WorkerCounts counts = new WorkerCounts();
@@ -85,6 +85,7 @@ public final class PoolEngine {
         this.lines = cfg.kind() != WorkerKind.LINE ? null : new LineMode(this, cfg.name());
         this.spawner = Spawner.create(cfg.name());
         this.completer = new Completer(cfg.name());
+        this.completions = new Completions(spawner, completer);
         this.listeners = new Listeners(cfg.name(), cfg.listeners());
         this.sink = new FutureSink(cfg.name(), results, listeners);
         this.memory = source == null ? new MemoryQueue(cfg.queueCapacity(), cfg.queueFullPolicy()) : null;
@@ -185,7 +186,7 @@ public final class PoolEngine {
 
     // ================================================================================= I/O thread: replies
 
-    /** I/O thread: the answer to {@code j} (an ERROR's three strings, or null): its future completes on the completer. */
+    /** I/O thread: the answer to {@code j} (an ERROR's three strings, or null): its future completes after this turn. */
     void onReply(Worker w, Job j, byte[] body, String[] error) {
         inFlight.remove(j.id);
         w.held.remove(j);
@@ -217,35 +218,23 @@ public final class PoolEngine {
 
     /** Queues a step of {@code j}'s completion (ordered with its others: events, then its end) for the completer. */
     void complete(Job j, Runnable r) {
-        complete(new Completer.Delivery(j, r));
+        complete(new Delivery(j, r));
     }
 
     /**
-     * Queues a completion for the completer; one hand-off per batch of events on the I/O thread. A plain runnable
-     * is a barrier: it runs once the futures of everything queued before it are done.
+     * I/O thread: queues a completion ({@link Completions}: run on this thread while quick, else on the completer). A
+     * plain runnable is a barrier: it runs once the futures of everything queued before it are done.
      */
     void complete(Runnable r) {
         completions.add(r);
-        if (completions.size() == 1) {
-            spawner.execute(handOff);
-        }
     }
 
-    /** I/O thread: hands what is queued for the completer over now. */
+    /** I/O thread: hands what is queued to the completer now (not a call-out: the caller goes on). */
     void flushCompletions() {
-        if (!completions.isEmpty()) {
-            handOff();
-        }
+        completions.flush();
     }
 
-    private final Runnable handOff = this::handOff;  // one object, not one per hand-off
-
-    private void handOff() {
-        completer.hand(completions);  // copies what it keeps: the list is reused
-        completions.clear();
-    }
-
-    /** I/O thread: decides the job's outcome now; its future completes on the completer. */
+    /** I/O thread: decides the job's outcome now; its future completes after this turn ({@link Completions}). */
     void settle(Job j, Throwable t) {
         j.settled = true;
         j.endNanos = System.nanoTime();

@@ -126,11 +126,11 @@ final class Replies {
     }
 
     /** The step that completes {@code j} with a worker's answer (a RESULT's body, or an ERROR's three strings). */
-    Completer.Delivery answer(Job j, byte[] body, String[] error, String workerId) {
+    Delivery answer(Job j, byte[] body, String[] error, String workerId) {
         return new Answer(j, body, error, workerId);
     }
 
-    private final class Answer extends Completer.Delivery {
+    private final class Answer extends Delivery {
         private final Job job;
         private final byte[] body;
         private final String[] error;

@@ -55,6 +55,7 @@ final class ShutdownNow {
         }
         StopWaiter waiter = new StopWaiter(new CompletableFuture<>(), e.completer.isCurrentThread());
         e.spawner.execute(() -> stopNow(waiter));
+        e.spawner.handOver();  // a callback on the I/O thread: the loop must go on without it
         try {
             return waiter.result.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException interrupted) {

@@ -50,7 +50,7 @@ final class EventLoop implements AutoCloseable {
     private final Timers timers = new Timers();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
-    private final Thread thread;
+    private final LoopThreads threads;
     private volatile boolean running = true;
     private volatile boolean stopped;  // set under this monitor; then no task is queued and the fds close
     /**
@@ -81,13 +81,31 @@ final class EventLoop implements AutoCloseable {
             throw new IllegalStateException("eventfd failed: " + Native.strerror(e));
         }
         ctl(Native.EPOLL_CTL_ADD, wakeFd, Native.EPOLLIN, 0);
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
-        thread.start();
+        threads = new LoopThreads(name, this::run);
+        threads.start();
     }
 
+    /** Whether the caller runs the loop now (its thread, and not in a {@link #callOut}). */
     boolean inLoop() {
-        return Thread.currentThread() == thread;
+        return threads.inLoop();
+    }
+
+    /**
+     * Loop thread, from a task ({@link #execute}) after which nothing of the loop's follows: runs code that may block
+     * (see {@link LoopThreads}); false when another thread took the loop over meanwhile.
+     */
+    boolean callOut(Runnable code) {
+        return threads.callOut(code);
+    }
+
+    /** About to wait for the loop: a call-out on the loop's thread hands the loop to another thread first. */
+    void handOver() {
+        threads.handOver();
+    }
+
+    /** Tests: how many times another thread took the loop over from a call-out. */
+    long takeOvers() {
+        return threads.takeOvers();
     }
 
     /** Runs the task on the loop thread, soon; from the loop thread itself it runs after the current batch. */
@@ -141,6 +159,7 @@ final class EventLoop implements AutoCloseable {
             task.run();
             return;
         }
+        handOver();
         CountDownLatch done = new CountDownLatch(1);
         execute(() -> {
             try {
@@ -223,69 +242,79 @@ final class EventLoop implements AutoCloseable {
 
     private void run() {
         try {
-            while (running) {
-                runTasks();
-                timers.runDue(System.nanoTime());
-                if (!running) {
-                    break;
+            turns();
+        } finally {
+            if (threads.leads()) {  // else another thread took the loop over: it stops it
+                synchronized (this) {
+                    stopped = true;
                 }
-                int timeout = tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0;
-                Poller[] polled = pollers;
-                if (timeout != 0) {
-                    blocking = true;
-                    if (!tasks.isEmpty()) {
+                threads.close();
+                runTasks();
+                C.close(wakeFd);
+                C.close(epfd);
+                stoppedLatch.countDown();
+            }
+        }
+    }
+
+    /** Turns of the loop until it stops, or another thread takes it over. */
+    private void turns() {
+        while (running) {
+            if (!runTasks()) {
+                return;
+            }
+            timers.runDue(System.nanoTime());
+            if (!running) {
+                break;
+            }
+            int timeout = tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0;
+            Poller[] polled = pollers;
+            if (timeout != 0) {
+                blocking = true;
+                if (!tasks.isEmpty()) {
+                    timeout = 0;
+                }
+                for (Poller p : polled) {
+                    if (p.arm()) {
                         timeout = 0;
                     }
-                    for (Poller p : polled) {
-                        if (p.arm()) {
-                            timeout = 0;
-                        }
-                    }
                 }
-                int n = C.epoll_wait(epfd, events, MAX_EVENTS, timeout);
-                blocking = false;
-                for (Poller p : polled) {
-                    p.disarm();
+            }
+            int n = C.epoll_wait(epfd, events, MAX_EVENTS, timeout);
+            blocking = false;
+            for (Poller p : polled) {
+                p.disarm();
+            }
+            if (n < 0) {
+                int e = Native.errno();
+                if (e != Native.EINTR) {
+                    LOG.error("epoll_wait failed, the process I/O thread stops: {}", Native.strerror(e));
+                    running = false;
+                    break;
                 }
-                if (n < 0) {
-                    int e = Native.errno();
-                    if (e != Native.EINTR) {
-                        LOG.error("epoll_wait failed, the process I/O thread stops: {}", Native.strerror(e));
-                        running = false;
-                        break;
-                    }
+                continue;
+            }
+            wakeups++;
+            for (int i = 0; i < n; i++) {
+                long base = (long) i * Native.EPOLL_EVENT_SIZE;
+                int ev = events.getInt(base);
+                int token = (int) events.getLong(base + Native.EPOLL_DATA_OFFSET);
+                if (token == 0) {
+                    // drain first, then re-arm: a wake-up written in between must not be drained unseen
+                    C.read(wakeFd, wakeBuf.address(), 8);
+                    wakePending.set(false);
                     continue;
                 }
-                wakeups++;
-                for (int i = 0; i < n; i++) {
-                    long base = (long) i * Native.EPOLL_EVENT_SIZE;
-                    int ev = events.getInt(base);
-                    int token = (int) events.getLong(base + Native.EPOLL_DATA_OFFSET);
-                    if (token == 0) {
-                        // drain first, then re-arm: a wake-up written in between must not be drained unseen
-                        C.read(wakeFd, wakeBuf.address(), 8);
-                        wakePending.set(false);
-                        continue;
-                    }
-                    Handler h = token < handlers.length ? handlers[token] : null;
-                    if (h != null) {
-                        try {
-                            h.onEvents(ev);
-                        } catch (RuntimeException | Error t) {
-                            LOG.error("process I/O handler failed; it goes on with the next event", t);
-                        }
+                Handler h = token < handlers.length ? handlers[token] : null;
+                if (h != null) {
+                    try {
+                        h.onEvents(ev);
+                    } catch (RuntimeException | Error t) {
+                        LOG.error("process I/O handler failed; it goes on with the next event", t);
                     }
                 }
-                poll();
             }
-        } finally {
-            synchronized (this) {
-                stopped = true;
-            }
-            runTasks();
-            C.close(wakeFd);
-            C.close(epfd);
-            stoppedLatch.countDown();
+            poll();
         }
     }
 
@@ -299,7 +328,8 @@ final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void runTasks() {
+    /** Runs the queued tasks; false when one called out and another thread took the loop over meanwhile. */
+    private boolean runTasks() {
         Runnable r;
         while ((r = tasks.poll()) != null) {
             try {
@@ -307,7 +337,11 @@ final class EventLoop implements AutoCloseable {
             } catch (RuntimeException | Error t) {
                 LOG.error("process I/O task failed; the loop goes on", t);
             }
+            if (!threads.leads()) {
+                return false;
+            }
         }
+        return true;
     }
 
     /** Loop thread or tests: how many times epoll_wait returned with events (a busy loop shows here). */

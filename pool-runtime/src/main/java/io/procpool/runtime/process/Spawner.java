@@ -204,9 +204,25 @@ public final class Spawner implements AutoCloseable {
         return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
     }
 
-    /** True on this spawner's I/O thread. */
+    /** True on this spawner's I/O thread (but not in code it {@link #callOut calls out} to). */
     public boolean inIoThread() {
         return loop.inLoop();
+    }
+
+    /**
+     * For a task run by {@link #execute}, on the I/O thread, as its last step: runs {@code code}, which is not the
+     * loop's and may block (a pool's future callbacks). Should it run for over ~10 ms, or {@link #handOver} say that
+     * it waits for this spawner, another thread takes the I/O loop over and this one leaves it when the code returns.
+     *
+     * @return false when that happened
+     */
+    public boolean callOut(Runnable code) {
+        return loop.callOut(code);
+    }
+
+    /** Before code that runs on the I/O thread in a {@link #callOut} waits for this spawner: another thread takes the loop. */
+    public void handOver() {
+        loop.handOver();
     }
 
     /** How many children this spawner has reaped since it was created. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class CompleterOrderTest {
 
-    private static final class Key extends Completer.Ordered {
+    private static final class Key extends Ordered {
         @Override
         boolean settled() {
             return false;
@@ -40,11 +40,11 @@ class CompleterOrderTest {
             Key otherKey = new Key();
             CountDownLatch otherRan = new CountDownLatch(1);
             CountDownLatch firstDone = new CountDownLatch(1);
-            c.hand(new ArrayList<>(List.of(new Completer.Delivery(blockerKey, () -> {
+            c.hand(new ArrayList<>(List.of(new Delivery(blockerKey, () -> {
                 await(otherRan);
                 firstDone.countDown();
             }))));
-            c.hand(new ArrayList<>(List.of(new Completer.Delivery(otherKey, otherRan::countDown))));
+            c.hand(new ArrayList<>(List.of(new Delivery(otherKey, otherRan::countDown))));
             assertThat(otherRan.await(20, TimeUnit.SECONDS)).as("the watchdog added a thread").isTrue();
             assertThat(firstDone.await(20, TimeUnit.SECONDS)).isTrue();
             assertThat(c.threads()).isGreaterThanOrEqualTo(2);
@@ -57,12 +57,12 @@ class CompleterOrderTest {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch bothRan = new CountDownLatch(2);
             CountDownLatch bRan = new CountDownLatch(1);
-            c.hand(new ArrayList<>(List.of(new Completer.Delivery(x, () -> await(release)),
-                    new Completer.Delivery(k, () -> {
+            c.hand(new ArrayList<>(List.of(new Delivery(x, () -> await(release)),
+                    new Delivery(k, () -> {
                         order.add("a");
                         bothRan.countDown();
                     }))));
-            c.hand(new ArrayList<>(List.of(new Completer.Delivery(k, () -> {
+            c.hand(new ArrayList<>(List.of(new Delivery(k, () -> {
                 order.add("b");
                 bothRan.countDown();
                 bRan.countDown();

@@ -1,0 +1,80 @@
+package io.procpool.runtime.dispatch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.procpool.runtime.process.Spawner;
+
+/**
+ * How the I/O thread's completions reach the futures: collected over a turn of the loop, then run on the I/O thread
+ * itself while they are quick (no hand-off, no thread to wake), else handed to the {@link Completer}'s threads.
+ * They run there as a {@link Spawner#callOut call-out}: one that blocks gets the loop taken over by a fresh thread
+ * within ~20 ms, and the rest of its batch goes to the completer's threads. After a batch that took over
+ * {@link #SLOW_NANOS}, or was taken over, completions go to the completer's threads for {@link #OFF_NANOS}; a batch
+ * that holds a barrier always does. {@code -Dprocpool.inlineCompletions=false} hands every batch over.
+ */
+final class Completions {
+
+    static final String PROPERTY = "procpool.inlineCompletions";
+    static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    static final long OFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long OFF_AFTER_TAKE_OVER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Spawner spawner;
+    private final Completer completer;
+    private final boolean inline = !"false".equals(System.getProperty(PROPERTY));
+    private final List<Runnable> pending = new ArrayList<>();  // I/O thread only
+    private final Runnable handOff = this::handOff;  // one object, not one per hand-off
+    private CompletionBatch next;  // the batch runHere takes; I/O thread only
+    private final Runnable runNext = this::runNext;
+    /**
+     * Until when batches go to the completer's threads (nanoTime). Volatile: a thread whose call-out was taken over
+     * writes it once more, after the new loop thread may have read it.
+     */
+    private volatile long offUntil = System.nanoTime();
+
+    Completions(Spawner spawner, Completer completer) {
+        this.spawner = spawner;
+        this.completer = completer;
+    }
+
+    /** I/O thread: queues a completion; one hand-off per turn of the loop. A plain runnable is a barrier. */
+    void add(Runnable r) {
+        pending.add(r);
+        if (pending.size() == 1) {
+            spawner.execute(handOff);
+        }
+    }
+
+    /** I/O thread: hands what is queued to the completer's threads now. */
+    void flush() {
+        if (!pending.isEmpty()) {
+            completer.hand(pending);  // copies what it keeps: the list is reused
+            pending.clear();
+        }
+    }
+
+    private void runNext() {
+        CompletionBatch b = next;
+        next = null;
+        completer.runHere(b);
+    }
+
+    /** The I/O thread's task, its last step: nothing of the loop's follows the call-out. */
+    private void handOff() {
+        long start = System.nanoTime();
+        CompletionBatch b = inline && start - offUntil >= 0 && !pending.isEmpty() ? completer.adopt(pending) : null;
+        if (b == null) {
+            flush();
+            return;
+        }
+        pending.clear();
+        next = b;
+        boolean kept = spawner.callOut(runNext);
+        long took = System.nanoTime() - start;
+        if (!kept || took > SLOW_NANOS) {
+            offUntil = System.nanoTime() + (kept ? OFF_NANOS : OFF_AFTER_TAKE_OVER_NANOS);
+        }
+    }
+}

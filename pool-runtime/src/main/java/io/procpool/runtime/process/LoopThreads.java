@@ -1,0 +1,182 @@
+package io.procpool.runtime.process;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.slf4j.Logger;
+
+/**
+ * The threads of an {@link EventLoop}: one leads (runs the loop) at a time. The leader may call out to code that is
+ * not the loop's ({@link #callOut}: a pool's future callbacks, which are quick nearly always); when one call-out has
+ * run for a whole {@link #TICK_NANOS tick} of the watchdog, or says it will wait for the loop ({@link #handOver}), a
+ * fresh thread takes over the loop, and the old one leaves it when its call-out returns, touching none of the loop's
+ * state again. So code that blocks stalls the loop for two ticks at most, never for good.
+ *
+ * <p>The hand-over: {@code state} counts call-outs, odd while one runs. Its end and a take-over both move it on
+ * from the odd value it had (compare-and-set: one wins). The taker moves it two on (still odd: the old thread is
+ * not the loop), names the new leader, then one more (even: the new leader's loop) and starts it; the old thread,
+ * having lost, waits for that last step, after which {@link #leads} is false for it. What the old leader wrote
+ * before its call-out is visible to the new one (the volatile {@code state}, then {@link Thread#start}).
+ */
+final class LoopThreads {
+
+    private static final Logger LOG = Logs.logger(EventLoop.class);
+    /** How often the watchdog looks: a call-out seen running at two looks in a row is taken over. */
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Ticks without a call-out before the watchdog sleeps until the next one. */
+    private static final int IDLE_TICKS = 100;
+    /** The loop threads' stack: a pool's call-outs decode results (object graphs as deep as the codec lets through). */
+    static final long STACK = 8L << 20;
+
+    private final String name;
+    private final Runnable body;
+    private final AtomicLong state = new AtomicLong();
+    private volatile Thread leader;
+    private volatile boolean watchdogAsleep = true;  // none yet: the first call-out starts it
+    private volatile boolean closed;
+    private Thread watchdog;  // under this
+    private int generation = 1;  // under this
+    private boolean warned;  // under this
+    private volatile long takeOvers;
+
+    LoopThreads(String name, Runnable body) {
+        this.name = name;
+        this.body = body;
+        this.leader = thread(name);
+    }
+
+    void start() {
+        leader.start();
+    }
+
+    private Thread thread(String threadName) {
+        Thread t = new Thread(null, body, threadName, STACK);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Whether the caller runs the loop now: its leader, and not in a call-out. */
+    boolean inLoop() {
+        long s = state.get();  // first: see the class comment
+        return (s & 1) == 0 && Thread.currentThread() == leader;
+    }
+
+    /** Loop thread: whether it still leads (false once another thread took the loop over from it). */
+    boolean leads() {
+        return Thread.currentThread() == leader;
+    }
+
+    /**
+     * Loop thread: runs {@code code}, which may block; false when another thread took the loop over meanwhile: the
+     * caller must then leave the loop at once. Only where nothing of the loop's follows before the next turn.
+     */
+    boolean callOut(Runnable code) {
+        long s = state.incrementAndGet();
+        if (watchdogAsleep) {
+            wakeWatchdog();
+        }
+        boolean kept = false;
+        try {
+            code.run();
+        } finally {
+            kept = state.compareAndSet(s, s + 1);
+            if (!kept) {
+                while (state.get() == s + 2) {  // the taker names the new leader: a few instructions
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * About to wait for the loop: when the caller is the loop's thread in a call-out, another thread takes the loop
+     * over now (else the wait would last until the watchdog does it).
+     */
+    void handOver() {
+        long s = state.get();
+        if ((s & 1) == 1 && Thread.currentThread() == leader) {
+            takeOver(s, "waits for the pool in a callback", false);
+        }
+    }
+
+    /** How many times another thread took the loop over. */
+    long takeOvers() {
+        return takeOvers;
+    }
+
+    /** The loop stops: the watchdog leaves. */
+    void close() {
+        closed = true;
+        synchronized (this) {
+            if (watchdog != null) {
+                LockSupport.unpark(watchdog);
+            }
+        }
+    }
+
+    private boolean takeOver(long s, String why, boolean stuck) {
+        Thread t;
+        synchronized (this) {
+            if (closed || !state.compareAndSet(s, s + 2)) {
+                return false;  // it returned meanwhile
+            }
+            t = thread(name + "-" + ++generation);
+            Thread old = leader;
+            leader = t;
+            takeOvers++;
+            state.set(s + 3);
+            if (stuck && !warned) {
+                warned = true;
+                LOG.warn("{} {}; {} takes the I/O loop over (run slow callbacks with thenApplyAsync(fn, executor)"
+                        + " and the like)", old.getName(), why, t.getName());
+            } else {
+                LOG.debug("{} {}; {} takes the I/O loop over", old.getName(), why, t.getName());
+            }
+        }
+        t.start();
+        return true;
+    }
+
+    private void wakeWatchdog() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (watchdog == null) {
+                watchdog = new Thread(this::watch, name + "-watch");
+                watchdog.setDaemon(true);
+                watchdog.start();
+            }
+            watchdogAsleep = false;
+            LockSupport.unpark(watchdog);
+        }
+    }
+
+    private void watch() {
+        long seen = -1;
+        int idle = 0;
+        while (!closed) {
+            LockSupport.parkNanos(this, TICK_NANOS);
+            long s = state.get();
+            if ((s & 1) == 1 && s == seen) {
+                if (takeOver(s, "has run a callback of a task future for over "
+                        + TimeUnit.NANOSECONDS.toMillis(TICK_NANOS) + " ms", true)) {
+                    seen = -1;
+                    continue;
+                }
+            }
+            idle = s == seen ? idle + 1 : 0;
+            seen = s;
+            if (idle >= IDLE_TICKS) {
+                watchdogAsleep = true;
+                if (state.get() == seen && !closed) {  // else a call-out came meanwhile (it saw asleep, or not)
+                    LockSupport.park(this);
+                }
+                watchdogAsleep = false;
+                idle = 0;
+            }
+        }
+    }
+}
