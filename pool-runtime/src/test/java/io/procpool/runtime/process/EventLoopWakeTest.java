@@ -48,4 +48,20 @@ class EventLoopWakeTest {
             assertThat(later.await(30, TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    /** The eventfd is edge-triggered and never read: every wake-up after the first must still wake the loop. */
+    @Test
+    void everyWakeUpOfABlockedLoopWakesIt() throws Exception {
+        try (EventLoop loop = new EventLoop("wake-many")) {
+            for (int i = 0; i < 200; i++) {
+                await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                        .until(loop::blocked);
+                long writes = loop.wakeWrites();
+                CountDownLatch ran = new CountDownLatch(1);
+                loop.execute(ran::countDown);
+                assertThat(ran.await(30, TimeUnit.SECONDS)).as("wake-up %d", i).isTrue();
+                assertThat(loop.wakeWrites()).isEqualTo(writes + 1);
+            }
+        }
+    }
 }
