@@ -71,7 +71,9 @@ class InlineCompletionTest {
                 }
             });
             assertThat(entered.await(60, TimeUnit.SECONDS)).isTrue();
-            // the pool serves while the callback blocks; later callbacks run on the completion threads a while
+            // while it blocks, callbacks run on the completion threads (never two I/O threads running callbacks)
+            assertThat(callbackThread(pool)).startsWith("procpool-complete-takeover");
+            // the pool serves while the callback blocks
             List<TaskFuture<Integer>> more = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 more.add(pool.submit(sleep(0, i)));
