@@ -127,7 +127,8 @@ final class LoopThreads {
             leader = t;
             takeOvers++;
             state.set(s + 3);
-            if (stuck && !warned) {
+            // waiting: user code blocks it (warn, once); running: a slow callback, a GC pause, or a busy machine
+            if (stuck && !warned && old.getState() != Thread.State.RUNNABLE) {
                 warned = true;
                 LOG.warn("{} {}; {} takes the I/O loop over (run slow callbacks with thenApplyAsync(fn, executor)"
                         + " and the like)", old.getName(), why, t.getName());
