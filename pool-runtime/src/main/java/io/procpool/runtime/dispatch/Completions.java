@@ -64,7 +64,11 @@ final class Completions {
     /** The I/O thread's task, its last step: nothing of the loop's follows the call-out. */
     private void handOff() {
         long start = System.nanoTime();
-        CompletionBatch b = inline && start - offUntil >= 0 && !pending.isEmpty() ? completer.adopt(pending) : null;
+        // not while a blocked batch still runs on a thread the loop was taken from: that batch is the completer's
+        // `here` (its watchdog must see it to hand its rest on; a nested get() may wait for that rest), and `next`
+        // may not even have been read by that thread yet; so at most one I/O thread is ever stranded
+        CompletionBatch b = inline && start - offUntil >= 0 && spawner.strandedCallOuts() == 0 && !pending.isEmpty()
+                ? completer.adopt(pending) : null;
         if (b == null) {
             flush();
             return;

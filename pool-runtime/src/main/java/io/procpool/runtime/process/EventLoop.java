@@ -103,6 +103,11 @@ final class EventLoop implements AutoCloseable {
         threads.handOver();
     }
 
+    /** How many call-outs still run on threads the loop was taken from ({@link LoopThreads#stranded}). */
+    int strandedCallOuts() {
+        return threads.stranded();
+    }
+
     /** Tests: how many times another thread took the loop over from a call-out. */
     long takeOvers() {
         return threads.takeOvers();

@@ -1,6 +1,7 @@
 package io.procpool.runtime.process;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -39,6 +40,8 @@ final class LoopThreads {
     private int generation = 1;  // under this
     private boolean warned;  // under this
     private volatile long takeOvers;
+    /** Call-outs still running on threads that lost the loop (counted before the new leader starts). */
+    private final AtomicInteger stranded = new AtomicInteger();
 
     LoopThreads(String name, Runnable body) {
         this.name = name;
@@ -72,6 +75,10 @@ final class LoopThreads {
      * caller must then leave the loop at once. Only where nothing of the loop's follows before the next turn.
      */
     boolean callOut(Runnable code) {
+        if (Thread.currentThread() != leader) {  // a stopped loop runs its tasks on their callers: nothing to take
+            code.run();
+            return true;
+        }
         long s = state.incrementAndGet();
         if (watchdogAsleep) {
             wakeWatchdog();
@@ -85,6 +92,7 @@ final class LoopThreads {
                 while (state.get() == s + 2) {  // the taker names the new leader: a few instructions
                     Thread.onSpinWait();
                 }
+                stranded.decrementAndGet();
             }
         }
         return kept;
@@ -99,6 +107,15 @@ final class LoopThreads {
         if ((s & 1) == 1 && Thread.currentThread() == leader) {
             takeOver(s, "waits for the pool in a callback", false);
         }
+    }
+
+    /**
+     * How many call-outs still run on threads that lost the loop to another (blocked code). While one does, the loop
+     * should not call out again: its state for the stranded call-out (what it handed it) must stay as it is, and
+     * each new call-out that blocks would strand one more thread.
+     */
+    int stranded() {
+        return stranded.get();
     }
 
     /** How many times another thread took the loop over. */
@@ -126,6 +143,7 @@ final class LoopThreads {
             Thread old = leader;
             leader = t;
             takeOvers++;
+            stranded.incrementAndGet();  // before the old thread can see it lost, and before the new one runs
             state.set(s + 3);
             if (stuck && !warned) {
                 warned = true;
