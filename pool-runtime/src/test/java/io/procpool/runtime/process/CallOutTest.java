@@ -123,4 +123,26 @@ class CallOutTest {
             assertThat(loop.takeOvers()).isZero();
         }
     }
+
+    @Test
+    void callOutsOnCallersOfAStoppedLoopOverlapWithoutSpinning() throws Exception {
+        EventLoop loop = new EventLoop("callout-stopped");
+        loop.close();  // a stopped loop runs what it is given on the caller: two callers may call out at once
+        CountDownLatch firstIn = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> loop.callOut(() -> {
+            firstIn.countDown();
+            try {
+                secondDone.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(firstIn.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(loop.callOut(() -> { })).isTrue();
+        secondDone.countDown();
+        // the first call-out ends after the second began and ended: it must return, not wait for a take-over
+        assertThat(first.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(loop.takeOvers()).isZero();
+    }
 }
