@@ -140,6 +140,27 @@ class CallOutAttackTest {
     }
 
     @Test
+    void aCallbackThatClosesThePoolAndAwaitsItsTerminationSeesItTerminate() throws Exception {
+        TaskPool pool = TaskPool.builder().name("cbawait").workers(1).build();
+        CompletableFuture<String> ranOn = new CompletableFuture<>();
+        CompletableFuture<Boolean> terminated = pool.submit(sleep(200, 1)).thenApply(v -> {
+            ranOn.complete(Thread.currentThread().getName());
+            assertThat(pool.stats().completed()).isEqualTo(1);
+            pool.close();  // from a thread of the pool: shuts down and returns at once
+            try {
+                return pool.awaitTermination(120, TimeUnit.SECONDS);  // the loop goes on without this thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+        assertThat(terminated.get(150, TimeUnit.SECONDS)).isTrue();
+        assertThat(ranOn.get()).isEqualTo("procpool-io-cbawait");
+        assertThat(pool.isTerminated()).isTrue();
+        pool.close();
+    }
+
+    @Test
     void callbacksAndListenersThatThrowLeaveThePoolServing() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("cbthrow").workers(1).build()) {
             TaskFuture<Integer> f = pool.submit(new CallbacksTest.Steps(300, 3));
