@@ -11,8 +11,10 @@ import io.procpool.runtime.process.Spawner;
  * itself while they are quick (no hand-off, no thread to wake), else handed to the {@link Completer}'s threads.
  * They run there as a {@link Spawner#callOut call-out}: one that blocks gets the loop taken over by a fresh thread
  * within ~20 ms, and the rest of its batch goes to the completer's threads. After a batch that took over
- * {@link #SLOW_NANOS}, or was taken over, completions go to the completer's threads for {@link #OFF_NANOS}; a batch
- * that holds a barrier always does. {@code -Dprocpool.inlineCompletions=false} hands every batch over.
+ * {@link #SLOW_NANOS}, or was taken over, completions go to the completer's threads for {@link #OFF_NANOS} (taken
+ * over: {@link #OFF_AFTER_TAKE_OVER_NANOS}); so do they while a taken-over batch still runs on the thread the loop was
+ * taken from ({@link Spawner#strandedCallOuts}), and a batch that holds a barrier always does.
+ * {@code -Dprocpool.inlineCompletions=false} hands every batch over.
  */
 final class Completions {
 
