@@ -68,7 +68,7 @@ final class LoopThreads {
     /** A loop thread's body: a taker's thread waits until it is named leader (the state even) before it leads. */
     private void lead() {
         while ((state.get() & 1) == 1) {
-            Thread.onSpinWait();
+            Thread.yield();  // the taker, which may hold a core we need, sets it right after the start
         }
         if (leads()) {
             body.run();
@@ -106,7 +106,7 @@ final class LoopThreads {
             while (!(kept = state.compareAndSet(s, s + 1))) {
                 long now;
                 while ((now = state.get()) == s + 2) {  // the taker starts the new leader: a thread start
-                    Thread.onSpinWait();
+                    Thread.yield();  // (rare: a take-over as the call-out ends) not a spin: 2 cores, 3 threads
                 }
                 if (now != s) {  // taken over; else its thread did not start and the loop is still this one's
                     stranded.decrementAndGet();
