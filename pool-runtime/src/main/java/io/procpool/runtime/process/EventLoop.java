@@ -371,6 +371,7 @@ final class EventLoop implements AutoCloseable {
         }
         execute(() -> running = false);
         if (!inLoop()) {
+            handOver();  // from a call-out on the loop's thread: another thread stops it now, not at the watchdog's look
             try {
                 stoppedLatch.await();
             } catch (InterruptedException e) {

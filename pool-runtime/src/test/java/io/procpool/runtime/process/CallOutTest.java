@@ -145,4 +145,21 @@ class CallOutTest {
         assertThat(first.get(30, TimeUnit.SECONDS)).isTrue();
         assertThat(loop.takeOvers()).isZero();
     }
+
+    @Test
+    void closeFromACallOutStopsTheLoopOnAnotherThread() throws Exception {
+        EventLoop loop = new EventLoop("callout-selfclose");
+        AtomicReference<Thread> calledOutOn = new AtomicReference<>();
+        CompletableFuture<Boolean> kept = callOut(loop, () -> {
+            calledOutOn.set(Thread.currentThread());
+            loop.close();  // waits for the loop to stop: another thread must stop it
+        });
+        assertThat(kept.get(30, TimeUnit.SECONDS)).isFalse();
+        assertThat(loop.takeOvers()).isEqualTo(1);
+        AtomicBoolean ranAfterClose = new AtomicBoolean();
+        loop.execute(() -> ranAfterClose.set(true));  // stopped: runs on the caller
+        assertThat(ranAfterClose).isTrue();
+        calledOutOn.get().join(30_000);
+        assertThat(calledOutOn.get().isAlive()).isFalse();
+    }
 }
