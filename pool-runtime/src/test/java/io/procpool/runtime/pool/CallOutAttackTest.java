@@ -3,6 +3,7 @@ package io.procpool.runtime.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +17,10 @@ import java.util.concurrent.locks.LockSupport;
 import io.procpool.QueueFullPolicy;
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
+import io.procpool.runtime.testing.BigResultsManagerMain;
+import io.procpool.runtime.testing.Children;
 import io.procpool.runtime.testing.NoChildLeft;
+import io.procpool.runtime.testing.TestPrograms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -203,5 +207,22 @@ class CallOutAttackTest {
                 assertThat(t.isAlive()).as("%s ended", t.getName()).isFalse();
             }
         }
+    }
+
+    @Test
+    void aSmallHeapManagerDecodesBigResultsOnItsIoThreadAndEndsEveryTask() throws Exception {
+        // 24 results of 6 MiB, up to 4 per worker in flight, at -Xmx64m: decoded in the I/O thread's call-outs
+        List<String> cmd = new ArrayList<>(TestPrograms.java(BigResultsManagerMain.class, "24",
+                Integer.toString(6 << 20)));
+        cmd.add(1, "-Xmx64m");
+        Process manager = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(manager.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(manager.waitFor(150, TimeUnit.SECONDS)).as(out).isTrue();
+        assertThat(out).contains("big: all 24 tasks ended, pool serving").doesNotContain("PENDING")
+                .doesNotContain("NOT TERMINATED");
+        assertThat(manager.exitValue()).as(out).isZero();
+        out.lines().filter(l -> l.matches("(length \\d+|\\w+(Exception|Error)): \\d+"))
+                .forEach(l -> System.out.println("-Xmx64m manager, 6 MiB results: " + l));
+        Children.assertNoneLeft();
     }
 }
