@@ -26,9 +26,12 @@ import java.util.function.Supplier;
  * {@link TimeoutException}; for a timeout that counts only while the task runs, use {@link TaskOptions#timeout}.
  *
  * <p><b>Where callbacks run.</b> Non-async dependents ({@code thenApply}, {@code whenComplete}, ... and
- * {@code CompletableFuture.allOf} over task futures) and {@link #onEvent} listeners run on the pool's completion
- * thread, never on its I/O thread. They may block: a slow callback, or a {@code get()} of another task's future
- * inside one, does not stall the pool: when completions wait while none has finished for 100 ms, the pool adds a
+ * {@code CompletableFuture.allOf} over task futures) and {@link #onEvent} listeners run on the pool's I/O thread that
+ * read the answer while they are quick (no hand-off), else on its completion threads; they are never part of the I/O
+ * loop itself. They may block: a slow callback, or a {@code get()} of another task's future inside one, does not
+ * stall the pool. One that blocks the I/O thread for over ~10 ms gets the I/O loop taken over by a fresh thread (its
+ * own thread leaves the loop once it returns), and completions go to the completion threads until it has returned
+ * and for a second after; when completions wait there while none has finished for 100 ms, the pool adds a
  * completion thread (and logs it once), as a {@code ForkJoinPool} compensates for a blocked worker; extra threads
  * leave after 30 s idle. One task's events reach its listeners one at a time, in the order emitted, and all of them
  * before its future completes; a listener that blocks holds back that task alone. Callbacks that do real work
@@ -65,8 +68,8 @@ public class TaskFuture<R> extends CompletableFuture<R> {
 
     /**
      * Calls {@code listener} with each progress event the task emits ({@link TaskContext#emit}), in order, one at a
-     * time, on a completion thread of the pool, before the future completes. Events emitted before the listener was
-     * added are not replayed.
+     * time, on a thread of the pool (see "Where callbacks run" above), before the future completes. Events emitted
+     * before the listener was added are not replayed.
      */
     public TaskFuture<R> onEvent(Consumer<Object> listener) {
         Objects.requireNonNull(listener, "listener");

@@ -11,8 +11,10 @@ import io.procpool.runtime.process.Spawner;
  * itself while they are quick (no hand-off, no thread to wake), else handed to the {@link Completer}'s threads.
  * They run there as a {@link Spawner#callOut call-out}: one that blocks gets the loop taken over by a fresh thread
  * within ~20 ms, and the rest of its batch goes to the completer's threads. After a batch that took over
- * {@link #SLOW_NANOS}, or was taken over, completions go to the completer's threads for {@link #OFF_NANOS}; a batch
- * that holds a barrier always does. {@code -Dprocpool.inlineCompletions=false} hands every batch over.
+ * {@link #SLOW_NANOS}, or was taken over, completions go to the completer's threads for {@link #OFF_NANOS} (taken
+ * over: {@link #OFF_AFTER_TAKE_OVER_NANOS}); so do they while a taken-over batch still runs on the thread the loop was
+ * taken from ({@link Spawner#strandedCallOuts}), and a batch that holds a barrier always does.
+ * {@code -Dprocpool.inlineCompletions=false} hands every batch over.
  */
 final class Completions {
 
@@ -64,7 +66,11 @@ final class Completions {
     /** The I/O thread's task, its last step: nothing of the loop's follows the call-out. */
     private void handOff() {
         long start = System.nanoTime();
-        CompletionBatch b = inline && start - offUntil >= 0 && !pending.isEmpty() ? completer.adopt(pending) : null;
+        // not while a blocked batch still runs on a thread the loop was taken from: that batch is the completer's
+        // `here` (its watchdog must see it to hand its rest on; a nested get() may wait for that rest), and `next`
+        // may not even have been read by that thread yet; so at most one I/O thread is ever stranded
+        CompletionBatch b = inline && start - offUntil >= 0 && spawner.strandedCallOuts() == 0 && !pending.isEmpty()
+                ? completer.adopt(pending) : null;
         if (b == null) {
             flush();
             return;

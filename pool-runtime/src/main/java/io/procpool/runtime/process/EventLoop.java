@@ -109,6 +109,11 @@ final class EventLoop implements AutoCloseable {
         threads.handOver();
     }
 
+    /** How many call-outs still run on threads the loop was taken from ({@link LoopThreads#stranded}). */
+    int strandedCallOuts() {
+        return threads.stranded();
+    }
+
     /** Tests: how many times another thread took the loop over from a call-out. */
     long takeOvers() {
         return threads.takeOvers();
@@ -370,6 +375,7 @@ final class EventLoop implements AutoCloseable {
         }
         execute(() -> running = false);
         if (!inLoop()) {
+            handOver();  // from a call-out on the loop's thread: another thread stops it now, not at the watchdog's look
             try {
                 stoppedLatch.await();
             } catch (InterruptedException e) {

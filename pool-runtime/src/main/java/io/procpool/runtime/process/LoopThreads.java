@@ -1,6 +1,7 @@
 package io.procpool.runtime.process;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -15,8 +16,11 @@ import org.slf4j.Logger;
  *
  * <p>The hand-over: {@code state} counts call-outs, odd while one runs. Its end and a take-over both move it on
  * from the odd value it had (compare-and-set: one wins). The taker moves it two on (still odd: the old thread is
- * not the loop), names the new leader, then one more (even: the new leader's loop) and starts it; the old thread,
- * having lost, waits for that last step, after which {@link #leads} is false for it. What the old leader wrote
+ * not the loop), names the new leader and starts it (it waits for an even state before it leads), then one more
+ * (even: the new leader's loop); the old thread, having lost, waits for that last step, after which {@link #leads}
+ * is false for it. Should no thread start (a JVM out of threads), the taker names the old leader again and moves
+ * the state back to the odd value: the call-out keeps the loop, its end wins the compare-and-set, and the loop never
+ * lacks a leader. What the old leader wrote
  * before its call-out is visible to the new one (the volatile {@code state}, then {@link Thread#start}).
  */
 final class LoopThreads {
@@ -39,6 +43,11 @@ final class LoopThreads {
     private int generation = 1;  // under this
     private boolean warned;  // under this
     private volatile long takeOvers;
+    /** Call-outs still running on threads that lost the loop (counted before the new leader starts). */
+    private final AtomicInteger stranded = new AtomicInteger();
+    /** Starts a loop thread; tests make it fail as a JVM out of threads does. */
+    volatile java.util.function.Consumer<Thread> starter = Thread::start;
+    private boolean startFailed;  // under this
 
     LoopThreads(String name, Runnable body) {
         this.name = name;
@@ -51,9 +60,19 @@ final class LoopThreads {
     }
 
     private Thread thread(String threadName) {
-        Thread t = new Thread(null, body, threadName, STACK);
+        Thread t = new Thread(null, this::lead, threadName, STACK);
         t.setDaemon(true);
         return t;
+    }
+
+    /** A loop thread's body: a taker's thread waits until it is named leader (the state even) before it leads. */
+    private void lead() {
+        while ((state.get() & 1) == 1) {
+            Thread.yield();  // the taker, which may hold a core we need, sets it right after the start
+        }
+        if (leads()) {
+            body.run();
+        }
     }
 
     /** Whether the caller runs the loop now: its leader, and not in a call-out. */
@@ -72,6 +91,10 @@ final class LoopThreads {
      * caller must then leave the loop at once. Only where nothing of the loop's follows before the next turn.
      */
     boolean callOut(Runnable code) {
+        if (Thread.currentThread() != leader) {  // a stopped loop runs its tasks on their callers: nothing to take
+            code.run();
+            return true;
+        }
         long s = state.incrementAndGet();
         if (watchdogAsleep) {
             wakeWatchdog();
@@ -80,10 +103,14 @@ final class LoopThreads {
         try {
             code.run();
         } finally {
-            kept = state.compareAndSet(s, s + 1);
-            if (!kept) {
-                while (state.get() == s + 2) {  // the taker names the new leader: a few instructions
-                    Thread.onSpinWait();
+            while (!(kept = state.compareAndSet(s, s + 1))) {
+                long now;
+                while ((now = state.get()) == s + 2) {  // the taker starts the new leader: a thread start
+                    Thread.yield();  // (rare: a take-over as the call-out ends) not a spin: 2 cores, 3 threads
+                }
+                if (now != s) {  // taken over; else its thread did not start and the loop is still this one's
+                    stranded.decrementAndGet();
+                    break;
                 }
             }
         }
@@ -99,6 +126,15 @@ final class LoopThreads {
         if ((s & 1) == 1 && Thread.currentThread() == leader) {
             takeOver(s, "waits for the pool in a callback", false);
         }
+    }
+
+    /**
+     * How many call-outs still run on threads that lost the loop to another (blocked code). While one does, the loop
+     * should not call out again: its state for the stranded call-out (what it handed it) must stay as it is, and
+     * each new call-out that blocks would strand one more thread.
+     */
+    int stranded() {
+        return stranded.get();
     }
 
     /** How many times another thread took the loop over. */
@@ -117,14 +153,28 @@ final class LoopThreads {
     }
 
     private boolean takeOver(long s, String why, boolean stuck) {
-        Thread t;
         synchronized (this) {
             if (closed || !state.compareAndSet(s, s + 2)) {
                 return false;  // it returned meanwhile
             }
-            t = thread(name + "-" + ++generation);
             Thread old = leader;
-            leader = t;
+            Thread t;
+            stranded.incrementAndGet();  // before the old thread can see it lost, and before the new one runs
+            try {
+                t = thread(name + "-" + ++generation);
+                leader = t;
+                starter.accept(t);  // it waits for the even state below before it leads
+            } catch (RuntimeException | Error noThread) {  // OutOfMemoryError: unable to create native thread
+                leader = old;
+                stranded.decrementAndGet();
+                state.set(s);  // the call-out keeps the loop: its end (or the next look) goes on from here
+                if (!startFailed) {
+                    startFailed = true;
+                    LOG.error("{} - no thread could take the I/O loop over from a blocked callback; the watchdog tries"
+                            + " again at each look", name, noThread);
+                }
+                return false;
+            }
             takeOvers++;
             state.set(s + 3);
             // waiting: user code blocks it (warn, once); running: a slow callback, a GC pause, or a busy machine
@@ -136,7 +186,6 @@ final class LoopThreads {
                 LOG.debug("{} {}; {} takes the I/O loop over", old.getName(), why, t.getName());
             }
         }
-        t.start();
         return true;
     }
 

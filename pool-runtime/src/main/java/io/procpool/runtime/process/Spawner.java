@@ -225,6 +225,15 @@ public final class Spawner implements AutoCloseable {
         loop.handOver();
     }
 
+    /**
+     * How many {@link #callOut call-outs} still run on threads the I/O loop was taken from (their code blocks). Call
+     * out again only when none does: what the loop handed a stranded call-out is still in use, and each call-out
+     * that blocks would strand one more thread.
+     */
+    public int strandedCallOuts() {
+        return loop.strandedCallOuts();
+    }
+
     /** How many children this spawner has reaped since it was created. */
     public long reapedCount() {
         return reaped.get();

@@ -123,4 +123,43 @@ class CallOutTest {
             assertThat(loop.takeOvers()).isZero();
         }
     }
+
+    @Test
+    void callOutsOnCallersOfAStoppedLoopOverlapWithoutSpinning() throws Exception {
+        EventLoop loop = new EventLoop("callout-stopped");
+        loop.close();  // a stopped loop runs what it is given on the caller: two callers may call out at once
+        CountDownLatch firstIn = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> loop.callOut(() -> {
+            firstIn.countDown();
+            try {
+                secondDone.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(firstIn.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(loop.callOut(() -> { })).isTrue();
+        secondDone.countDown();
+        // the first call-out ends after the second began and ended: it must return, not wait for a take-over
+        assertThat(first.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(loop.takeOvers()).isZero();
+    }
+
+    @Test
+    void closeFromACallOutStopsTheLoopOnAnotherThread() throws Exception {
+        EventLoop loop = new EventLoop("callout-selfclose");
+        AtomicReference<Thread> calledOutOn = new AtomicReference<>();
+        CompletableFuture<Boolean> kept = callOut(loop, () -> {
+            calledOutOn.set(Thread.currentThread());
+            loop.close();  // waits for the loop to stop: another thread must stop it
+        });
+        assertThat(kept.get(30, TimeUnit.SECONDS)).isFalse();
+        assertThat(loop.takeOvers()).isEqualTo(1);
+        AtomicBoolean ranAfterClose = new AtomicBoolean();
+        loop.execute(() -> ranAfterClose.set(true));  // stopped: runs on the caller
+        assertThat(ranAfterClose).isTrue();
+        calledOutOn.get().join(30_000);
+        assertThat(calledOutOn.get().isAlive()).isFalse();
+    }
 }
