@@ -20,7 +20,7 @@ public final class Job extends Ordered {
     final JobFuture<?> future;
     final Duration timeout;
     final int maxAttempts;
-    /** Where its outcome goes (completer thread). */
+    /** Where its outcome goes (in the completion step, {@link Completions}). */
     final JobSink sink;
     int attempt;
     // I/O thread only (the completer reads them after the hand-off)

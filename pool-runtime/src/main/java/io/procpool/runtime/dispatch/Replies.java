@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 /**
  * Reads a worker's frames on the I/O thread: each is checked against what the worker holds (a frame that makes no
  * sense is a protocol error: its worker is killed and replaced) and handed on: HELLO sets the worker's credits,
- * STARTED restarts its task's timeout, RESULT and ERROR answer a task, EVENT goes to the task's future on the
- * completer thread.
+ * STARTED restarts its task's timeout, RESULT and ERROR answer a task, EVENT goes to the task's future in the
+ * completion step ({@link Completions}).
  */
 final class Replies {
 
@@ -154,7 +154,7 @@ final class Replies {
         }
     }
 
-    /** Completer thread: a worker's ERROR (class, message, stack) as the exception its task fails with. */
+    /** Completion step: a worker's ERROR (class, message, stack) as the exception its task fails with. */
     void completeError(Job j, String workerId, String[] error) {
         if (error[0].equals(CancellationException.class.getName())) {
             j.sink.failed(j, new CancellationException(error[1]));

@@ -1,14 +1,8 @@
 package io.procpool.runtime.testing;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.procpool.Task;
 import io.procpool.runtime.TaskPool;
@@ -31,31 +25,11 @@ public final class BigResultsManagerMain {
     public static void main(String[] args) throws Exception {
         int n = Integer.parseInt(args[0]);
         int size = Integer.parseInt(args[1]);
-        Map<String, Integer> outcomes = new TreeMap<>();
         TaskPool pool = TaskPool.builder().name("big").workers(2).prefetch(4).build();
         List<CompletableFuture<Integer>> lengths = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             lengths.add(pool.submit(new Big(size)).thenApply(b -> b.length));  // the result is dropped at once
         }
-        for (CompletableFuture<Integer> f : lengths) {
-            String outcome;
-            try {
-                outcome = "length " + f.get(120, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                outcome = e.getCause().getClass().getSimpleName();
-            } catch (TimeoutException e) {
-                System.out.println("PENDING after 120 s");
-                System.exit(1);
-                return;
-            }
-            outcomes.merge(outcome, 1, Integer::sum);
-        }
-        outcomes.forEach((k, v) -> System.out.println(k + ": " + v));
-        boolean serving = !pool.isShutdown();
-        pool.close();
-        boolean ended = pool.awaitTermination(Duration.ofSeconds(30));
-        System.out.println("big: all " + n + " tasks ended, " + (serving ? "pool serving" : "POOL DOWN")
-                + (ended ? "" : ", NOT TERMINATED"));
-        System.exit(serving && ended ? 0 : 1);
+        ManagerOutcomes.report("big", pool, lengths, 120, "length", false);
     }
 }

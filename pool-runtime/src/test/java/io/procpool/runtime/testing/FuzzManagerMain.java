@@ -5,11 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
@@ -25,7 +20,6 @@ public final class FuzzManagerMain {
         long seed = Long.parseLong(args[0]);
         int n = Integer.parseInt(args[1]);
         Path dir = Files.createDirectories(Path.of(args[2]));
-        Map<String, Integer> outcomes = new TreeMap<>();
         TaskPool pool = TaskPool.builder().name("fuzz").workers(2).prefetch(4).maxAttempts(1)
                 .taskTimeout(Duration.ofSeconds(1)).cancelGrace(Duration.ofMillis(100))
                 .restartBackoff(Duration.ofMillis(1), Duration.ofMillis(5))
@@ -37,25 +31,6 @@ public final class FuzzManagerMain {
         for (int i = 0; i < n; i++) {
             futures.add(pool.submit(() -> 1));
         }
-        for (TaskFuture<Integer> f : futures) {
-            String outcome;
-            try {
-                outcome = "value " + f.get(60, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                outcome = e.getCause().getClass().getSimpleName();
-            } catch (TimeoutException e) {
-                System.out.println("PENDING task " + f.id() + " after 60 s");
-                System.exit(1);
-                return;
-            }
-            outcomes.merge(outcome, 1, Integer::sum);
-        }
-        outcomes.forEach((k, v) -> System.out.println(k + ": " + v));
-        boolean serving = !pool.isShutdown();
-        pool.shutdownNow();
-        boolean ended = pool.awaitTermination(Duration.ofSeconds(30));
-        System.out.println("fuzz: all " + n + " tasks ended, " + (serving ? "pool serving" : "POOL DOWN")
-                + (ended ? "" : ", NOT TERMINATED"));
-        System.exit(serving && ended ? 0 : 1);
+        ManagerOutcomes.report("fuzz", pool, futures, 60, "value", true);
     }
 }
