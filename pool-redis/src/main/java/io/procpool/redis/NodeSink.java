@@ -16,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a node's jobs end (the pool's completion step: its I/O thread or a completer thread; nothing here blocks): the owned completion script with the reply, the dead-letter stream for a
- * task that used its attempts, and the progress events on the way. A job ends here at most once: only the caller that
- * takes its entry out of what the node holds ({@code forget}) may write its end; a cancel or a lost lease that took it
- * first leaves nothing to write.
+ * Where a node's jobs end (the pool's completion step: its I/O thread or a completer thread; nothing here blocks): the
+ * owned completion script with the reply, the dead-letter stream for a task that used its attempts, and the progress
+ * events on the way. A job ends here at most once: only the caller that takes its entry out of what the node holds
+ * ({@code forget}) may write its end; a cancel or a lost lease that took it first leaves nothing to write.
  */
 final class NodeSink implements JobSink {
 

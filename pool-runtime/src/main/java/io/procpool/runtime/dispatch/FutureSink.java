@@ -7,9 +7,9 @@ import io.procpool.TaskFailedException;
 import io.procpool.TaskOutcome;
 
 /**
- * The sink of the pool's own jobs: decodes a result and completes the job's {@code TaskFuture}, counting it and
- * telling the listeners first (whoever sees the future done sees it counted). In the completion step ({@link Completions}); {@link #failed} may
- * also run on any thread (completing a future exceptionally is thread-safe).
+ * The sink of the pool's own jobs: decodes a result and completes the job's {@code TaskFuture}, counting it and telling
+ * the listeners first (whoever sees the future done sees it counted). In the completion step ({@link Completions});
+ * {@link #failed} may also run on any thread (completing a future exceptionally is thread-safe).
  */
 final class FutureSink implements JobSink {
 

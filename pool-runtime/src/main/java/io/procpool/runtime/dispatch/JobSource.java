@@ -20,7 +20,8 @@ import java.util.List;
  * <li><b>Attempts.</b> A source may set a job's first attempt number (Redis: the entry's delivery count) when it
  *     makes the job; the engine charges retries from there up to the job's maxAttempts.</li>
  * <li><b>Completion.</b> A job's outcome (result bytes or an error) goes to the {@link JobSink} the job was made
- *     with, in the completion step (the I/O thread or a completer thread), once; a remote source's sink acks and replies where the job came from.</li>
+ *     with, in the completion step (the I/O thread or a completer thread), once; a remote source's sink acks and
+ *     replies where the job came from.</li>
  * <li><b>Cancel.</b> A source may stop a job it made ({@link Job#cancel()}: its remote submitter cancelled it, or the
  *     source lost its lease): before the engine took it, the source drops it itself; after, the engine's cancel ladder
  *     stops it as a local {@code cancel(true)} does. Its sink is not told; the source ends it where it came from.</li>
