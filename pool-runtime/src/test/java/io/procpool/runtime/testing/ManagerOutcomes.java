@@ -45,8 +45,8 @@ final class ManagerOutcomes {
             pool.close();
         }
         boolean ended = pool.awaitTermination(Duration.ofSeconds(30));
-        System.out.println(name + ": all " + futures.size() + " tasks ended, " + (serving ? "pool serving" : "POOL DOWN")
-                + (ended ? "" : ", NOT TERMINATED"));
+        System.out.println(name + ": all " + futures.size() + " tasks ended, "
+                + (serving ? "pool serving" : "POOL DOWN") + (ended ? "" : ", NOT TERMINATED"));
         System.exit(serving && ended ? 0 : 1);
     }
 }
