@@ -86,14 +86,13 @@ class CallOutAttackTest {
                 f.add(pool.submit(sleep(0, i)));
             }
             // task i's callback waits for task i + 1's: the first answer's callback waits for all the others
-            CompletableFuture<Integer>[] d = new CompletableFuture[100];
-            d[99] = f.get(99).thenApply(v -> v);
+            CompletableFuture<Integer> next = f.get(99).thenApply(v -> v);
             for (int i = 98; i >= 0; i--) {
-                CompletableFuture<Integer> after = d[i + 1];
-                d[i] = f.get(i).thenApply(v -> v + get(after));
+                CompletableFuture<Integer> after = next;
+                next = f.get(i).thenApply(v -> v + get(after));
             }
             assertThat(gates.get(0).isDone()).as("the chain was in place before its first answer").isFalse();
-            assertThat(d[0].get(150, TimeUnit.SECONDS)).isEqualTo(99 * 100 / 2);
+            assertThat(next.get(150, TimeUnit.SECONDS)).isEqualTo(99 * 100 / 2);
             io = ioThreads("chain");
         }
         assertAllEnd(io);
