@@ -10,8 +10,9 @@ import io.procpool.runtime.process.Spawner;
  * How the I/O thread's completions reach the futures: collected over a turn of the loop, then run on the I/O thread
  * itself while they are quick (no hand-off, no thread to wake), else handed to the {@link Completer}'s threads.
  * They run there as a {@link Spawner#callOut call-out}: one that blocks gets the loop taken over by a fresh thread
- * within ~20 ms, and the rest of its batch goes to the completer's threads. After a batch that took over
- * {@link #SLOW_NANOS}, or was taken over, completions go to the completer's threads for {@link #OFF_NANOS} (taken
+ * within ~20 ms, and the rest of its batch goes to the completer's threads. After two batches in a row that took
+ * over {@link #SLOW_NANOS} (one alone is as likely the thread losing its core on a busy machine, or a GC pause), or
+ * one that was taken over, completions go to the completer's threads for {@link #OFF_NANOS} (taken
  * over: {@link #OFF_AFTER_TAKE_OVER_NANOS}); so do they while a taken-over batch still runs on the thread the loop was
  * taken from ({@link Spawner#strandedCallOuts}), and a batch that holds a barrier always does.
  * {@code -Dprocpool.inlineCompletions=false} hands every batch over.
@@ -29,6 +30,7 @@ final class Completions {
     private final List<Runnable> pending = new ArrayList<>();  // I/O thread only
     private final Runnable handOff = this::handOff;  // one object, not one per hand-off
     private CompletionBatch next;  // the batch runHere takes; I/O thread only
+    private int slowInARow;  // batches that took over SLOW_NANOS in a row; I/O thread only
     private final Runnable runNext = this::runNext;
     /**
      * Until when batches go to the completer's threads (nanoTime). Volatile: a thread whose call-out was taken over
@@ -78,9 +80,14 @@ final class Completions {
         pending.clear();
         next = b;
         boolean kept = spawner.callOut(runNext);
-        long took = System.nanoTime() - start;
-        if (!kept || took > SLOW_NANOS) {
-            offUntil = System.nanoTime() + (kept ? OFF_NANOS : OFF_AFTER_TAKE_OVER_NANOS);
+        if (!kept) {
+            offUntil = System.nanoTime() + OFF_AFTER_TAKE_OVER_NANOS;
+            return;  // this thread left the loop: nothing else of it here
+        }
+        slowInARow = System.nanoTime() - start > SLOW_NANOS ? slowInARow + 1 : 0;
+        if (slowInARow == 2) {
+            slowInARow = 0;
+            offUntil = System.nanoTime() + OFF_NANOS;
         }
     }
 }

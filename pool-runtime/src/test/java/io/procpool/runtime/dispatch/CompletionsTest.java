@@ -120,4 +120,29 @@ class CompletionsTest {
             }
         }
     }
+
+    /** One completion that runs for 3 ms (busy: not a wait), in a turn of its own; completes with its thread. */
+    private CompletableFuture<Thread> completeSlow() {
+        CompletableFuture<Thread> ran = new CompletableFuture<>();
+        spawner.execute(() -> completions.add(new Delivery(new Key(), () -> {
+            long end = System.nanoTime() + 3 * Completions.SLOW_NANOS;
+            while (System.nanoTime() - end < 0) {
+                Thread.onSpinWait();
+            }
+            ran.complete(Thread.currentThread());
+        })));
+        return ran;
+    }
+
+    @Test
+    void oneSlowBatchKeepsCompletionsOnTheIoThreadAndTwoInARowSendThemToTheCompleter() throws Exception {
+        String io = "procpool-io-" + name;
+        assertThat(completeSlow().get(30, TimeUnit.SECONDS).getName()).isEqualTo(io);
+        // one slow batch alone is as likely the thread losing its core: the next batch still runs here
+        assertThat(completeOne().get(30, TimeUnit.SECONDS).getName()).isEqualTo(io);
+        completeSlow().get(30, TimeUnit.SECONDS);  // (here, or on a completer thread if the last one lost its core)
+        completeSlow().get(30, TimeUnit.SECONDS);
+        // two in a row: the next ones go to the completer's threads (for OFF_NANOS, 100 ms)
+        assertThat(completeOne().get(30, TimeUnit.SECONDS).getName()).startsWith("procpool-complete-" + name);
+    }
 }
