@@ -109,13 +109,11 @@ final class Completer {
 
     /**
      * Takes a batch of task completions (deliveries only) to {@link #runHere run on the caller's thread}: ordered
-     * with everything handed, as {@link #hand} would. Null when it holds a barrier, the completer stopped, or another
-     * thread still runs one: hand it.
+     * with everything handed, as {@link #hand} would. Null when it holds a barrier, or the completer stopped: hand it.
+     * One at a time: the caller adopts none while a thread that lost the I/O loop still runs one
+     * ({@link Completions}).
      */
     CompletionBatch adopt(List<Runnable> batch) {
-        if (here != null) {
-            return null;  // a thread that lost the I/O loop still runs one (blocked in a callback): one at a time
-        }
         for (int i = 0; i < batch.size(); i++) {
             if (!(batch.get(i) instanceof Delivery)) {
                 return null;

@@ -97,10 +97,6 @@ final class EventLoop implements AutoCloseable {
      * (see {@link LoopThreads}); false when another thread took the loop over meanwhile.
      */
     boolean callOut(Runnable code) {
-        if (!inLoop()) {  // a stopped loop runs its tasks on the caller; or a call-out in a call-out
-            code.run();
-            return true;
-        }
         return threads.callOut(code);
     }
 

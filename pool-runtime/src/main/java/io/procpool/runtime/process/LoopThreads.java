@@ -91,7 +91,7 @@ final class LoopThreads {
      * caller must then leave the loop at once. Only where nothing of the loop's follows before the next turn.
      */
     boolean callOut(Runnable code) {
-        if (Thread.currentThread() != leader) {  // a stopped loop runs its tasks on their callers: nothing to take
+        if (!inLoop()) {  // a stopped loop runs its tasks on their callers; a call-out in a call-out: nothing to take
             code.run();
             return true;
         }

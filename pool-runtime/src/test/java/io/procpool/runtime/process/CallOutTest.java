@@ -113,6 +113,18 @@ class CallOutTest {
     }
 
     @Test
+    void aCallOutInACallOutJustRunsItsCode() throws Exception {
+        try (EventLoop loop = new EventLoop("callout-nested")) {
+            Thread first = loopThread(loop);
+            AtomicBoolean innerKept = new AtomicBoolean();
+            assertThat(callOut(loop, () -> innerKept.set(loop.callOut(() -> { }))).get(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(innerKept).isTrue();
+            assertThat(loopThread(loop)).isSameAs(first);
+            assertThat(loop.takeOvers()).isZero();
+        }
+    }
+
+    @Test
     void manyCallOutsInARowKeepOneThread() throws Exception {
         try (EventLoop loop = new EventLoop("callout-many")) {
             Thread first = loopThread(loop);
