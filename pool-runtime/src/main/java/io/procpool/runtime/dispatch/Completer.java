@@ -60,10 +60,7 @@ final class Completer {
 
     /** Hands a batch over; a plain (unkeyed) runnable in it is a barrier, which runs after all handed before it. */
     void hand(List<Runnable> batch) {
-        boolean plain = true;
-        for (int i = 0; i < batch.size() && plain; i++) {
-            plain = batch.get(i) instanceof Delivery;
-        }
+        boolean plain = deliveriesOnly(batch);
         // the common case, task completions only, is one batch and no list of parts
         CompletionBatch one = plain ? new CompletionBatch(batch.toArray(new Runnable[batch.size()])) : null;
         List<CompletionBatch> parts = plain ? null : CompletionBatch.split(batch);
@@ -102,6 +99,15 @@ final class Completer {
         queue.add(STOP);
     }
 
+    private static boolean deliveriesOnly(List<Runnable> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            if (!(batch.get(i) instanceof Delivery)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether the caller is one of this completer's threads, or runs a batch {@link #runHere here}. */
     boolean isCurrentThread() {
         return Thread.currentThread() instanceof Runner r && r.owner == this || Thread.currentThread() == hereThread;
@@ -114,10 +120,8 @@ final class Completer {
      * ({@link Completions}).
      */
     CompletionBatch adopt(List<Runnable> batch) {
-        for (int i = 0; i < batch.size(); i++) {
-            if (!(batch.get(i) instanceof Delivery)) {
-                return null;
-            }
+        if (!deliveriesOnly(batch)) {
+            return null;
         }
         CompletionBatch b = new CompletionBatch(batch.toArray(new Runnable[batch.size()]));
         synchronized (lock) {
@@ -138,10 +142,7 @@ final class Completer {
         here = b;
         hereThread = Thread.currentThread();
         try {
-            int i;
-            while ((i = b.claim()) < b.items.length) {
-                runItem(b, b.items[i]);
-            }
+            runClaimed(b);
         } finally {
             hereThread = null;
             here = null;
@@ -206,11 +207,16 @@ final class Completer {
                 return;
             }
             self.batch = b;
-            int i;
-            while ((i = b.claim()) < b.items.length) {
-                runItem(b, b.items[i]);
-            }
+            runClaimed(b);
             self.batch = null;
+        }
+    }
+
+    /** Runs the items of {@code b} that this thread claims, until none is left (other threads may claim some). */
+    private void runClaimed(CompletionBatch b) {
+        int i;
+        while ((i = b.claim()) < b.items.length) {
+            runItem(b, b.items[i]);
         }
     }
 
@@ -307,10 +313,7 @@ final class Completer {
         watchdog.interrupt();
         for (CompletionBatch b : late) {
             if (b != STOP) {
-                int i;
-                while ((i = b.claim()) < b.items.length) {
-                    runItem(b, b.items[i]);
-                }
+                runClaimed(b);
             }
         }
     }
