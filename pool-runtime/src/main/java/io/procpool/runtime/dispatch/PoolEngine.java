@@ -199,13 +199,13 @@ public final class PoolEngine {
         }
         w.tasksDone++;
         supervisor.recycling().afterTask(w);
+        scheduleDispatch();  // first: the worker's next task goes out before this turn's callbacks run
         if (w.ledger != null) {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
             j.answered();
             complete(replies.answer(j, body, error, w.id));
         }
-        scheduleDispatch();
     }
 
     void onHello(Worker w) {

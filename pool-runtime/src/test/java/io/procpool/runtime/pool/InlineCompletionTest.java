@@ -42,6 +42,20 @@ class InlineCompletionTest {
     }
 
     @Test
+    void theWorkersNextTaskGoesOutBeforeTheCallbacksOfItsLastAnswerRun() throws Exception {
+        // at 1 in flight the worker waits for its next task while this turn's callbacks run: it must not wait for them
+        try (TaskPool pool = TaskPool.builder().name("inlorder").workers(1).prefetch(0).build()) {
+            for (int i = 0; i < 5; i++) {
+                TaskFuture<Integer> first = pool.submit(sleep(200, 1));
+                TaskFuture<Integer> second = pool.submit(sleep(0, 2));
+                CompletableFuture<Integer> queuedInCallback = first.thenApply(v -> pool.stats().queued());
+                assertThat(queuedInCallback.get(60, TimeUnit.SECONDS)).as("tasks still queued in round " + i).isZero();
+                assertThat(second.get(60, TimeUnit.SECONDS)).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void thePropertyKeepsCallbacksOnTheCompletionThreads() throws Exception {
         String before = System.setProperty("procpool.inlineCompletions", "false");
         try (TaskPool pool = TaskPool.builder().name("noinl").workers(1).build()) {
