@@ -176,11 +176,16 @@ public final class TaskPool extends AbstractPool<Task<?>> {
          * file, class-data sharing when possible, and JIT thresholds ten times the JVM's default
          * ({@code -XX:CompileThresholdScaling=10}: a worker then starts on some 25 % less CPU, as the JIT compiles
          * fewer of the methods that only the start runs; hot code is still compiled, C1 after 2,000 calls instead of
-         * 200 and C2 as much later; see docs/benchmarks.md). {@code addJvmOptions("-XX:CompileThresholdScaling=1")}
-         * restores the JVM's default.
+         * 200 and C2 as much later; see docs/startup-benchmarks.md), except for the worker's own per-task path: the
+         * pool's classes and Kryo's keep the JVM's thresholds (a per-method {@code CompileThresholdScaling} of 0.1
+         * through {@code -XX:CompileCommand}, which multiplies the global one), so that path reaches C2 some
+         * 100,000 tasks sooner at no cost to the start (docs/benchmarks.md, session 27).
+         * {@code addJvmOptions("-XX:CompileThresholdScaling=1")} restores the JVM's default for the rest.
          */
         public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
-                "-Xshare:auto", "-XX:CompileThresholdScaling=10");
+                "-Xshare:auto", "-XX:CompileThresholdScaling=10", "-XX:CompileCommand=quiet",
+                "-XX:CompileCommand=CompileThresholdScaling,io.procpool.runtime.*::*,0.1",
+                "-XX:CompileCommand=CompileThresholdScaling,com.esotericsoftware.*::*,0.1");
 
         private String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         private String classpath;

@@ -68,6 +68,46 @@ class WorkerJvmTest {
     }
 
     @Test
+    void theWorkersOwnPerTaskPathKeepsTheJvmsThresholdsAndSaysNothingOfIt() throws Exception {
+        // with the global 10x alone, Serialization.deserialize (once per task) reaches C2 after some 150,000 tasks
+        Task<Boolean> deserializeAtC2 = () -> {
+            String codelist = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerCodelist",
+                    new Object[] {null}, new String[] {String[].class.getName()});
+            return codelist.lines().map(l -> l.trim().split("\\s+")).anyMatch(f -> f.length > 3 && f[1].equals("4")
+                    && f[3].startsWith("io.procpool.runtime.wire.Serialization.deserialize("));
+        };
+        try (TaskPool pool = TaskPool.builder().name("hotpath").workers(1).build()) {
+            boolean compiled = false;
+            for (int batch = 0; batch < 6 && !compiled; batch++) {  // 60,000 tasks at most
+                List<io.procpool.TaskFuture<Integer>> fs = new java.util.ArrayList<>();
+                for (int i = 0; i < 10_000; i++) {
+                    fs.add(pool.submit(() -> 1));
+                }
+                for (io.procpool.TaskFuture<Integer> f : fs) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+                for (int look = 0; look < 20 && !compiled; look++) {  // C2 compiles in the background
+                    compiled = pool.submit(deserializeAtC2).get(60, TimeUnit.SECONDS);
+                    if (!compiled) {
+                        Thread.sleep(50);
+                    }
+                }
+            }
+            assertThat(compiled).as("Serialization.deserialize compiled by C2 within 60,000 tasks").isTrue();
+        }
+        // the per-method options print nothing on the worker's standard output
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(TaskPool.Builder.DEFAULT_JVM_OPTIONS);
+        cmd.add("-version");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        assertThat(out).isEmpty();
+    }
+
+    @Test
     void jvmOptionsReplaceTheDefaults() throws Exception {
         try (TaskPool pool = TaskPool.builder().name("replaced").workers(1).jvmOptions(List.of("-Xmx80m")).build()) {
             assertThat(pool.submit(() -> Runtime.getRuntime().maxMemory()).get(60, TimeUnit.SECONDS))
