@@ -172,15 +172,9 @@ public final class TaskPool extends AbstractPool<Task<?>> {
      */
     public static final class Builder extends PoolBuilder<Builder> {
         /**
-         * The JVM options of a worker unless {@link #jvmOptions} replaces them: the serial collector, no perf-data
-         * file, class-data sharing when possible, and JIT thresholds ten times the JVM's default
-         * ({@code -XX:CompileThresholdScaling=10}: a worker then starts on some 25 % less CPU, as the JIT compiles
-         * fewer of the methods that only the start runs; hot code is still compiled, C1 after 2,000 calls instead of
-         * 200 and C2 as much later; see docs/startup-benchmarks.md), except for the worker's own per-task path: the
-         * pool's classes and Kryo's keep the JVM's thresholds (a per-method {@code CompileThresholdScaling} of 0.1
-         * through {@code -XX:CompileCommand}, which multiplies the global one), so that path reaches C2 some
-         * 100,000 tasks sooner at no cost to the start (docs/benchmarks.md, session 27).
-         * {@code addJvmOptions("-XX:CompileThresholdScaling=1")} restores the JVM's default for the rest.
+         * The JVM options of a worker unless {@link #jvmOptions} replaces them: the serial collector, no perf data,
+         * class-data sharing if possible, JIT thresholds ten times the JVM's (a cheaper start) but for the per-task
+         * path, the pool's and Kryo's classes (docs/deployment.md); {@code -XX:CompileThresholdScaling=1} undoes it.
          */
         public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-Xshare:auto", "-XX:CompileThresholdScaling=10", "-XX:CompileCommand=quiet",
