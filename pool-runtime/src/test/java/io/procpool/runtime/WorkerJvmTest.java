@@ -69,7 +69,9 @@ class WorkerJvmTest {
 
     @Test
     void theWorkersOwnPerTaskPathKeepsTheJvmsThresholdsAndSaysNothingOfIt() throws Exception {
-        // with the global 10x alone, Serialization.deserialize (once per task) reaches C2 after some 150,000 tasks
+        // Serialization.deserialize (once per task) was seen at C2 after 7,000 tasks with the per-method options and
+        // after 71,000-86,000 with the global 10x alone (session 27 review): 30,000 tasks, then a wait for the
+        // compile queue, which a loaded machine delays in time but not in tasks (a probe every 200 ms: some 300 more)
         Task<Boolean> deserializeAtC2 = () -> {
             String codelist = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
                     new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerCodelist",
@@ -79,22 +81,21 @@ class WorkerJvmTest {
         };
         try (TaskPool pool = TaskPool.builder().name("hotpath").workers(1).build()) {
             boolean compiled = false;
-            for (int batch = 0; batch < 6 && !compiled; batch++) {  // 60,000 tasks at most
+            for (int batch = 0; batch < 30 && !compiled; batch++) {  // 30,000 tasks at most
                 List<io.procpool.TaskFuture<Integer>> fs = new java.util.ArrayList<>();
-                for (int i = 0; i < 10_000; i++) {
+                for (int i = 0; i < 1_000; i++) {
                     fs.add(pool.submit(() -> 1));
                 }
                 for (io.procpool.TaskFuture<Integer> f : fs) {
                     f.get(60, TimeUnit.SECONDS);
                 }
-                for (int look = 0; look < 20 && !compiled; look++) {  // C2 compiles in the background
-                    compiled = pool.submit(deserializeAtC2).get(60, TimeUnit.SECONDS);
-                    if (!compiled) {
-                        Thread.sleep(50);
-                    }
-                }
+                compiled = pool.submit(deserializeAtC2).get(60, TimeUnit.SECONDS);
             }
-            assertThat(compiled).as("Serialization.deserialize compiled by C2 within 60,000 tasks").isTrue();
+            if (!compiled) {  // C2 compiles in the background: queued by now, done once its thread gets a core
+                org.awaitility.Awaitility.await("Serialization.deserialize compiled by C2 within 30,000 tasks")
+                        .atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(200))
+                        .until(() -> pool.submit(deserializeAtC2).get(60, TimeUnit.SECONDS));
+            }
         }
         // the per-method options print nothing on the worker's standard output
         List<String> cmd = new java.util.ArrayList<>();

@@ -85,6 +85,26 @@ class JdkTest {
         }));
     }
 
+    /**
+     * A worker's standard output goes to the user's log: the default JVM options (the per-method JIT thresholds of
+     * session 27 among them, which print a {@code CompileCommand:} line each unless quiet) say nothing on any JDK.
+     */
+    @Test
+    void theDefaultJvmOptionsPrintNothingOnAnyJdk() throws Exception {
+        for (Map.Entry<Integer, Path> e : installed().entrySet()) {
+            if (e.getKey() < 17) {
+                continue;
+            }
+            List<String> cmd = new ArrayList<>(List.of(e.getValue().toString()));
+            cmd.addAll(io.procpool.runtime.TaskPool.Builder.DEFAULT_JVM_OPTIONS);
+            cmd.add("-version");
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("exit status on JDK %s", e.getKey()).isZero();
+            assertThat(out).as("standard output on JDK %s", e.getKey()).isEmpty();
+        }
+    }
+
     @Test
     void workersOnAnotherJdkThanTheHost() throws Exception {
         Map<Integer, Path> jdks = installed();
