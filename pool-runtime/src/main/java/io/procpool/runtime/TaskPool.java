@@ -174,7 +174,7 @@ public final class TaskPool extends AbstractPool<Task<?>> {
         /**
          * The JVM options of a worker unless {@link #jvmOptions} replaces them: the serial collector, no perf data,
          * class-data sharing if possible, JIT thresholds ten times the JVM's (a cheaper start) but for the per-task
-         * path, the pool's and Kryo's classes (docs/deployment.md); {@code -XX:CompileThresholdScaling=1} undoes it.
+         * path, the pool's and Kryo's classes (docs/deployment.md: what the scales are, how to change them).
          */
         public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-Xshare:auto", "-XX:CompileThresholdScaling=10", "-XX:CompileCommand=quiet",
