@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.procpool.runtime.testing.Latches;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,14 +24,6 @@ class CompleterOrderTest {
         }
     }
 
-    private static void await(CountDownLatch l) {
-        try {
-            l.await(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Test
     void aKeyInTwoBatchesTakenByTwoThreadsKeepsItsOrder() throws Exception {
         Completer c = new Completer("order-test");
@@ -41,7 +34,7 @@ class CompleterOrderTest {
             CountDownLatch otherRan = new CountDownLatch(1);
             CountDownLatch firstDone = new CountDownLatch(1);
             c.hand(new ArrayList<>(List.of(new Delivery(blockerKey, () -> {
-                await(otherRan);
+                Latches.await(otherRan, 20);
                 firstDone.countDown();
             }))));
             c.hand(new ArrayList<>(List.of(new Delivery(otherKey, otherRan::countDown))));
@@ -57,7 +50,7 @@ class CompleterOrderTest {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch bothRan = new CountDownLatch(2);
             CountDownLatch bRan = new CountDownLatch(1);
-            c.hand(new ArrayList<>(List.of(new Delivery(x, () -> await(release)),
+            c.hand(new ArrayList<>(List.of(new Delivery(x, () -> Latches.await(release, 20)),
                     new Delivery(k, () -> {
                         order.add("a");
                         bothRan.countDown();

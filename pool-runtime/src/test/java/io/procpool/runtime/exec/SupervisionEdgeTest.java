@@ -19,6 +19,7 @@ import io.procpool.TaskOutcome;
 import io.procpool.WorkerInfo;
 import io.procpool.runtime.ExecPool;
 import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.Latches;
 import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
 import org.awaitility.Awaitility;
@@ -39,14 +40,6 @@ class SupervisionEdgeTest {
                 .command("sh", TestPrograms.WORKERS.resolve("shell/line_worker.sh").toString());
     }
 
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** A pool scaled down to no worker, shut down right after a submit: the task must still run. */
     @Test
     void aTaskSubmittedJustBeforeShutdownToAPoolScaledToZeroStillRuns() throws Exception {
@@ -57,7 +50,7 @@ class SupervisionEdgeTest {
             public void workerExited(WorkerInfo worker, ExitStatus status, ExitReason reason) {
                 if (reason == ExitReason.SCALE_DOWN && exited.getCount() > 0) {
                     exited.countDown();
-                    SupervisionEdgeTest.await(release);  // holds the I/O thread: submit and shutdown land before dispatch
+                    Latches.await(release, 30);  // holds the I/O thread: submit and shutdown land before dispatch
                 }
             }
         };
@@ -119,7 +112,7 @@ class SupervisionEdgeTest {
                 outcomes.add(outcome);
                 if (outcome == TaskOutcome.SUCCESS) {
                     inListener.countDown();
-                    SupervisionEdgeTest.await(cancelled);  // a slow listener widens the race window
+                    Latches.await(cancelled, 30);  // a slow listener widens the race window
                 }
             }
         };

@@ -19,6 +19,7 @@ import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
 import io.procpool.runtime.testing.BigResultsManagerMain;
 import io.procpool.runtime.testing.Children;
+import io.procpool.runtime.testing.Latches;
 import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
 import org.junit.jupiter.api.Test;
@@ -37,14 +38,6 @@ class CallOutAttackTest {
 
     private static FaultTest.Sleep sleep(long millis, int value) {
         return new FaultTest.Sleep(millis, value);
-    }
-
-    private static void await(CountDownLatch l) {
-        try {
-            l.await(120, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static <T> T get(CompletableFuture<T> f) {
@@ -127,7 +120,7 @@ class CallOutAttackTest {
         try {
             CompletableFuture<Void> callback = pool.submit(sleep(200, 1)).thenAccept(v -> {
                 stuck.complete(Thread.currentThread());
-                await(release);
+                Latches.await(release, 120);
             });
             assertThat(stuck.get(60, TimeUnit.SECONDS).getName()).isEqualTo("procpool-io-stuckclose");
             assertThat(pool.submit(sleep(0, 2)).get(60, TimeUnit.SECONDS)).isEqualTo(2);  // the pool serves on

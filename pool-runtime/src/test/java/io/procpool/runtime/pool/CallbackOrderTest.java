@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
+import io.procpool.runtime.testing.Latches;
 import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,11 +39,7 @@ class CallbackOrderTest {
             CountDownLatch entered = new CountDownLatch(1);
             pool.submit(new FaultTest.Sleep(0, 1)).thenAccept(v -> {
                 entered.countDown();
-                try {
-                    never.await(120, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                Latches.await(never, 120);
             });
             assertThat(entered.await(60, TimeUnit.SECONDS)).isTrue();
             pool.shutdownNow();
@@ -60,11 +57,7 @@ class CallbackOrderTest {
             // grow the completer: a callback blocks until a task submitted after it has completed
             CountDownLatch otherDone = new CountDownLatch(1);
             CompletableFuture<Void> slow = pool.submit(new FaultTest.Sleep(0, 1)).thenAccept(v -> {
-                try {
-                    otherDone.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                Latches.await(otherDone, 30);
             });
             pool.submit(new FaultTest.Sleep(50, 2)).whenComplete((v, e) -> otherDone.countDown());
             slow.get(60, TimeUnit.SECONDS);

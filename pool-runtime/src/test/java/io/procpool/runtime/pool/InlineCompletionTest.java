@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.procpool.TaskFuture;
 import io.procpool.runtime.TaskPool;
+import io.procpool.runtime.testing.Latches;
 import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,11 +79,7 @@ class InlineCompletionTest {
             CompletableFuture<Void> slow = pool.submit(sleep(200, 0)).thenAccept(v -> {
                 blocked.set(Thread.currentThread());
                 entered.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                Latches.await(release, 60);
             });
             assertThat(entered.await(60, TimeUnit.SECONDS)).isTrue();
             // while it blocks, callbacks run on the completion threads (never two I/O threads running callbacks)

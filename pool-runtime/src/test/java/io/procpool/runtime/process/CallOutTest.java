@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.procpool.runtime.testing.Latches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,13 +49,7 @@ class CallOutTest {
         try (EventLoop loop = new EventLoop("callout-blocked")) {
             Thread first = loopThread(loop);
             CountDownLatch release = new CountDownLatch(1);
-            CompletableFuture<Boolean> kept = callOut(loop, () -> {
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            CompletableFuture<Boolean> kept = callOut(loop, () -> Latches.await(release, 60));
             // the loop runs tasks and timers while its first thread is blocked
             CountDownLatch ran = new CountDownLatch(1);
             loop.execute(ran::countDown);
@@ -96,11 +91,7 @@ class CallOutTest {
         EventLoop loop = new EventLoop("callout-close");
         CompletableFuture<Boolean> kept = callOut(loop, () -> {
             stuck.set(Thread.currentThread());
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Latches.await(release, 60);
         });
         loop.close();  // returns once a new thread took the loop over and stopped it
         AtomicBoolean ranAfterClose = new AtomicBoolean();
@@ -144,11 +135,7 @@ class CallOutTest {
         CountDownLatch secondDone = new CountDownLatch(1);
         CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> loop.callOut(() -> {
             firstIn.countDown();
-            try {
-                secondDone.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Latches.await(secondDone, 60);
         }));
         assertThat(firstIn.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(loop.callOut(() -> { })).isTrue();

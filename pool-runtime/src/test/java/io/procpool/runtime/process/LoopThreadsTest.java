@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.procpool.runtime.testing.Latches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,14 +35,6 @@ class LoopThreadsTest {
         }
     }
 
-    private static void await(CountDownLatch l) {
-        try {
-            l.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Test
     void aTakeOverWhoseThreadCannotStartLeavesTheLoopToTheBlockedThread() throws Exception {
         CountDownLatch attempts = new CountDownLatch(2);
@@ -54,7 +47,7 @@ class LoopThreadsTest {
         tasks.add(() -> first.complete(Thread.currentThread()));
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Boolean> kept = new CompletableFuture<>();
-        tasks.add(() -> kept.complete(threads.callOut(() -> await(release))));
+        tasks.add(() -> kept.complete(threads.callOut(() -> Latches.await(release, 60))));
         assertThat(attempts.await(30, TimeUnit.SECONDS)).as("the watchdog tried, and tries again").isTrue();
         release.countDown();
         assertThat(kept.get(30, TimeUnit.SECONDS)).as("the call-out kept the loop").isTrue();
@@ -78,7 +71,7 @@ class LoopThreadsTest {
         CompletableFuture<Boolean> kept = new CompletableFuture<>();
         tasks.add(() -> kept.complete(threads.callOut(() -> {
             blocked.complete(Thread.currentThread());
-            await(release);
+            Latches.await(release, 60);
         })));
         blocked.get(30, TimeUnit.SECONDS);
         CompletableFuture<Boolean> inLoop = new CompletableFuture<>();
