@@ -25,12 +25,19 @@ import io.procpool.runtime.TaskPool;
  * {@code bench/peers.sh}:
  *
  * <pre>
- * PoolBench --workload noop|echo4k|cpu [--prefetch 16] [--tasks 100000] [--warmup 20000] [--window N]
+ * PoolBench --workload noop|echo4k|cpu [--prefetch 16] [--tasks 100000] [--warmup 20000] [--window N | --stream]
  *           [--queue N] [--cpu] [--worker-jvm-option OPT]...
  * </pre>
  *
- * <p>{@code --queue} sets queueCapacity (default: the number of tasks, so that bulk mode never waits for room; the
- * pool's own default is 10,000; a full queue makes submit wait). {@code --cpu} adds lines of CPU time
+ * <p>Three ways to feed the pool. Bulk (the default): every task is submitted first, with its future kept, and the
+ * futures are joined in order after. {@code --window N}: at most N tasks outstanding, a submit waiting for a
+ * completion. {@code --stream}: every task is submitted at once with a callback that counts it and lets its result go,
+ * as the peers' loops do; the queue keeps the pool's default bound, so the submitter waits for room and neither the
+ * encoded tasks nor the results pile up in the heap (bulk keeps every result to the end: 600 MB for 150,000 4 KiB
+ * answers).
+ *
+ * <p>{@code --queue} sets queueCapacity (default: the number of tasks in bulk and window mode, so that bulk mode
+ * never waits for room; the pool's own default, 10,000, with {@code --stream}; a full queue makes submit wait). {@code --cpu} adds lines of CPU time
  * per task over the measured run: each thread of this JVM (the manager) and each worker process, in microseconds.
  */
 public final class PoolBench {
@@ -123,10 +130,12 @@ public final class PoolBench {
         int window = 0;
         int queue = 0;
         boolean cpu = false;
+        boolean stream = false;
         List<String> workerOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--cpu")) {
-                cpu = true;
+            if (args[i].equals("--cpu") || args[i].equals("--stream")) {
+                cpu |= args[i].equals("--cpu");
+                stream |= args[i].equals("--stream");
                 continue;
             }
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -142,10 +151,14 @@ public final class PoolBench {
                 case "--queue" -> queue = Integer.parseInt(value);
                 case "--worker-jvm-option" -> workerOptions.add(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
-                        + " (--workload, --prefetch, --tasks, --warmup, --window, --queue, --cpu,"
+                        + " (--workload, --prefetch, --tasks, --warmup, --window, --stream, --queue, --cpu,"
                         + " --worker-jvm-option)");
             }
         }
+        if (stream && window > 0) {
+            throw new IllegalArgumentException("--stream and --window " + window + ": one way to feed the pool");
+        }
+        int feed = stream ? -1 : window;
         if (workload == null) {
             throw new IllegalArgumentException("--workload noop|echo4k|cpu is required");
         }
@@ -157,22 +170,22 @@ public final class PoolBench {
             default -> throw new IllegalArgumentException("--workload " + workload + ": noop, echo4k or cpu");
         };
         int n = tasks > 0 ? tasks : workload.equals("cpu") ? 400 : 100_000;
-        try (TaskPool pool = TaskPool.builder().name("bench").workers(2).prefetch(prefetch)
-                .queueCapacity(queue > 0 ? queue : Math.max(n, warmup))
+        int capacity = queue > 0 ? queue : stream ? io.procpool.runtime.PoolBuilder.DEFAULT_QUEUE_CAPACITY : Math.max(n, warmup);
+        try (TaskPool pool = TaskPool.builder().name("bench").workers(2).prefetch(prefetch).queueCapacity(capacity)
                 .addJvmOptions(workerOptions.toArray(String[]::new)).build()) {
             if (workload.equals("cpu")) {
                 for (int i = 0; i < 3; i++) {
                     throughput(pool, 200, k -> new Spin(TimeUnit.MILLISECONDS.toNanos(2)));  // warm-up, JIT
                 }
             } else if (warmup > 0) {
-                throughput(pool, warmup, maker, window);
+                throughput(pool, warmup, maker, feed);
             }
             java.util.Map<String, Long> before = cpu ? CpuTimes.snapshot() : null;
             long t0 = System.nanoTime();
-            double perSecond = throughput(pool, n, maker, window);
+            double perSecond = throughput(pool, n, maker, feed);
             double seconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "procpool-prefetch%d%s%s %s %d %.3f %.0f ok=%d failed=0%n", prefetch,
-                    window > 0 ? "-window" + window : "", queue > 0 ? "-queue" + queue : "", workload, n, seconds,
+                    window > 0 ? "-window" + window : stream ? "-stream" : "", queue > 0 ? "-queue" + queue : "", workload, n, seconds,
                     perSecond, n);
             if (cpu) {
                 CpuTimes.print(before, CpuTimes.snapshot(), n);
@@ -186,13 +199,14 @@ public final class PoolBench {
 
     /**
      * With {@code window} above 0, at most that many tasks are outstanding at once (a submit waits for a completion),
-     * as the peers' scripts keep a window per worker; else every task is submitted first and joined after.
+     * as the peers' scripts keep a window per worker; with -1, every task is submitted at once, its result counted and
+     * let go by a callback; with 0, every task is submitted first and joined after.
      */
     private static double throughput(TaskPool pool, int n, Maker maker, int window) throws Exception {
-        if (window <= 0) {
+        if (window == 0) {
             return throughput(pool, n, maker);
         }
-        java.util.concurrent.Semaphore room = new java.util.concurrent.Semaphore(window);
+        java.util.concurrent.Semaphore room = new java.util.concurrent.Semaphore(window > 0 ? window : n);
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(n);
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         long t0 = System.nanoTime();
