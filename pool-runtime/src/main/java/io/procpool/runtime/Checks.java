@@ -18,6 +18,13 @@ final class Checks {
         return value;
     }
 
+    static long range(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " must be " + min + ".." + max + ", was " + value);
+        }
+        return value;
+    }
+
     /** A setting that must not be below another one's value. */
     static void notBelow(String field, int value, String other, int otherValue) {
         if (value < otherValue) {

@@ -25,6 +25,7 @@ import io.procpool.runtime.supervise.WorkerKind;
 public abstract class PoolBuilder<B extends PoolBuilder<B>> {
 
     public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 2L << 20;
     public static final int DEFAULT_MAX_ATTEMPTS = 2;
     public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(2);
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
@@ -48,6 +49,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     int capacity = 1;
     int prefetch = 0;
     int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+    long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
     QueueFullPolicy queueFullPolicy = QueueFullPolicy.WAIT;
     Duration taskTimeout;
     int maxAttempts = DEFAULT_MAX_ATTEMPTS;
@@ -243,7 +245,17 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
         return self();
     }
 
-    /** What submit does when the queue is full: WAIT (default) or REJECT. */
+    /**
+     * How many bytes of encoded tasks may wait for a worker (1 KiB..1 TiB; default 2 MiB): with large tasks, the
+     * bound that counts. A short queue is a fast one: tasks that wait long enough for a young collection get copied
+     * by it. One task is always let in when none waits, however large.
+     */
+    public B maxQueuedBytes(long bytes) {
+        this.maxQueuedBytes = Checks.range("maxQueuedBytes", bytes, 1024, 1L << 40);
+        return self();
+    }
+
+    /** What submit does when the queue is full (in tasks or in bytes): WAIT (default) or REJECT. */
     public B queueFullPolicy(QueueFullPolicy policy) {
         this.queueFullPolicy = Objects.requireNonNull(policy, "policy");
         return self();
@@ -315,12 +327,8 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
      * {@link #env} sets and procpool's own; for example {@code inheritEnvironment("PATH", "HOME", "LANG")}.
      */
     public B inheritEnvironment(String... names) {
-        java.util.Set<String> keep = new java.util.LinkedHashSet<>();
-        for (String n : names) {
-            keep.add(Objects.requireNonNull(n, "inheritEnvironment name"));
-        }
+        this.inheritedNames = WorkerEnvironment.names(names);
         this.inheritEnvironment = true;
-        this.inheritedNames = keep;
         return self();
     }
 
@@ -370,19 +378,9 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
             throw new IllegalArgumentException("directory " + directory.toAbsolutePath() + (java.nio.file.Files.exists(
                     directory) ? " is not a directory" : " does not exist") + "; the workers start in it");
         }
-        Map<String, String> env = environment;
-        boolean inherit = inheritEnvironment;
-        if (inherit && inheritedNames != null) {
-            env = new LinkedHashMap<>();
-            for (String n : inheritedNames) {
-                String v = System.getenv(n);
-                if (v != null) {
-                    env.put(n, v);
-                }
-            }
-            env.putAll(environment);
-            inherit = false;
-        }
+        boolean chosen = inheritEnvironment && inheritedNames != null;  // only these names: passed, not inherited
+        Map<String, String> env = chosen ? WorkerEnvironment.chosen(inheritedNames, environment) : environment;
+        boolean inherit = inheritEnvironment && !chosen;
         List<PoolListener> all = new ArrayList<>(listeners);
         if (meterRegistry != null) {
             metrics = new io.procpool.runtime.metrics.PoolMetrics(
@@ -390,7 +388,7 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
             all.add(metrics);
         }
         return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,
-                queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout,
+                maxQueuedBytes, queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout,
                 maxMessageSize + 12, List.copyOf(command), Map.copyOf(env), inherit, directory, List.copyOf(allowlist),
                 cds, maxTasksPerWorker, maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares,
                 Math.max(spares, maxSpares), spareNice, backoffBase, backoffMax, crashLoopRestarts, crashLoopWindow, List.copyOf(all), kind, null);

@@ -59,7 +59,8 @@ final class Admission {
         if (!added) {
             e.listeners.taskRejected(RejectReason.QUEUE_FULL);
             throw new TaskRejectedException(e.cfg.name() + " - task queue full (" + e.describe()
-                    + "); raise queueCapacity, or choose QueueFullPolicy.WAIT to slow submitters down");
+                    + "); raise queueCapacity or maxQueuedBytes, or choose QueueFullPolicy.WAIT to slow submitters"
+                    + " down");
         }
         if (e.state != PoolEngine.RunState.RUNNING && e.memory.withdraw(job)) {
             checkAccepting();  // shut down meanwhile: it throws

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,15 +13,23 @@ import io.procpool.QueueFullPolicy;
 /**
  * The in-memory job source: the bounded submission queue that submitters fill ({@link #add}, any thread), and in
  * front of it the jobs that dead workers gave back (I/O thread only). A job given back never waits behind a fresh
- * one and never counts against the queue's capacity.
+ * one and never counts against the queue's bounds.
  *
- * <p>Submitters waiting for room ({@link QueueFullPolicy#WAIT}) are woken once an eighth of its places (1 to 256) is free, not
- * at every job taken: on a full queue each wake-up costs the I/O thread a futex call (several microseconds on a
- * virtual machine), and a submitter woken for one place goes straight back to sleep.
+ * <p>Two bounds: places (jobs) and bytes (their encoded tasks). The bytes keep a queue of large tasks short: every
+ * job that waits long enough for a young collection is copied by it, with its task, and on a small machine a queue of
+ * 10,000 tasks of 4 KiB made the collector the pool's bottleneck (docs/benchmarks.md, session 28). One job is always
+ * let in when no bytes are queued, however large, so that no task is too large to queue.
+ *
+ * <p>Submitters waiting for room ({@link QueueFullPolicy#WAIT}) are woken once an eighth of its places (1 to 256) and
+ * an eighth of its bytes are free, not at every job taken: on a full queue each wake-up costs the I/O thread a futex
+ * call (several microseconds on a virtual machine), and a submitter woken for one place goes straight back to sleep.
  */
 final class MemoryQueue implements JobSource {
 
     private final ArrayBlockingQueue<Job> queue;
+    private final long maxBytes;
+    /** Bytes of the encoded tasks in {@code queue}: reserved before a job goes in, released once it is out. */
+    private final AtomicLong bytes = new AtomicLong();
     private final QueueFullPolicy policy;
     private final ArrayDeque<Job> front = new ArrayDeque<>();  // I/O thread only
     /** How many free places wake the waiting submitters: an eighth of the queue, 1 to 256. */
@@ -31,8 +40,9 @@ final class MemoryQueue implements JobSource {
     private volatile int waiting;
     private long wakeups;  // under roomLock: for tests
 
-    MemoryQueue(int capacity, QueueFullPolicy policy) {
+    MemoryQueue(int capacity, long maxBytes, QueueFullPolicy policy) {
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.maxBytes = maxBytes;
         this.policy = policy;
         this.wakeRoom = Math.max(1, Math.min(capacity / 8, 256));
     }
@@ -50,7 +60,7 @@ final class MemoryQueue implements JobSource {
      * @throws InterruptedException when the submitter is interrupted while it waits for room
      */
     boolean add(Job job) throws InterruptedException {
-        if (queue.offer(job)) {
+        if (offer(job)) {
             return true;
         }
         if (policy != QueueFullPolicy.WAIT) {
@@ -61,7 +71,7 @@ final class MemoryQueue implements JobSource {
             // counted before the next offer: either that offer finds room, or whoever makes room sees a waiter
             waiting++;
             try {
-                while (!queue.offer(job)) {
+                while (!offer(job)) {
                     room.await();
                 }
             } finally {
@@ -73,9 +83,38 @@ final class MemoryQueue implements JobSource {
         return true;
     }
 
+    /** Queues {@code job} if both its place and its bytes are free; the bytes are reserved first. */
+    private boolean offer(Job job) {
+        int size = job.body.length;
+        long b;
+        do {
+            b = bytes.get();
+            if (b > 0 && b + size > maxBytes) {
+                return false;
+            }
+        } while (!bytes.compareAndSet(b, b + size));
+        if (queue.offer(job)) {
+            return true;
+        }
+        release(job);
+        return false;
+    }
+
+    private void release(Job job) {
+        bytes.addAndGet(-job.body.length);
+    }
+
     /** Submitter's thread: takes back a job it just added (the pool shut down meanwhile); false if it was taken. */
     boolean withdraw(Job job) {
-        return roomMade(queue.remove(job), 1);
+        return roomMade(removeQueued(job), 1);
+    }
+
+    private boolean removeQueued(Job job) {
+        boolean removed = queue.remove(job);
+        if (removed) {
+            release(job);
+        }
+        return removed;
     }
 
     @Override
@@ -85,13 +124,20 @@ final class MemoryQueue implements JobSource {
             return j;
         }
         j = queue.poll();
+        if (j != null) {
+            release(j);
+        }
         roomMade(j != null, wakeRoom);
         return j;
     }
 
-    /** Wakes the waiting submitters when {@code made} and at least {@code enough} places are free; returns made. */
+    /**
+     * Wakes the waiting submitters when {@code made} and at least {@code enough} places and an eighth of the bytes
+     * (any, for a place that is not a dispatch) are free; returns made.
+     */
     private boolean roomMade(boolean made, int enough) {
-        if (made && waiting > 0 && queue.remainingCapacity() >= enough) {
+        if (made && waiting > 0 && queue.remainingCapacity() >= enough
+                && (enough == 1 || maxBytes - bytes.get() >= maxBytes / 8)) {
             roomLock.lock();
             try {
                 wakeups++;
@@ -113,6 +159,11 @@ final class MemoryQueue implements JobSource {
         }
     }
 
+    /** Bytes of the encoded tasks queued (tests). */
+    long bytes() {
+        return bytes.get();
+    }
+
     /** How many submitters wait for room (tests). */
     int waiting() {
         return waiting;
@@ -127,7 +178,7 @@ final class MemoryQueue implements JobSource {
 
     @Override
     public boolean remove(Job job) {
-        return front.remove(job) || roomMade(queue.remove(job), 1);
+        return front.remove(job) || roomMade(removeQueued(job), 1);
     }
 
     @Override
@@ -149,7 +200,12 @@ final class MemoryQueue implements JobSource {
     public List<Job> drain() {
         List<Job> jobs = new ArrayList<>(front);
         front.clear();
-        roomMade(queue.drainTo(jobs) > 0, 1);
+        int given = jobs.size();
+        boolean made = queue.drainTo(jobs) > 0;
+        for (int i = given; i < jobs.size(); i++) {
+            release(jobs.get(i));
+        }
+        roomMade(made, 1);
         return jobs;
     }
 }

@@ -20,6 +20,7 @@ import io.procpool.runtime.supervise.WorkerKind;
  * @param prefetch        tasks a worker may hold beyond {@code capacity}, so that the next one is there when it
  *                        finishes (throughput with short tasks; a crash sends them back to the queue)
  * @param queueCapacity   tasks that may wait for a worker
+ * @param maxQueuedBytes  bytes of encoded tasks that may wait for a worker (one task always may, however large)
  * @param queueFullPolicy what submit does when the queue is full
  * @param taskTimeout     default timeout of a task, or null for none
  * @param maxAttempts     default attempts of a task whose worker dies
@@ -53,6 +54,7 @@ import io.procpool.runtime.supervise.WorkerKind;
  *                        ({@link LineCheck}); null to believe each line as it comes
  */
 public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration idleTimeout, int capacity, int prefetch, int queueCapacity,
+                         long maxQueuedBytes,
                          QueueFullPolicy queueFullPolicy, Duration taskTimeout, int maxAttempts, Duration cancelGrace,
                          Duration startupTimeout, Duration shutdownTimeout, int maxMessageSize, List<String> command,
                          Map<String, String> environment, boolean inheritEnvironment, Path directory, List<String> allowlist,
@@ -72,7 +74,7 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
     /** This configuration with line checks (line mode only). */
     public PoolConfig withLineCheck(LineCheck check) {
         return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,
-                queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize,
+                maxQueuedBytes, queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize,
                 command, environment, inheritEnvironment, directory, allowlist, cds, maxTasksPerWorker, maxWorkerLifetime,
                 maxWorkerRss,
                 heartbeatTimeout, spares, maxSpares, spareNice, backoffBase, backoffMax, crashLoopRestarts,

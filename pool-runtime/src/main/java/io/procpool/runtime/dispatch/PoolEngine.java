@@ -88,7 +88,8 @@ public final class PoolEngine {
         this.completions = new Completions(spawner, completer);
         this.listeners = new Listeners(cfg.name(), cfg.listeners());
         this.sink = new FutureSink(cfg.name(), results, listeners);
-        this.memory = source == null ? new MemoryQueue(cfg.queueCapacity(), cfg.queueFullPolicy()) : null;
+        this.memory = source == null ? new MemoryQueue(cfg.queueCapacity(), cfg.maxQueuedBytes(),
+                cfg.queueFullPolicy()) : null;
         this.source = source == null ? memory : source;
         Launcher launcher = new Launcher(cfg.name(), cfg.kind(), cfg.command(), cfg.directory(),
                 cfg.inheritEnvironment(), cfg.environment(), cfg.maxMessageSize(), cfg.heartbeatTimeout(), cfg.cds());
@@ -341,7 +342,8 @@ public final class PoolEngine {
         int min = supervisor.resizing().minWorkers();
         int max = supervisor.resizing().maxWorkers();
         return "workers=" + (min == max ? Integer.toString(max) : min + ".." + max) + ", busy=" + s.busy() + ", queued="
-                + s.queued() + "/" + cfg.queueCapacity();
+                + s.queued() + "/" + cfg.queueCapacity() + (memory == null ? "" : " (" + memory.bytes() + " of "
+                + cfg.maxQueuedBytes() + " bytes)");
     }
 
     /** The process layer below: its reaped count is the pool's zombies-reaped count. */

@@ -19,6 +19,11 @@ final class TestJobs {
     }
 
     static Job job(long id) {
-        return new Job(id, "task " + id, new byte[2], (Duration) null, 3, 1, NONE);
+        return job(id, 2);
+    }
+
+    /** A job whose encoded task is {@code bytes} long. */
+    static Job job(long id, int bytes) {
+        return new Job(id, "task " + id, new byte[bytes], (Duration) null, 3, 1, NONE);
     }
 }

@@ -86,7 +86,8 @@ class LifecycleTest {
             TaskFuture<Integer> q2 = pool.submit(new WaitFor(go.toString(), 3));
             assertThatThrownBy(() -> pool.submit(new WaitFor(go.toString(), 4)))
                     .isInstanceOf(TaskRejectedException.class)
-                    .hasMessageContaining("life - task queue full (workers=1, busy=1, queued=2/2)");
+                    .hasMessageContaining("life - task queue full (workers=1, busy=1, queued=2/2 (")
+                    .hasMessageContaining("raise queueCapacity or maxQueuedBytes");
             Files.writeString(go, "");
             assertThat(List.of(running.get(60, TimeUnit.SECONDS), q1.get(60, TimeUnit.SECONDS),
                     q2.get(60, TimeUnit.SECONDS))).containsExactly(1, 2, 3);
@@ -223,6 +224,8 @@ class LifecycleTest {
     void badSettingsFailAtBuildNamingTheFieldAndRange() {
         assertThatThrownBy(() -> TaskPool.builder().workers(0)).hasMessage("workers must be 1..1024, was 0");
         assertThatThrownBy(() -> TaskPool.builder().prefetch(-1)).hasMessage("prefetch must be 0..1024, was -1");
+        assertThatThrownBy(() -> TaskPool.builder().maxQueuedBytes(1023))
+                .hasMessage("maxQueuedBytes must be 1024..1099511627776, was 1023");
         assertThatThrownBy(() -> TaskPool.builder().taskTimeout(Duration.ZERO)).hasMessage("taskTimeout must be positive, was 0 ms");
         assertThatThrownBy(() -> TaskPool.builder().name("has space")).hasMessageContaining("name must be");
         assertThatThrownBy(() -> TaskOptions.timeout(Duration.ofSeconds(-1))).hasMessageContaining("timeout must be positive");
