@@ -41,10 +41,15 @@ final class MemoryQueue implements JobSource {
     private long wakeups;  // under roomLock: for tests
 
     MemoryQueue(int capacity, long maxBytes, QueueFullPolicy policy) {
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this(new ArrayBlockingQueue<>(capacity), maxBytes, policy);
+    }
+
+    /** Over {@code queue}, empty: its capacity is the queue's (tests pass one that stops inside an offer). */
+    MemoryQueue(ArrayBlockingQueue<Job> queue, long maxBytes, QueueFullPolicy policy) {
+        this.queue = queue;
         this.maxBytes = maxBytes;
         this.policy = policy;
-        this.wakeRoom = Math.max(1, Math.min(capacity / 8, 256));
+        this.wakeRoom = Math.max(1, Math.min(queue.remainingCapacity() / 8, 256));
     }
 
     @Override
@@ -83,20 +88,27 @@ final class MemoryQueue implements JobSource {
         return true;
     }
 
-    /** Queues {@code job} if both its place and its bytes are free; the bytes are reserved first. */
+    /**
+     * Queues {@code job} if both its place and its bytes are free; the bytes are reserved first. When the place is
+     * refused, a place freed before the bytes are given back was judged by a dispatch ({@link #roomMade}) with them
+     * still counted, and may have woken nobody: so the offer is tried again while there is a place, else a waiter
+     * could sleep on an empty queue (and a submitter interrupted on its way to wait would leave one asleep).
+     */
     private boolean offer(Job job) {
         int size = job.body.length;
-        long b;
         do {
-            b = bytes.get();
-            if (b > 0 && b + size > maxBytes) {
-                return false;
+            long b;
+            do {
+                b = bytes.get();
+                if (b > 0 && b + size > maxBytes) {
+                    return false;
+                }
+            } while (!bytes.compareAndSet(b, b + size));
+            if (queue.offer(job)) {
+                return true;
             }
-        } while (!bytes.compareAndSet(b, b + size));
-        if (queue.offer(job)) {
-            return true;
-        }
-        release(job);
+            bytes.addAndGet(-size);
+        } while (queue.remainingCapacity() > 0);
         return false;
     }
 
