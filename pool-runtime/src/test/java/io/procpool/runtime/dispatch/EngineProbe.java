@@ -42,6 +42,11 @@ public final class EngineProbe {
         done.get(30, TimeUnit.SECONDS);
     }
 
+    /** Bytes of encoded tasks in the pool's own queue (0 when its jobs come from another source). */
+    public static long queuedBytes(PoolEngine e) {
+        return e.memory == null ? 0 : e.memory.bytes();
+    }
+
     /** Waits until everything the I/O thread was handed before this call has run. */
     public static void barrier(PoolEngine e) throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
