@@ -77,10 +77,18 @@ def main():
     ap.add_argument("--timeout", type=int, default=900, help="seconds one run may take")
     ap.add_argument("--queue", type=int, default=0,
                     help="procpool's queueCapacity (PoolBench --queue); 0: PoolBench's default, the number of tasks")
+    ap.add_argument("--warmup", type=int, default=0,
+                    help="procpool's warm-up tasks before each measured run (PoolBench --warmup); 0: its default,"
+                         " 20,000, which leaves the JIT of manager and workers at work in the measured run")
+    ap.add_argument("--stream", action="store_true",
+                    help="procpool gets every task at once with a callback that counts it and lets its result go"
+                         " (PoolBench --stream), the queue at the pool's default bounds")
     ap.add_argument("--window", action="store_true",
                     help="procpool keeps as many tasks outstanding as PHP keeps in flight (2 workers x its window)"
                          " instead of submitting every task first and joining them after")
     a = ap.parse_args()
+    if a.stream and a.window:
+        ap.error("--stream and --window: one way to feed procpool")
     os.makedirs(a.out, exist_ok=True)
     php_pool = os.path.join(a.peers, "pcntl_pool.php")
     py_pool = os.path.join(a.peers, "py_pool.py")
@@ -101,8 +109,9 @@ def main():
             systems = systems[r % 3:] + systems[:r % 3]
             for system in systems:
                 if system == "procpool":
-                    window = ["--window", str(2 * inflight)] if a.window else []
+                    window = ["--window", str(2 * inflight)] if a.window else ["--stream"] if a.stream else []
                     window += ["--queue", str(a.queue)] if a.queue > 0 else []
+                    window += ["--warmup", str(a.warmup)] if a.warmup > 0 else []
                     rows = run(POOL_BENCH + ["--workload", pw, "--prefetch", str(prefetch), "--tasks", str(tasks[pw])]
                                + window, a.timeout)
                     named = [("procpool", rows[0])]
@@ -136,7 +145,10 @@ def best_python(results, r, key):
 def write_table(a, results, loads, started):
     n = a.rounds
     out = [f"Measured {started}, {n} interleaved rounds; load average (1, 5, 15 min) at the start and after each round: "
-           + "; ".join(loads) + ".", "",
+           + "; ".join(loads) + ". procpool fed "
+           + ("by a window of 2 × PHP's in-flight tasks" if a.window else "as a stream (PoolBench --stream)" if a.stream
+              else "in bulk (every task submitted, then joined)")
+           + f", after {a.warmup or 20000} warm-up tasks.", "",
            "| workload (2 workers) | procpool TaskPool | PHP pcntl + socketpair | Python ProcessPoolExecutor "
            "| Python multiprocessing.Pool | procpool / PHP | procpool / Python (faster pool) |",
            "|---|---:|---:|---:|---:|---:|---:|"]

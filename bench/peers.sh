@@ -2,7 +2,7 @@
 # procpool's TaskPool against PHP's pcntl pool and Python's pools, same workloads, interleaved rounds in one sitting.
 # Writes a Markdown table (medians, ranges, procpool/PHP and procpool/Python ratios) and a PNG chart.
 #
-#   bench/peers.sh [--rounds 3] [--out bench/out] [--peers ../shared/bench] [--quick] [--window] [--queue N]
+#   bench/peers.sh [--rounds 3] [--out bench/out] [--peers ../shared/bench] [--quick] [--window | --stream] [--queue N] [--warmup N]
 #
 # Installs what it needs when missing (Debian, as root): php-cli (PHP's pcntl and sockets), gnuplot-nox (the chart),
 # python3, maven and a JDK only if absent. Builds the examples jar with `mvn package -DskipTests` when it is not

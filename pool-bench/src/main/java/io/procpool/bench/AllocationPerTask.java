@@ -37,7 +37,7 @@ public final class AllocationPerTask {
         };
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (TaskPool pool = TaskPool.builder().name("alloc").workers(2).prefetch(prefetch)
-                .queueCapacity(Math.max(n, 50_000)).build()) {
+                .queueCapacity(Math.max(n, 50_000)).maxQueuedBytes(1L << 40).build()) {
             run(pool, 50_000, task);  // warm-up: JIT, buffers at their size
             Map<Long, Long> before = snapshot(mx);
             List<TaskFuture<?>> fs = run(pool, n, task);

@@ -42,7 +42,7 @@ public final class CpuPerTask {
             default -> throw new IllegalArgumentException("workload " + workload + ": noop or echo4k");
         };
         try (TaskPool pool = TaskPool.builder().name("cpu").workers(2).prefetch(prefetch)
-                .queueCapacity(Math.max(n, 50_000)).build()) {
+                .queueCapacity(Math.max(n, 50_000)).maxQueuedBytes(1L << 40).build()) {
             run(pool, 50_000, task);  // warm-up
             Map<String, Long> before = ticks();
             long t0 = System.nanoTime();

@@ -48,7 +48,7 @@ public final class ExecBench {
 
     private static ExecPool.Builder<String, String> pool(List<String> command, boolean lines) {
         ExecPool.Builder<String, String> b = ExecPool.builder(Codec.utf8(), Codec.utf8()).name("bench")
-                .command(command).queueCapacity(300_000);
+                .command(command).queueCapacity(300_000).maxQueuedBytes(1L << 40);  // all queued first
         return lines ? b.lineMode() : b;
     }
 

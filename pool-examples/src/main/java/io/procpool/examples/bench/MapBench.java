@@ -28,7 +28,8 @@ public final class MapBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         boolean mapOnly = args.length > 2 && args[2].equals("map-only");  // e.g. on a heap the loop cannot fit
-        try (TaskPool pool = TaskPool.builder().name("mapbench").workers(2).prefetch(16).queueCapacity(n).build()) {
+        try (TaskPool pool = TaskPool.builder().name("mapbench").workers(2).prefetch(16).queueCapacity(n)
+                .maxQueuedBytes(1L << 40).build()) {  // the hand-written loop queues every task first
             if (!mapOnly) {
                 loop(pool, 20_000);  // warm-up of both paths
             }

@@ -27,9 +27,10 @@ public final class MetricsBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (TaskPool plain = TaskPool.builder().name("plain").workers(2).prefetch(16).queueCapacity(100_000).build();
+        try (TaskPool plain = TaskPool.builder().name("plain").workers(2).prefetch(16).queueCapacity(100_000)
+                     .maxQueuedBytes(1L << 40).build();
              TaskPool metered = TaskPool.builder().name("metered").workers(2).prefetch(16).queueCapacity(100_000)
-                     .meterRegistry(registry).build()) {
+                     .maxQueuedBytes(1L << 40).meterRegistry(registry).build()) {
             run(plain, 50_000);
             run(metered, 50_000);
             List<Double> off = new ArrayList<>();

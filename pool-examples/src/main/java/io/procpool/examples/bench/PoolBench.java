@@ -36,8 +36,9 @@ import io.procpool.runtime.TaskPool;
  * encoded tasks nor the results pile up in the heap (bulk keeps every result to the end: 600 MB for 150,000 4 KiB
  * answers).
  *
- * <p>{@code --queue} sets queueCapacity (default: the number of tasks in bulk and window mode, so that bulk mode
- * never waits for room; the pool's own default, 10,000, with {@code --stream}; a full queue makes submit wait). {@code --cpu} adds lines of CPU time
+ * <p>{@code --queue} sets queueCapacity (default: the number of tasks in bulk and window mode, with no bound in
+ * bytes, so that bulk mode never waits for room; the pool's own defaults, 10,000 tasks and 2 MiB, with
+ * {@code --stream}; a full queue makes submit wait). {@code --cpu} adds lines of CPU time
  * per task over the measured run: each thread of this JVM (the manager) and each worker process, in microseconds.
  */
 public final class PoolBench {
@@ -83,7 +84,7 @@ public final class PoolBench {
         System.out.printf(Locale.ROOT, "%-58s %12s%n", "workload (2 workers)", "result");
         for (int prefetch : new int[] {0, 16, 64}) {
             try (TaskPool pool = TaskPool.builder().name("bench").workers(2).prefetch(prefetch)
-                    .queueCapacity(100_000).build()) {
+                    .queueCapacity(100_000).maxQueuedBytes(1L << 40).build()) {
                 throughput(pool, 20_000, i -> new Noop());  // warm-up
                 row("no-op, submit one by one, prefetch " + prefetch, throughput(pool, noops, i -> new Noop()), "tasks/s");
                 byte[] payload = new byte[4096];
@@ -172,6 +173,7 @@ public final class PoolBench {
         int n = tasks > 0 ? tasks : workload.equals("cpu") ? 400 : 100_000;
         int capacity = queue > 0 ? queue : stream ? io.procpool.runtime.PoolBuilder.DEFAULT_QUEUE_CAPACITY : Math.max(n, warmup);
         try (TaskPool pool = TaskPool.builder().name("bench").workers(2).prefetch(prefetch).queueCapacity(capacity)
+                .maxQueuedBytes(stream ? io.procpool.runtime.PoolBuilder.DEFAULT_MAX_QUEUED_BYTES : 1L << 40)
                 .addJvmOptions(workerOptions.toArray(String[]::new)).build()) {
             if (workload.equals("cpu")) {
                 for (int i = 0; i < 3; i++) {

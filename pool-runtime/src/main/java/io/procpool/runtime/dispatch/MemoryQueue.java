@@ -118,7 +118,7 @@ final class MemoryQueue implements JobSource {
 
     /** Submitter's thread: takes back a job it just added (the pool shut down meanwhile); false if it was taken. */
     boolean withdraw(Job job) {
-        return roomMade(removeQueued(job), 1);
+        return roomMade(removeQueued(job), false);
     }
 
     private boolean removeQueued(Job job) {
@@ -139,17 +139,18 @@ final class MemoryQueue implements JobSource {
         if (j != null) {
             release(j);
         }
-        roomMade(j != null, wakeRoom);
+        roomMade(j != null, true);
         return j;
     }
 
     /**
-     * Wakes the waiting submitters when {@code made} and at least {@code enough} places and an eighth of the bytes
-     * (any, for a place that is not a dispatch) are free; returns made.
+     * Wakes the waiting submitters when {@code made}: after a dispatch once an eighth of the places (1 to 256) and of
+     * the bytes are free, after any other room (a cancel, a withdrawal, a drain: nothing else may follow) at once.
+     * Returns made.
      */
-    private boolean roomMade(boolean made, int enough) {
-        if (made && waiting > 0 && queue.remainingCapacity() >= enough
-                && (enough == 1 || maxBytes - bytes.get() >= maxBytes / 8)) {
+    private boolean roomMade(boolean made, boolean dispatch) {
+        if (made && waiting > 0 && (!dispatch || queue.remainingCapacity() >= wakeRoom
+                && maxBytes - bytes.get() >= maxBytes / 8)) {
             roomLock.lock();
             try {
                 wakeups++;
@@ -190,7 +191,7 @@ final class MemoryQueue implements JobSource {
 
     @Override
     public boolean remove(Job job) {
-        return front.remove(job) || roomMade(removeQueued(job), 1);
+        return front.remove(job) || roomMade(removeQueued(job), false);
     }
 
     @Override
@@ -217,7 +218,7 @@ final class MemoryQueue implements JobSource {
         for (int i = given; i < jobs.size(); i++) {
             release(jobs.get(i));
         }
-        roomMade(made, 1);
+        roomMade(made, false);
         return jobs;
     }
 }
