@@ -78,8 +78,9 @@ def main():
     ap.add_argument("--queue", type=int, default=0,
                     help="procpool's queueCapacity (PoolBench --queue); 0: PoolBench's default, the number of tasks")
     ap.add_argument("--warmup", type=int, default=0,
-                    help="procpool's warm-up tasks before each measured run (PoolBench --warmup); 0: its default,"
-                         " 20,000, which leaves the JIT of manager and workers at work in the measured run")
+                    help="procpool's warm-up tasks before each measured run (PoolBench --warmup; for the CPU row,"
+                         " no-op tasks before its 600 short ones); 0: its default, 20,000 (none extra for the CPU"
+                         " row), which leaves the JIT of manager and workers at work in the measured run")
     ap.add_argument("--stream", action="store_true",
                     help="procpool gets every task at once with a callback that counts it and lets its result go"
                          " (PoolBench --stream), the queue at the pool's default bounds")
