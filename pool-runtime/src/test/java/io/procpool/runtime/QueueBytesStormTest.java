@@ -22,6 +22,7 @@ import io.procpool.Task;
 import io.procpool.TaskFuture;
 import io.procpool.TaskRejectedException;
 import io.procpool.runtime.dispatch.EngineProbe;
+import io.procpool.runtime.testing.Blob;
 import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -35,14 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(NoChildLeft.class)
 class QueueBytesStormTest {
-
-    /** Carries {@code data}; answers its length. */
-    record Blob(byte[] data) implements Task<Integer> {
-        @Override
-        public Integer call() {
-            return data.length;
-        }
-    }
 
     /** Kills its worker. */
     record Halt() implements Task<Integer> {

@@ -9,11 +9,11 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.procpool.QueueFullPolicy;
-import io.procpool.Task;
 import io.procpool.TaskFuture;
 import io.procpool.TaskRejectedException;
 import io.procpool.runtime.TaskPool;
 import io.procpool.runtime.pool.LifecycleTest.WaitFor;
+import io.procpool.runtime.testing.Blob;
 import io.procpool.runtime.testing.NoChildLeft;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,14 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The queue's bound in bytes of encoded tasks (maxQueuedBytes), with a real worker JVM. */
 @ExtendWith(NoChildLeft.class)
 class QueueBytesTest {
-
-    /** Carries {@code data}; answers its length. */
-    record Blob(byte[] data) implements Task<Integer> {
-        @Override
-        public Integer call() {
-            return data.length;
-        }
-    }
 
     @Test
     void largeTasksFillTheQueueByTheirBytesAndOneLargerThanTheBoundStillRuns(@TempDir Path dir) throws Exception {
