@@ -138,9 +138,12 @@ public final class PoolBench {
         boolean stream = false;
         List<String> workerOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--cpu") || args[i].equals("--stream")) {
-                cpu |= args[i].equals("--cpu");
-                stream |= args[i].equals("--stream");
+            if (args[i].equals("--cpu")) {
+                cpu = true;
+                continue;
+            }
+            if (args[i].equals("--stream")) {
+                stream = true;
                 continue;
             }
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -198,8 +201,8 @@ public final class PoolBench {
             double perSecond = throughput(pool, n, maker, feed);
             double seconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "procpool-prefetch%d%s%s %s %d %.3f %.0f ok=%d failed=0%n", prefetch,
-                    window > 0 ? "-window" + window : stream ? "-stream" : "", queue > 0 ? "-queue" + queue : "", workload, n, seconds,
-                    perSecond, n);
+                    window > 0 ? "-window" + window : stream ? "-stream" : "", queue > 0 ? "-queue" + queue : "",
+                    workload, n, seconds, perSecond, n);
             if (cpu) {
                 CpuTimes.print(before, CpuTimes.snapshot(), n);
             }
@@ -219,6 +222,7 @@ public final class PoolBench {
         if (window == 0) {
             return throughput(pool, n, maker);
         }
+        // a stream's n permits never run out: one code path for both (its measured rows were taken with it)
         java.util.concurrent.Semaphore room = new java.util.concurrent.Semaphore(window > 0 ? window : n);
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(n);
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();

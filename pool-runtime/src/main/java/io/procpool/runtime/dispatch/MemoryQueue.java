@@ -107,7 +107,7 @@ final class MemoryQueue implements JobSource {
             if (queue.offer(job)) {
                 return true;
             }
-            bytes.addAndGet(-size);
+            release(job);
         } while (queue.remainingCapacity() > 0);
         return false;
     }

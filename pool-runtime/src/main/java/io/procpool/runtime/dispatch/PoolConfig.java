@@ -74,10 +74,9 @@ public record PoolConfig(String name, int minWorkers, int maxWorkers, Duration i
     /** This configuration with line checks (line mode only). */
     public PoolConfig withLineCheck(LineCheck check) {
         return new PoolConfig(name, minWorkers, maxWorkers, idleTimeout, capacity, prefetch, queueCapacity,
-                maxQueuedBytes, queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout, maxMessageSize,
-                command, environment, inheritEnvironment, directory, allowlist, cds, maxTasksPerWorker, maxWorkerLifetime,
-                maxWorkerRss,
-                heartbeatTimeout, spares, maxSpares, spareNice, backoffBase, backoffMax, crashLoopRestarts,
-                crashLoopWindow, listeners, kind, check);
+                maxQueuedBytes, queueFullPolicy, taskTimeout, maxAttempts, cancelGrace, startupTimeout, shutdownTimeout,
+                maxMessageSize, command, environment, inheritEnvironment, directory, allowlist, cds, maxTasksPerWorker,
+                maxWorkerLifetime, maxWorkerRss, heartbeatTimeout, spares, maxSpares, spareNice, backoffBase, backoffMax,
+                crashLoopRestarts, crashLoopWindow, listeners, kind, check);
     }
 }
