@@ -14,7 +14,9 @@ import io.procpool.runtime.TaskPool;
 
 /**
  * TaskPool benchmark on 2 workers, the peers' workloads: no-op tasks submitted one by one, a 4 KiB payload
- * echoed, 400 tasks of 10 ms CPU; then worker start-up (build of a 1-worker pool) and idle worker RSS.
+ * echoed, 400 tasks of 10 ms CPU; then worker start-up (build of a 1-worker pool) and idle worker RSS. One workload
+ * of its own, {@code table} (2,000 tasks that each build a 100,000-entry map, after 200), weighs the workers' heap
+ * settings: no peer script runs it.
  *
  * <pre>
  * java -cp "pool-examples/target/procpool-examples.jar:pool-examples/target/lib/*" io.procpool.examples.bench.PoolBench
@@ -25,7 +27,7 @@ import io.procpool.runtime.TaskPool;
  * {@code bench/peers.sh}:
  *
  * <pre>
- * PoolBench --workload noop|echo4k|cpu [--prefetch 16] [--tasks 100000] [--warmup 20000] [--window N | --stream]
+ * PoolBench --workload noop|echo4k|cpu|table [--prefetch 16] [--tasks 100000] [--warmup 20000] [--window N | --stream]
  *           [--queue N] [--cpu] [--worker-jvm-option OPT]...
  * </pre>
  *
@@ -63,6 +65,21 @@ public final class PoolBench {
         @Override
         public byte[] call() {
             return data;
+        }
+    }
+
+    /**
+     * Allocates like a task that builds a table to compute one answer: a map of {@code entries} boxed keys to short
+     * strings (some 10 MB for 100,000), all of it live until the task returns; returns the table's size.
+     */
+    record Table(int entries) implements Task<Integer> {
+        @Override
+        public Integer call() {
+            java.util.Map<Integer, String> m = new java.util.HashMap<>();
+            for (int i = 0; i < entries; i++) {
+                m.put(i, "v" + i);
+            }
+            return m.size();
         }
     }
 
@@ -168,18 +185,19 @@ public final class PoolBench {
         }
         int feed = stream ? -1 : window;
         if (workload == null) {
-            throw new IllegalArgumentException("--workload noop|echo4k|cpu is required");
+            throw new IllegalArgumentException("--workload noop|echo4k|cpu|table is required");
         }
         byte[] payload = new byte[4096];
         Maker maker = switch (workload) {
             case "noop" -> i -> new Noop();
             case "echo4k" -> i -> new Echo(payload);
             case "cpu" -> i -> new Spin(TimeUnit.MILLISECONDS.toNanos(10));
-            default -> throw new IllegalArgumentException("--workload " + workload + ": noop, echo4k or cpu");
+            case "table" -> i -> new Table(100_000);
+            default -> throw new IllegalArgumentException("--workload " + workload + ": noop, echo4k, cpu or table");
         };
-        int n = tasks > 0 ? tasks : workload.equals("cpu") ? 400 : 100_000;
+        int n = tasks > 0 ? tasks : workload.equals("cpu") ? 400 : workload.equals("table") ? 2_000 : 100_000;
         if (warmup < 0) {
-            warmup = workload.equals("cpu") ? 0 : 20_000;
+            warmup = workload.equals("cpu") ? 0 : workload.equals("table") ? 200 : 20_000;
         }
         int capacity = queue > 0 ? queue
                 : stream ? io.procpool.runtime.PoolBuilder.DEFAULT_QUEUE_CAPACITY : Math.max(n, warmup);
