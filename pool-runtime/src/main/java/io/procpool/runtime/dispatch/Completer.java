@@ -33,9 +33,9 @@ final class Completer {
     private static final CompletionBatch STOP = new CompletionBatch(new Runnable[0]);
 
     private final String name;
-    private final LinkedBlockingDeque<CompletionBatch> queue = new LinkedBlockingDeque<>();
+    private final LinkedBlockingDeque<CompletionBatch> queue;
     /** CompletionBatches handed and not yet finished, in hand order: what a barrier waits for. */
-    private final ConcurrentLinkedDeque<CompletionBatch> open = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<CompletionBatch> open;
     private final List<Runner> runners = new ArrayList<>();  // guarded by lock
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicLong progress = new AtomicLong();
@@ -49,7 +49,14 @@ final class Completer {
     private volatile Thread hereThread;
 
     Completer(String name) {
+        this(name, new LinkedBlockingDeque<>(), new ConcurrentLinkedDeque<>());
+    }
+
+    /** Tests: over the deques given (one whose add fails as an OutOfMemoryError would fail it). */
+    Completer(String name, LinkedBlockingDeque<CompletionBatch> queue, ConcurrentLinkedDeque<CompletionBatch> open) {
         this.name = name;
+        this.queue = queue;
+        this.open = open;
         synchronized (lock) {
             addRunner();
         }
@@ -58,27 +65,49 @@ final class Completer {
         watchdog.start();
     }
 
-    /** Hands a batch over; a plain (unkeyed) runnable in it is a barrier, which runs after all handed before it. */
+    /**
+     * Hands a batch over; a plain (unkeyed) runnable in it is a barrier, which runs after all handed before it.
+     * Failure-atomic: when it throws (an OutOfMemoryError making its parts), nothing of the batch was taken and the
+     * caller hands it again; once taken, every part runs (one that cannot be queued, on the caller's thread).
+     */
     void hand(List<Runnable> batch) {
-        boolean plain = deliveriesOnly(batch);
+        boolean plain = CompletionBatch.deliveriesOnly(batch);
         // the common case, task completions only, is one batch and no list of parts
         CompletionBatch one = plain ? new CompletionBatch(batch.toArray(new Runnable[batch.size()])) : null;
         List<CompletionBatch> parts = plain ? null : CompletionBatch.split(batch);
         int n = plain ? 1 : parts.size();
+        int queued = 0;
+        boolean late;
         synchronized (lock) {
-            for (int i = 0; i < n; i++) {  // in hand order: each key's deliveries run in this order, on any thread
-                register(plain ? one : parts.get(i));
-            }
-            if (!stopped) {
-                for (int i = 0; i < n; i++) {
-                    open.add(plain ? one : parts.get(i));
-                    queue.add(plain ? one : parts.get(i));
+            late = stopped;
+            int opened = 0;
+            try {  // all parts open, or none: an OutOfMemoryError (a node) before anything is registered
+                for (; !late && opened < n; opened++) {
+                    open.add(plain ? one : parts.get(opened));
                 }
-                return;
+            } catch (OutOfMemoryError noNode) {
+                for (int i = 0; i < opened; i++) {
+                    open.removeLastOccurrence(plain ? one : parts.get(i));
+                }
+                throw noNode;
+            }
+            for (int i = 0; i < n; i++) {  // in hand order: each key's deliveries run in this order, on any thread
+                (plain ? one : parts.get(i)).register();
+            }
+            try {
+                for (; !late && queued < n; queued++) {
+                    queue.add(plain ? one : parts.get(queued));
+                }
+            } catch (OutOfMemoryError noNode) {
+                // registered, so they must run: the parts not queued run on this thread, below
             }
         }
-        for (int i = 0; i < n; i++) {
-            runLate(plain ? one : parts.get(i));
+        for (int i = late ? 0 : queued; i < n; i++) {
+            if (late) {
+                runLate(plain ? one : parts.get(i));
+            } else {
+                runClaimed(plain ? one : parts.get(i));
+            }
         }
     }
 
@@ -99,15 +128,6 @@ final class Completer {
         queue.add(STOP);
     }
 
-    private static boolean deliveriesOnly(List<Runnable> batch) {
-        for (int i = 0; i < batch.size(); i++) {
-            if (!(batch.get(i) instanceof Delivery)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Whether the caller is one of this completer's threads, or runs a batch {@link #runHere here}. */
     boolean isCurrentThread() {
         return Thread.currentThread() instanceof Runner r && r.owner == this || Thread.currentThread() == hereThread;
@@ -117,10 +137,10 @@ final class Completer {
      * Takes a batch of task completions (deliveries only) to {@link #runHere run on the caller's thread}: ordered
      * with everything handed, as {@link #hand} would. Null when it holds a barrier, or the completer stopped: hand it.
      * One at a time: the caller adopts none while a thread that lost the I/O loop still runs one
-     * ({@link Completions}).
+     * ({@link Completions}). Failure-atomic as {@link #hand}.
      */
     CompletionBatch adopt(List<Runnable> batch) {
-        if (!deliveriesOnly(batch)) {
+        if (!CompletionBatch.deliveriesOnly(batch)) {
             return null;
         }
         CompletionBatch b = new CompletionBatch(batch.toArray(new Runnable[batch.size()]));
@@ -128,8 +148,8 @@ final class Completer {
             if (stopped) {
                 return null;
             }
-            register(b);
-            open.add(b);
+            open.add(b);  // first: if it fails, nothing was registered
+            b.register();
         }
         return b;
     }
@@ -153,24 +173,6 @@ final class Completer {
     int threads() {
         synchronized (lock) {
             return runners.size();
-        }
-    }
-
-    /** Queues the deliveries of {@code b} with their keys, in hand order. Under lock. */
-    private static void register(CompletionBatch b) {
-        for (int i = 0; i < b.items.length; i++) {
-            if (b.items[i] instanceof Delivery s) {
-                s.batch = b;
-                Ordered key = s.key;
-                synchronized (key) {
-                    if (key.last == null) {
-                        key.first = s;
-                    } else {
-                        key.last.next = s;
-                    }
-                    key.last = s;
-                }
-            }
         }
     }
 

@@ -40,6 +40,34 @@ final class CompletionBatch {
         return REMAINING.decrementAndGet(this);
     }
 
+    /** Whether every item is a {@link Delivery} (no barrier). */
+    static boolean deliveriesOnly(List<Runnable> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            if (!(batch.get(i) instanceof Delivery)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Queues its deliveries with their keys, in hand order (under the completer's lock); allocates nothing. */
+    void register() {
+        for (int i = 0; i < items.length; i++) {
+            if (items[i] instanceof Delivery s) {
+                s.batch = this;
+                Ordered key = s.key;
+                synchronized (key) {
+                    if (key.last == null) {
+                        key.first = s;
+                    } else {
+                        key.last.next = s;
+                    }
+                    key.last = s;
+                }
+            }
+        }
+    }
+
     /** Cuts a batch that holds a barrier so that every barrier is a batch of its own. */
     static List<CompletionBatch> split(List<Runnable> batch) {
         List<CompletionBatch> parts = new ArrayList<>(1);

@@ -15,7 +15,8 @@ import io.procpool.runtime.process.Spawner;
  * one that was taken over, completions go to the completer's threads for {@link #OFF_NANOS} (taken
  * over: {@link #OFF_AFTER_TAKE_OVER_NANOS}); so do they while a taken-over batch still runs on the thread the loop was
  * taken from ({@link Spawner#strandedCallOuts}), and a batch that holds a barrier always does.
- * {@code -Dprocpool.inlineCompletions=false} hands every batch over.
+ * {@code -Dprocpool.inlineCompletions=false} hands every batch over. A hand-off that runs out of memory takes nothing
+ * and is tried again, {@link #RETRY_NANOS} later or at the next completion: no future is left pending by it.
  */
 final class Completions {
 
@@ -23,12 +24,17 @@ final class Completions {
     static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     static final long OFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final long OFF_AFTER_TAKE_OVER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** A hand-off that failed (an OutOfMemoryError: nothing was taken) is tried again after this long. */
+    static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final Spawner spawner;
     private final Completer completer;
     private final boolean inline = !"false".equals(System.getProperty(PROPERTY));
-    private final List<Runnable> pending = new ArrayList<>();  // I/O thread only
+    private final List<Runnable> pending = new ArrayList<>(256);  // I/O thread only
     private final Runnable handOff = this::handOff;  // one object, not one per hand-off
+    /** A timer's task may not call out ({@link Spawner#callOut}): the retry queues the hand-off as a task. */
+    private final Runnable retryTask = this::queueHandOff;
+    private boolean retrying;  // a hand-off failed: the next add hands off too, whatever is pending; I/O thread
     private CompletionBatch next;  // the batch runHere takes; I/O thread only
     private int slowInARow;  // batches that took over SLOW_NANOS in a row; I/O thread only
     private final Runnable runNext = this::runNext;
@@ -46,17 +52,40 @@ final class Completions {
     /** I/O thread: queues a completion; one hand-off per turn of the loop. A plain runnable is a barrier. */
     void add(Runnable r) {
         pending.add(r);
-        if (pending.size() == 1) {
+        if (pending.size() == 1 || retrying) {
+            retrying = true;  // until the hand-off is queued (the loop's task list may fail to grow)
             spawner.execute(handOff);
+            retrying = false;
         }
     }
 
-    /** I/O thread: hands what is queued to the completer's threads now. */
+    /**
+     * I/O thread: hands what is queued to the completer's threads now. Never throws: a hand-off that fails keeps
+     * what is queued and is tried again ({@link #retry}).
+     */
     void flush() {
-        if (!pending.isEmpty()) {
-            completer.hand(pending);  // copies what it keeps: the list is reused
-            pending.clear();
+        try {
+            if (!pending.isEmpty()) {
+                completer.hand(pending);  // copies what it keeps: the list is reused
+                pending.clear();
+            }
+        } catch (OutOfMemoryError noBatch) {  // nothing was taken (Completer.hand is failure-atomic)
+            retry();
         }
+    }
+
+    /** Tries the hand-off again soon, or (no memory for a timer either) at the next completion queued. */
+    private void retry() {
+        retrying = true;
+        try {
+            spawner.schedule(RETRY_NANOS, retryTask);
+        } catch (OutOfMemoryError noTimer) {
+            // retrying stays set: the next add hands off
+        }
+    }
+
+    private void queueHandOff() {
+        spawner.execute(handOff);
     }
 
     private void runNext() {
@@ -71,8 +100,13 @@ final class Completions {
         // not while a blocked batch still runs on a thread the loop was taken from: that batch is the completer's
         // `here` (its watchdog must see it to hand its rest on; a nested get() may wait for that rest), and `next`
         // may not even have been read by that thread yet; so at most one I/O thread is ever stranded
-        CompletionBatch b = inline && start - offUntil >= 0 && spawner.strandedCallOuts() == 0 && !pending.isEmpty()
-                ? completer.adopt(pending) : null;
+        CompletionBatch b;
+        try {
+            b = inline && start - offUntil >= 0 && spawner.strandedCallOuts() == 0 && !pending.isEmpty()
+                    ? completer.adopt(pending) : null;
+        } catch (OutOfMemoryError noBatch) {  // nothing was adopted: try the completer's threads
+            b = null;
+        }
         if (b == null) {
             flush();
             return;
