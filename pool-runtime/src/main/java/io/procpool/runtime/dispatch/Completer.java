@@ -197,7 +197,7 @@ final class Completer {
             }
             if (b == null) {
                 synchronized (lock) {
-                    if (runners.size() > 1) {  // an extra thread, idle: it leaves
+                    if (runners.size() > 1 || stopped) {  // an extra thread, idle: it leaves
                         runners.remove(self);
                         return;
                     }
@@ -228,35 +228,12 @@ final class Completer {
             return;
         }
         if (b.barrier) {
-            while (open.peekFirst() != b && !settledAhead(b)) {  // rare (shutdownNow, termination): poll
+            while (open.peekFirst() != b && !b.settledAhead(open)) {  // rare (shutdownNow, termination): poll
                 LockSupport.parkNanos(1_000_000L);
             }
         }
         run(r);
         finished(b);
-    }
-
-    /**
-     * Whether every batch ahead of barrier {@code b} has finished, or holds only deliveries whose key is
-     * {@link Ordered#settled settled} (a task whose future is done): what a barrier promises is that the futures
-     * handed before it are done; a user callback still running in one (blocked on something outside the pool) must
-     * not hold back a {@code shutdownNow}'s list or termination.
-     */
-    private boolean settledAhead(CompletionBatch b) {
-        for (CompletionBatch ahead : open) {
-            if (ahead == b) {
-                return true;
-            }
-            if (ahead.remaining == 0) {
-                continue;
-            }
-            for (Runnable r : ahead.items) {
-                if (!(r instanceof Delivery s) || !s.key.settled()) {
-                    return false;
-                }
-            }
-        }
-        return false;
     }
 
     /**
@@ -304,19 +281,23 @@ final class Completer {
         }
     }
 
+    /** Runs what is queued (nothing is once stopped: no list needed, no memory), then stops the other threads. */
     private void stopRunning() {
-        List<CompletionBatch> late = new ArrayList<>();
         synchronized (lock) {
             stopped = true;
-            queue.drainTo(late);
             runners.clear();
         }
-        queue.add(STOP);  // the other threads leave too
         watchdog.interrupt();
-        for (CompletionBatch b : late) {
+        CompletionBatch b;
+        while ((b = queue.pollFirst()) != null) {
             if (b != STOP) {
                 runClaimed(b);
             }
+        }
+        try {
+            queue.add(STOP);  // the other threads leave too
+        } catch (OutOfMemoryError noNode) {
+            // they leave once idle (loop)
         }
     }
 
@@ -372,7 +353,11 @@ final class Completer {
     /** Under lock: what is left of a blocked thread's batch goes on without it. */
     private boolean requeue(CompletionBatch b) {
         if (b != null && b.next < b.items.length && !queue.contains(b)) {
-            queue.addFirst(b);
+            try {
+                queue.addFirst(b);
+            } catch (OutOfMemoryError noNode) {  // the watchdog lives on: its next look tries again
+                return false;
+            }
             return true;
         }
         return false;
