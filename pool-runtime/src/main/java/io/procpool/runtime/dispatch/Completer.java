@@ -71,6 +71,11 @@ final class Completer {
      * caller hands it again; once taken, every part runs (one that cannot be queued, on the caller's thread).
      */
     void hand(List<Runnable> batch) {
+        runLeft(handLeaving(batch));
+    }
+
+    /** As {@link #hand}; the parts taken, not queued (no memory), are the caller's to {@link #runLeft run}, or null. */
+    CompletionBatch handLeaving(List<Runnable> batch) {
         boolean plain = CompletionBatch.deliveriesOnly(batch);
         // the common case, task completions only, is one batch and no list of parts
         CompletionBatch one = plain ? new CompletionBatch(batch.toArray(new Runnable[batch.size()])) : null;
@@ -99,15 +104,25 @@ final class Completer {
                     queue.add(plain ? one : parts.get(queued));
                 }
             } catch (OutOfMemoryError noNode) {
-                // registered, so they must run: the parts not queued run on this thread, below
+                // registered, so they must run: the parts not queued are left to the caller (the I/O thread: call-out)
             }
         }
-        for (int i = late ? 0 : queued; i < n; i++) {
-            if (late) {
-                runLate(plain ? one : parts.get(i));
-            } else {
-                runClaimed(plain ? one : parts.get(i));
-            }
+        CompletionBatch left = null;
+        for (int i = n - 1; i >= (late ? n : queued); i--) {  // linked in hand order
+            CompletionBatch p = plain ? one : parts.get(i);
+            p.left = left;
+            left = p;
+        }
+        for (int i = 0; late && i < n; i++) {
+            runLate(plain ? one : parts.get(i));
+        }
+        return left;
+    }
+
+    /** Runs, on the caller's thread and in hand order, the parts {@link #handLeaving} left to it. */
+    void runLeft(CompletionBatch left) {
+        for (CompletionBatch p = left; p != null; p = p.left) {
+            runClaimed(p);
         }
     }
 

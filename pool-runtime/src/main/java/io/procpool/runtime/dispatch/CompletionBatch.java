@@ -19,6 +19,8 @@ final class CompletionBatch {
     /** The next item to claim; items not yet finished (field updaters: no atomic objects per batch). */
     volatile int next;
     volatile int remaining;
+    /** The next part a {@link Completer#handLeaving hand} left to its caller (no memory to queue it); its thread's. */
+    CompletionBatch left;
 
     CompletionBatch(Runnable[] items) {
         this(items, false);

@@ -152,7 +152,49 @@ class CompletionsOutOfMemoryStormTest {
         })));
         assertThat(done.await(30, TimeUnit.SECONDS)).as("ran: %s", ran).isTrue();
         assertThat(ran).containsExactlyInAnyOrder("blocked1", "blocked2", "other", "blocked3", "other2")
-                .containsSubsequence("other", "blocked1", "blocked2", "blocked3").containsSubsequence("other", "other2");
+                .containsSubsequence("other", "blocked1", "blocked2", "blocked3")
+                .containsSubsequence("other", "other2");
         assertThat(open.adds.failures.get()).isZero();
+    }
+
+    @Test
+    void aPartTheIoThreadCannotQueueRunsInACallOutAndDoesNotHoldTheLoop() throws Exception {
+        Key waits = new Key();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch loopRanOn = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(4);
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        spawner.execute(() -> {  // with a barrier: on the completer's threads
+            completions.add(new Delivery(waits, () -> {  // an event listener that waits for the I/O thread
+                started.countDown();
+                try {
+                    assertThat(loopRanOn.await(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ran.add("waits");
+                done.countDown();
+            }));
+            completions.add(() -> {
+                ran.add("barrier1");
+                done.countDown();
+            });
+        });
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        spawner.execute(() -> {
+            queue.adds.set(0, 1);  // the next part cannot be queued: it must not run where it holds the loop
+            completions.add(new Delivery(new Key(), () -> {
+                ran.add("other");
+                done.countDown();
+            }));
+            completions.add(() -> {  // waits for the listener, which waits for the loop
+                ran.add("barrier2");
+                done.countDown();
+            });
+            spawner.execute(loopRanOn::countDown);  // the loop goes on, after this turn's hand-off
+        });
+        assertThat(done.await(30, TimeUnit.SECONDS)).as("ran: %s", ran).isTrue();
+        assertThat(ran).containsSubsequence("waits", "barrier1", "barrier2").contains("other").hasSize(4);
+        assertThat(queue.adds.failures.get()).isZero();
     }
 }
