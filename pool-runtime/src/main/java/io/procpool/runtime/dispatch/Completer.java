@@ -195,8 +195,8 @@ final class Completer {
 
     private void addRunner() {  // under lock
         Runner r = new Runner(this, started++);
+        r.start();  // first: a thread that could not start is not counted
         runners.add(r);
-        r.start();
     }
 
     private void loop(Runner self) {
@@ -335,32 +335,37 @@ final class Completer {
             if (!stalled && !hereStuck) {
                 continue;
             }
-            synchronized (lock) {
-                if (stopped) {
-                    return;
-                }
-                boolean waiting = !queue.isEmpty();
-                for (Runner r : runners) {
-                    waiting |= stalled && requeue(r.batch);
-                }
-                waiting |= requeue(h);
-                if (waiting && idle.get() == 0 && runners.size() < MAX_THREADS) {
-                    // waiting: user code blocks it (warn, once); running: a slow callback, or a busy machine
-                    boolean waitsInUserCode = false;
+            try {
+                synchronized (lock) {
+                    if (stopped) {
+                        return;
+                    }
+                    boolean waiting = !queue.isEmpty();
                     for (Runner r : runners) {
-                        waitsInUserCode |= r.batch != null && r.getState() != Thread.State.RUNNABLE;
+                        waiting |= stalled && requeue(r.batch);
                     }
-                    if (waitsInUserCode && !warned) {
-                        warned = true;
-                        LOG.warn("{} - a callback of a task future has blocked the pool's completion thread for over"
-                                + " {} ms; adding a completion thread (run slow callbacks with thenApplyAsync(fn,"
-                                + " executor) and the like)", name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
-                    } else {
-                        LOG.debug("{} - no completion finished for {} ms while work waits; adding a completion thread",
-                                name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                    waiting |= requeue(h);
+                    if (waiting && idle.get() == 0 && runners.size() < MAX_THREADS) {
+                        // waiting: user code blocks it (warn, once); running: a slow callback, or a busy machine
+                        boolean waitsInUserCode = false;
+                        for (Runner r : runners) {
+                            waitsInUserCode |= r.batch != null && r.getState() != Thread.State.RUNNABLE;
+                        }
+                        if (waitsInUserCode && !warned) {
+                            warned = true;
+                            LOG.warn("{} - a callback of a task future has blocked the pool's completion thread for"
+                                    + " over {} ms; adding a completion thread (run slow callbacks with"
+                                    + " thenApplyAsync(fn, executor) and the like)", name,
+                                    TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                        } else {
+                            LOG.debug("{} - no completion finished for {} ms while work waits; adding a completion"
+                                    + " thread", name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                        }
+                        addRunner();
                     }
-                    addRunner();
                 }
+            } catch (RuntimeException | OutOfMemoryError noMemory) {
+                // out of memory (a node, a thread, a log line): the watchdog lives on, its next look tries again
             }
         }
     }
@@ -368,11 +373,7 @@ final class Completer {
     /** Under lock: what is left of a blocked thread's batch goes on without it. */
     private boolean requeue(CompletionBatch b) {
         if (b != null && b.next < b.items.length && !queue.contains(b)) {
-            try {
-                queue.addFirst(b);
-            } catch (OutOfMemoryError noNode) {  // the watchdog lives on: its next look tries again
-                return false;
-            }
+            queue.addFirst(b);
             return true;
         }
         return false;

@@ -116,7 +116,9 @@ final class Completions {
         }
         if (b == null) {
             CompletionBatch left = handOver();
-            if (left != null) {  // they may block (a barrier, user code): in a call-out, so the loop goes on
+            // they may block (a barrier, user code): in a call-out, so the loop goes on; out of memory only, and
+            // it holds no state of this class: the one case where a second I/O thread may be stranded
+            if (left != null) {
                 Runnable run;
                 try {
                     run = () -> completer.runLeft(left);
