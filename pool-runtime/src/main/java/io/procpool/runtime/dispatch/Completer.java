@@ -71,6 +71,11 @@ final class Completer {
      * caller hands it again; once taken, every part runs (one that cannot be queued, on the caller's thread).
      */
     void hand(List<Runnable> batch) {
+        runLeft(handLeaving(batch));
+    }
+
+    /** As {@link #hand}; the parts taken, not queued (no memory), are the caller's to {@link #runLeft run}, or null. */
+    CompletionBatch handLeaving(List<Runnable> batch) {
         boolean plain = CompletionBatch.deliveriesOnly(batch);
         // the common case, task completions only, is one batch and no list of parts
         CompletionBatch one = plain ? new CompletionBatch(batch.toArray(new Runnable[batch.size()])) : null;
@@ -99,15 +104,25 @@ final class Completer {
                     queue.add(plain ? one : parts.get(queued));
                 }
             } catch (OutOfMemoryError noNode) {
-                // registered, so they must run: the parts not queued run on this thread, below
+                // registered, so they must run: the parts not queued are left to the caller (the I/O thread: call-out)
             }
         }
-        for (int i = late ? 0 : queued; i < n; i++) {
-            if (late) {
-                runLate(plain ? one : parts.get(i));
-            } else {
-                runClaimed(plain ? one : parts.get(i));
-            }
+        CompletionBatch left = null;
+        for (int i = n - 1; i >= (late ? n : queued); i--) {  // linked in hand order
+            CompletionBatch p = plain ? one : parts.get(i);
+            p.left = left;
+            left = p;
+        }
+        for (int i = 0; late && i < n; i++) {
+            runLate(plain ? one : parts.get(i));
+        }
+        return left;
+    }
+
+    /** Runs, on the caller's thread and in hand order, the parts {@link #handLeaving} left to it. */
+    void runLeft(CompletionBatch left) {
+        for (CompletionBatch p = left; p != null; p = p.left) {
+            runClaimed(p);
         }
     }
 
@@ -180,8 +195,8 @@ final class Completer {
 
     private void addRunner() {  // under lock
         Runner r = new Runner(this, started++);
+        r.start();  // first: a thread that could not start is not counted
         runners.add(r);
-        r.start();
     }
 
     private void loop(Runner self) {
@@ -197,7 +212,7 @@ final class Completer {
             }
             if (b == null) {
                 synchronized (lock) {
-                    if (runners.size() > 1) {  // an extra thread, idle: it leaves
+                    if (runners.size() > 1 || stopped) {  // an extra thread, idle: it leaves
                         runners.remove(self);
                         return;
                     }
@@ -228,35 +243,12 @@ final class Completer {
             return;
         }
         if (b.barrier) {
-            while (open.peekFirst() != b && !settledAhead(b)) {  // rare (shutdownNow, termination): poll
+            while (open.peekFirst() != b && !b.settledAhead(open)) {  // rare (shutdownNow, termination): poll
                 LockSupport.parkNanos(1_000_000L);
             }
         }
         run(r);
         finished(b);
-    }
-
-    /**
-     * Whether every batch ahead of barrier {@code b} has finished, or holds only deliveries whose key is
-     * {@link Ordered#settled settled} (a task whose future is done): what a barrier promises is that the futures
-     * handed before it are done; a user callback still running in one (blocked on something outside the pool) must
-     * not hold back a {@code shutdownNow}'s list or termination.
-     */
-    private boolean settledAhead(CompletionBatch b) {
-        for (CompletionBatch ahead : open) {
-            if (ahead == b) {
-                return true;
-            }
-            if (ahead.remaining == 0) {
-                continue;
-            }
-            for (Runnable r : ahead.items) {
-                if (!(r instanceof Delivery s) || !s.key.settled()) {
-                    return false;
-                }
-            }
-        }
-        return false;
     }
 
     /**
@@ -304,19 +296,23 @@ final class Completer {
         }
     }
 
+    /** Runs what is queued (nothing is once stopped: no list needed, no memory), then stops the other threads. */
     private void stopRunning() {
-        List<CompletionBatch> late = new ArrayList<>();
         synchronized (lock) {
             stopped = true;
-            queue.drainTo(late);
             runners.clear();
         }
-        queue.add(STOP);  // the other threads leave too
         watchdog.interrupt();
-        for (CompletionBatch b : late) {
+        CompletionBatch b;
+        while ((b = queue.pollFirst()) != null) {
             if (b != STOP) {
                 runClaimed(b);
             }
+        }
+        try {
+            queue.add(STOP);  // the other threads leave too
+        } catch (OutOfMemoryError noNode) {
+            // they leave once idle (loop)
         }
     }
 
@@ -339,32 +335,37 @@ final class Completer {
             if (!stalled && !hereStuck) {
                 continue;
             }
-            synchronized (lock) {
-                if (stopped) {
-                    return;
-                }
-                boolean waiting = !queue.isEmpty();
-                for (Runner r : runners) {
-                    waiting |= stalled && requeue(r.batch);
-                }
-                waiting |= requeue(h);
-                if (waiting && idle.get() == 0 && runners.size() < MAX_THREADS) {
-                    // waiting: user code blocks it (warn, once); running: a slow callback, or a busy machine
-                    boolean waitsInUserCode = false;
+            try {
+                synchronized (lock) {
+                    if (stopped) {
+                        return;
+                    }
+                    boolean waiting = !queue.isEmpty();
                     for (Runner r : runners) {
-                        waitsInUserCode |= r.batch != null && r.getState() != Thread.State.RUNNABLE;
+                        waiting |= stalled && requeue(r.batch);
                     }
-                    if (waitsInUserCode && !warned) {
-                        warned = true;
-                        LOG.warn("{} - a callback of a task future has blocked the pool's completion thread for over"
-                                + " {} ms; adding a completion thread (run slow callbacks with thenApplyAsync(fn,"
-                                + " executor) and the like)", name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
-                    } else {
-                        LOG.debug("{} - no completion finished for {} ms while work waits; adding a completion thread",
-                                name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                    waiting |= requeue(h);
+                    if (waiting && idle.get() == 0 && runners.size() < MAX_THREADS) {
+                        // waiting: user code blocks it (warn, once); running: a slow callback, or a busy machine
+                        boolean waitsInUserCode = false;
+                        for (Runner r : runners) {
+                            waitsInUserCode |= r.batch != null && r.getState() != Thread.State.RUNNABLE;
+                        }
+                        if (waitsInUserCode && !warned) {
+                            warned = true;
+                            LOG.warn("{} - a callback of a task future has blocked the pool's completion thread for"
+                                    + " over {} ms; adding a completion thread (run slow callbacks with"
+                                    + " thenApplyAsync(fn, executor) and the like)", name,
+                                    TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                        } else {
+                            LOG.debug("{} - no completion finished for {} ms while work waits; adding a completion"
+                                    + " thread", name, TimeUnit.NANOSECONDS.toMillis(STALL_NANOS));
+                        }
+                        addRunner();
                     }
-                    addRunner();
                 }
+            } catch (RuntimeException | OutOfMemoryError noMemory) {
+                // out of memory (a node, a thread, a log line): the watchdog lives on, its next look tries again
             }
         }
     }

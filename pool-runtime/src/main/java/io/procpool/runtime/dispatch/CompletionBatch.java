@@ -19,6 +19,8 @@ final class CompletionBatch {
     /** The next item to claim; items not yet finished (field updaters: no atomic objects per batch). */
     volatile int next;
     volatile int remaining;
+    /** The next part a {@link Completer#handLeaving hand} left to its caller (no memory to queue it); its thread's. */
+    CompletionBatch left;
 
     CompletionBatch(Runnable[] items) {
         this(items, false);
@@ -66,6 +68,29 @@ final class CompletionBatch {
                 }
             }
         }
+    }
+
+    /**
+     * Whether every batch ahead of this barrier has finished, or holds only deliveries whose key is
+     * {@link Ordered#settled settled} (a task whose future is done): what a barrier promises is that the futures
+     * handed before it are done; a user callback still running in one (blocked on something outside the pool) must
+     * not hold back a {@code shutdownNow}'s list or termination.
+     */
+    boolean settledAhead(Iterable<CompletionBatch> open) {
+        for (CompletionBatch ahead : open) {
+            if (ahead == this) {
+                return true;
+            }
+            if (ahead.remaining == 0) {
+                continue;
+            }
+            for (Runnable r : ahead.items) {
+                if (!(r instanceof Delivery s) || !s.key.settled()) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     /** Cuts a batch that holds a barrier so that every barrier is a batch of its own. */

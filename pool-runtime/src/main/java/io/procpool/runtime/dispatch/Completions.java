@@ -64,14 +64,21 @@ final class Completions {
      * what is queued and is tried again ({@link #retry}).
      */
     void flush() {
+        completer.runLeft(handOver());  // not a call-out (the caller goes on): what was not queued runs here
+    }
+
+    /** Hands what is queued; returns the parts taken but not queued (no memory), for this thread to run, or null. */
+    private CompletionBatch handOver() {
         try {
             if (!pending.isEmpty()) {
-                completer.hand(pending);  // copies what it keeps: the list is reused
+                CompletionBatch left = completer.handLeaving(pending);  // copies what it keeps: the list is reused
                 pending.clear();
+                return left;
             }
         } catch (OutOfMemoryError noBatch) {  // nothing was taken (Completer.hand is failure-atomic)
             retry();
         }
+        return null;
     }
 
     /** Tries the hand-off again soon, or (no memory for a timer either) at the next completion queued. */
@@ -108,7 +115,19 @@ final class Completions {
             b = null;
         }
         if (b == null) {
-            flush();
+            CompletionBatch left = handOver();
+            // they may block (a barrier, user code): in a call-out, so the loop goes on; out of memory only, and
+            // it holds no state of this class: the one case where a second I/O thread may be stranded
+            if (left != null) {
+                Runnable run;
+                try {
+                    run = () -> completer.runLeft(left);
+                } catch (OutOfMemoryError noTask) {
+                    completer.runLeft(left);
+                    return;
+                }
+                spawner.callOut(run);
+            }
             return;
         }
         pending.clear();

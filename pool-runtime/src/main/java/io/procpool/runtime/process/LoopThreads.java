@@ -47,6 +47,8 @@ final class LoopThreads {
     private final AtomicInteger stranded = new AtomicInteger();
     /** Starts a loop thread; tests make it fail as a JVM out of threads does. */
     volatile java.util.function.Consumer<Thread> starter = Thread::start;
+    /** Starts the watchdog; tests make it fail as well. */
+    volatile java.util.function.Consumer<Thread> watchdogStarter = Thread::start;
     private boolean startFailed;  // under this
 
     LoopThreads(String name, Runnable body) {
@@ -97,7 +99,11 @@ final class LoopThreads {
         }
         long s = state.incrementAndGet();
         if (watchdogAsleep) {
-            wakeWatchdog();
+            try {
+                wakeWatchdog();
+            } catch (RuntimeException | Error noThread) {  // OutOfMemoryError: unable to create native thread
+                // the code runs all the same (a pool's completions), though no one can take it over; the next tries
+            }
         }
         boolean kept = false;
         try {
@@ -195,9 +201,10 @@ final class LoopThreads {
                 return;
             }
             if (watchdog == null) {
-                watchdog = new Thread(this::watch, name + "-watch");
-                watchdog.setDaemon(true);
-                watchdog.start();
+                Thread t = new Thread(this::watch, name + "-watch");
+                t.setDaemon(true);
+                watchdogStarter.accept(t);
+                watchdog = t;  // once started: one that failed to is tried again
             }
             watchdogAsleep = false;
             LockSupport.unpark(watchdog);

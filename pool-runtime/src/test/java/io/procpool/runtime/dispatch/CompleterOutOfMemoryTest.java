@@ -1,0 +1,157 @@
+package io.procpool.runtime.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The completer's own steps out of memory (a node of its deques): a batch with barriers whose middle part cannot be
+ * queued, a stopping completer, its watchdog and its last thread: every step runs once, none is left pending.
+ */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class CompleterOutOfMemoryTest {
+
+    private static final class Key extends Ordered {
+        @Override
+        boolean settled() {
+            return false;
+        }
+    }
+
+    private static final AtomicInteger TESTS = new AtomicInteger();
+    private final FailingDeques.Queue queue = new FailingDeques.Queue();
+    private final FailingDeques.Open open = new FailingDeques.Open();
+    private final Completer completer = new Completer("coom" + TESTS.incrementAndGet(), queue, open);
+    private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
+
+    @AfterEach
+    void stop() throws Exception {
+        queue.adds.set(0, 0);
+        queue.addFirsts.set(0, 0);
+        open.adds.set(0, 0);
+        CountDownLatch stopped = new CountDownLatch(1);
+        completer.stop(stopped::countDown);
+        assertThat(stopped.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private Delivery step(Key key, String what, CountDownLatch done) {
+        return new Delivery(key, () -> {
+            ran.add(what);
+            done.countDown();
+        });
+    }
+
+    private Runnable barrier(String what, CountDownLatch done) {
+        return () -> {
+            ran.add(what);
+            done.countDown();
+        };
+    }
+
+    @Test
+    void aBarrierPartThatCannotBeQueuedRunsOnTheHandingThreadAfterThePartBeforeIt() throws Exception {
+        Key k = new Key();
+        Key other = new Key();
+        CountDownLatch done = new CountDownLatch(4);
+        CountDownLatch release = new CountDownLatch(1);
+        Delivery first = new Delivery(k, () -> {
+            await(release);  // the part before the barrier is still running when the barrier is handed
+            ran.add("a");
+            done.countDown();
+        });
+        queue.adds.set(1, 1);  // the first part is queued, the barrier is not: it and the rest run on this thread
+        CompletableFuture<Thread> handed = CompletableFuture.supplyAsync(() -> {
+            completer.hand(List.of(first, barrier("barrier", done), step(k, "b", done), step(other, "c", done)));
+            return Thread.currentThread();
+        });
+        release.countDown();
+        Thread handing = handed.get(30, TimeUnit.SECONDS);
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(handing).isNotNull();
+        // b, of a's key, may run with a (its key's chain), before the barrier: it was handed after it
+        assertThat(ran).containsExactlyInAnyOrder("a", "barrier", "b", "c").containsSubsequence("a", "barrier")
+                .containsSubsequence("a", "b");
+        assertThat(open).isEmpty();
+        assertThat(k.first).isNull();
+    }
+
+    @Test
+    void aBatchHandedAsTheCompleterStopsRunsOnceWhetherOrNotItCouldBeQueued() throws Exception {
+        Key k = new Key();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(4);
+        completer.hand(List.of(new Delivery(k, () -> {
+            await(release);
+            ran.add("first");
+            done.countDown();
+        })));
+        queue.adds.set(0, 1);  // stop's own barrier cannot be queued: it runs on the stopping thread, after "first"
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> completer.stop(barrier("last", done)));
+        release.countDown();
+        stopping.get(30, TimeUnit.SECONDS);
+        queue.adds.set(0, 1);  // after stop, a batch runs on the caller: it needs no node
+        completer.hand(List.of(step(k, "late1", done), step(k, "late2", done)));
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(ran).containsExactly("first", "last", "late1", "late2");
+    }
+
+    @Test
+    void theLastThreadOutOfMemoryForItsStopStillRunsWhatWasHandedAfterTheStop() throws Exception {
+        Key k = new Key();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(3);
+        completer.hand(List.of(new Delivery(k, () -> {
+            started.countDown();
+            await(release);
+            ran.add("first");
+            done.countDown();
+        })));
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        completer.stop(barrier("last", done));  // queued: the barrier, then the stop
+        completer.hand(List.of(step(new Key(), "after", done)));  // queued behind the stop: the stopping thread runs it
+        queue.adds.set(0, 1);  // the stopping thread's stop for the other threads fails
+        release.countDown();
+        assertThat(done.await(30, TimeUnit.SECONDS)).as("ran: %s", ran).isTrue();
+        assertThat(ran).containsExactlyInAnyOrder("first", "last", "after").containsSubsequence("first", "last");
+    }
+
+    @Test
+    void theWatchdogOutOfMemoryForARequeueTriesAgainAtItsNextLook() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        queue.addFirsts.set(0, 1);  // the watchdog's first requeue of the blocked batch's rest fails
+        completer.hand(List.of(new Delivery(new Key(), () -> {
+            started.countDown();
+            await(release);  // blocked (user code) until the step behind it has run on another thread
+        }), step(new Key(), "behind", done)));
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        try {
+            assertThat(done.await(30, TimeUnit.SECONDS)).as("the step behind a blocked one ran").isTrue();
+        } finally {
+            release.countDown();
+        }
+        assertThat(queue.addFirsts.failures.get()).isZero();
+        assertThat(ran).containsExactly("behind");
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(60, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
