@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,42 +30,17 @@ class CompletionsOutOfMemoryTest {
         }
     }
 
-    /** A deque whose next {@code failures} adds fail as a full heap would fail them. */
-    private static final class FailingQueue extends LinkedBlockingDeque<CompletionBatch> {
-        final AtomicInteger failures = new AtomicInteger();
-
-        @Override
-        public boolean add(CompletionBatch b) {
-            if (failures.getAndUpdate(f -> Math.max(0, f - 1)) > 0) {
-                throw new OutOfMemoryError("test: no node for the queue");
-            }
-            return super.add(b);
-        }
-    }
-
-    private static final class FailingOpen extends ConcurrentLinkedDeque<CompletionBatch> {
-        final AtomicInteger failures = new AtomicInteger();
-
-        @Override
-        public boolean add(CompletionBatch b) {
-            if (failures.getAndUpdate(f -> Math.max(0, f - 1)) > 0) {
-                throw new OutOfMemoryError("test: no node for the open list");
-            }
-            return super.add(b);
-        }
-    }
-
     private static final AtomicInteger TESTS = new AtomicInteger();
     private final String name = "oom" + TESTS.incrementAndGet();
-    private final FailingQueue queue = new FailingQueue();
-    private final FailingOpen open = new FailingOpen();
+    private final FailingDeques.Queue queue = new FailingDeques.Queue();
+    private final FailingDeques.Open open = new FailingDeques.Open();
     private final Completer completer = new Completer(name, queue, open);
     private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
 
     @AfterEach
     void stop() throws Exception {
-        queue.failures.set(0);
-        open.failures.set(0);
+        queue.adds.set(0, 0);
+        open.adds.set(0, 0);
         CountDownLatch stopped = new CountDownLatch(1);
         completer.stop(stopped::countDown);
         assertThat(stopped.await(30, TimeUnit.SECONDS)).isTrue();
@@ -85,7 +58,7 @@ class CompletionsOutOfMemoryTest {
         Key key = new Key();
         CountDownLatch done = new CountDownLatch(2);
         List<Runnable> batch = List.of(step(key, "a1", done), step(key, "a2", done));
-        open.failures.set(1);
+        open.adds.set(0, 1);
         assertThatThrownBy(() -> completer.hand(batch)).isInstanceOf(OutOfMemoryError.class);
         assertThat(key.first).as("nothing registered with its key").isNull();
         assertThat(open).isEmpty();
@@ -102,9 +75,9 @@ class CompletionsOutOfMemoryTest {
             ran.add("barrier");
             done.countDown();
         }, step(key, "b2", done));
-        open.failures.set(1);
+        open.adds.set(0, 1);
         assertThatThrownBy(() -> completer.hand(batch)).isInstanceOf(OutOfMemoryError.class);
-        open.failures.set(0);
+        open.adds.set(0, 0);
         completer.hand(batch);
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
         // each once; the barrier after what was handed before it (b2, of b1's key, may run with b1: its key's chain)
@@ -121,7 +94,7 @@ class CompletionsOutOfMemoryTest {
             ran.add("c1");
             done.countDown();
         });
-        queue.failures.set(1);
+        queue.adds.set(0, 1);
         completer.hand(List.of(first, step(key, "c2", done)));
         assertThat(threads).containsExactly(Thread.currentThread());
         completer.hand(List.of(step(key, "c3", done)));  // the queue works again
@@ -136,7 +109,7 @@ class CompletionsOutOfMemoryTest {
             Completions completions = new Completions(spawner, completer);
             Key key = new Key();
             CountDownLatch done = new CountDownLatch(4);
-            open.failures.set(5);  // adopt and hand fail, again and again: ~10 ms apart
+            open.adds.set(0, 5);  // adopt and hand fail, again and again: ~10 ms apart
             spawner.execute(() -> completions.add(step(key, "d1", done)));
             spawner.execute(() -> completions.add(step(key, "d2", done)));
             spawner.execute(() -> {
@@ -144,7 +117,7 @@ class CompletionsOutOfMemoryTest {
                 completions.add(step(new Key(), "other", done));
             });
             assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(open.failures.get()).isZero();
+            assertThat(open.adds.failures.get()).isZero();
             assertThat(ran).containsSubsequence("d1", "d2", "d3").contains("other").hasSize(4);
         } finally {
             spawner.close();
