@@ -267,10 +267,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
         }
     }
 
-    /**
-     * Shared-memory mode: the socket holds doorbells only (any byte; dropped), and its end is the channel's end once
-     * the ring is read out.
-     */
+    /** Shared-memory mode: the socket holds doorbells only (dropped); its end is the channel's, the ring read out. */
     private void readRing() {
         if (inClosed) {
             return;
@@ -385,6 +382,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
         } finally {
             lock.unlock();
         }
+        frames.release();
         writer.close("the channel was closed by the manager");
         if (registered) {
             loop.deregister(fd, token);

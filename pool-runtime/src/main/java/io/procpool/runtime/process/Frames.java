@@ -20,6 +20,8 @@ final class Frames {
     }
 
     private static final int INITIAL = 64 << 10;
+    /** A released channel's buffer: none (what keeps a dead child's objects keeps no direct memory with them). */
+    private static final DirectBuffer RELEASED = new DirectBuffer(0);
 
     private final int maxMessage;
     private final Sink sink;
@@ -33,7 +35,17 @@ final class Frames {
         this.sink = sink;
     }
 
-    /** The free room after what is buffered: more than 0. */
+    /**
+     * The channel is released and reads no more: its buffer (grown to the largest message, 1 MiB and more) goes now,
+     * not when the last object that refers to the child does (a caller's future keeps its job, its job its worker).
+     */
+    void release() {
+        in = RELEASED;
+        view = RELEASED.buffer().duplicate();
+        length = 0;
+    }
+
+    /** The free room after what is buffered: more than 0 until {@link #release}. */
     int room() {
         return in.capacity() - length;
     }
