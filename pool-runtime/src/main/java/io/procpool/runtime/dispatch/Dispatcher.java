@@ -20,15 +20,30 @@ final class Dispatcher {
     private final byte[] head = new byte[Protocol.HEADER + 2];
     private final List<Worker> touched = new ArrayList<>();
     private final Runnable pass = this::dispatch;  // one object, not one per scheduled pass
+    private final java.util.function.Consumer<Runnable> loop;
 
     Dispatcher(PoolEngine engine) {
-        this.e = engine;
+        this(engine, r -> engine.spawner.execute(r));
     }
 
-    /** Any thread: a dispatch pass runs on the I/O thread soon (once, however many ask before it runs). */
+    /** Tests: passes go to {@code loop} (one that fails as a full heap would). */
+    Dispatcher(PoolEngine engine, java.util.function.Consumer<Runnable> loop) {
+        this.e = engine;
+        this.loop = loop;
+    }
+
+    /**
+     * Any thread: a dispatch pass runs on the I/O thread soon (once, however many ask before it runs). A pass that
+     * cannot be queued (an OutOfMemoryError) is asked for again by the next call: a flag left set would stop every
+     * dispatch for good, with tasks queued and workers idle.
+     */
     void schedule() {
         if (scheduled.compareAndSet(false, true)) {
-            e.spawner.execute(pass);
+            try {
+                loop.accept(pass);
+            } catch (RuntimeException | Error notQueued) {
+                scheduled.set(false);  // the next submit, answer or exit asks again
+            }
         }
     }
 
