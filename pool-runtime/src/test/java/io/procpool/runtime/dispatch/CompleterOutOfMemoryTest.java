@@ -1,6 +1,7 @@
 package io.procpool.runtime.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,13 +11,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.procpool.runtime.process.Spawner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The completer's own steps out of memory (a node of its deques): a batch with barriers whose middle part cannot be
- * queued, a stopping completer, its watchdog and its last thread: every step runs once, none is left pending.
+ * The completer's own steps out of memory (a node of its deques): a hand-off takes all or nothing, a batch taken but
+ * not queued runs on the handing thread, the I/O thread's hand-off is tried again until it goes through; a batch with
+ * barriers whose middle part cannot be queued, a stopping completer, its watchdog and its last thread: every step
+ * runs once, none is left pending.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CompleterOutOfMemoryTest {
@@ -152,6 +156,77 @@ class CompleterOutOfMemoryTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aHandThatCannotOpenItsBatchTakesNothingAndHandingItAgainRunsEachStepOnce() throws Exception {
+        Key key = new Key();
+        CountDownLatch done = new CountDownLatch(2);
+        List<Runnable> batch = List.of(step(key, "a1", done), step(key, "a2", done));
+        open.adds.set(0, 1);
+        assertThatThrownBy(() -> completer.hand(batch)).isInstanceOf(OutOfMemoryError.class);
+        assertThat(key.first).as("nothing registered with its key").isNull();
+        assertThat(open).isEmpty();
+        completer.hand(batch);
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(ran).containsExactly("a1", "a2");
+    }
+
+    @Test
+    void aBarrierBatchWhosePartsCannotAllOpenTakesNoneOfThem() throws Exception {
+        Key key = new Key();
+        CountDownLatch done = new CountDownLatch(3);
+        List<Runnable> batch = List.of(step(key, "b1", done), () -> {
+            ran.add("barrier");
+            done.countDown();
+        }, step(key, "b2", done));
+        open.adds.set(0, 1);
+        assertThatThrownBy(() -> completer.hand(batch)).isInstanceOf(OutOfMemoryError.class);
+        open.adds.set(0, 0);
+        completer.hand(batch);
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        // each once; the barrier after what was handed before it (b2, of b1's key, may run with b1: its key's chain)
+        assertThat(ran).containsExactlyInAnyOrder("b1", "barrier", "b2").containsSubsequence("b1", "barrier");
+    }
+
+    @Test
+    void aBatchTakenButNotQueuedRunsOnTheHandingThreadInOrder() throws Exception {
+        Key key = new Key();
+        CountDownLatch done = new CountDownLatch(3);
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        Delivery first = new Delivery(key, () -> {
+            threads.add(Thread.currentThread());
+            ran.add("c1");
+            done.countDown();
+        });
+        queue.adds.set(0, 1);
+        completer.hand(List.of(first, step(key, "c2", done)));
+        assertThat(threads).containsExactly(Thread.currentThread());
+        completer.hand(List.of(step(key, "c3", done)));  // the queue works again
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(ran).containsExactly("c1", "c2", "c3");
+    }
+
+    @Test
+    void theIoThreadsHandOffIsTriedAgainUntilItGoesThroughAndKeepsEachKeysOrder() throws Exception {
+        Spawner spawner = Spawner.create("coom-io" + TESTS.incrementAndGet());
+        try {
+            Completions completions = new Completions(spawner, completer);
+            Key key = new Key();
+            CountDownLatch done = new CountDownLatch(4);
+            open.adds.set(0, 5);  // adopt and hand fail, again and again: ~10 ms apart
+            spawner.execute(() -> completions.add(step(key, "d1", done)));
+            spawner.execute(() -> completions.add(step(key, "d2", done)));
+            spawner.execute(() -> {
+                completions.add(step(key, "d3", done));
+                completions.add(step(new Key(), "other", done));
+            });
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(open.adds.failures.get()).isZero();
+            assertThat(ran).containsSubsequence("d1", "d2", "d3").contains("other").hasSize(4);
+        } finally {
+            spawner.close();
         }
     }
 }

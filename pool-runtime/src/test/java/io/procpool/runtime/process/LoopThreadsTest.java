@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.procpool.runtime.testing.Latches;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The hand-over of {@link LoopThreads} on its own, with a loop of a queue's tasks: a take-over whose thread cannot
- * start (a JVM out of threads) leaves the loop to the thread that had it, rather than to none.
+ * start (a JVM out of threads) leaves the loop to the thread that had it, rather than to none; a call-out whose
+ * watchdog cannot start still runs its code and gives the loop back (a pool's completions adopted for it would stay
+ * pending otherwise), and the next call-out starts the watchdog.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LoopThreadsTest {
@@ -87,5 +90,47 @@ class LoopThreadsTest {
         running = false;
         tasks.add(() -> { });
         threads.close();
+    }
+
+    @Test
+    void aCallOutWhoseWatchdogCannotStartRunsItsCodeAndTheNextStartsIt() throws Exception {
+        AtomicInteger failures = new AtomicInteger(1);
+        threads.watchdogStarter = t -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new OutOfMemoryError("unable to create native thread (a test)");
+            }
+            t.start();
+        };
+        threads.start();
+        CompletableFuture<Boolean> ran = new CompletableFuture<>();
+        CompletableFuture<Boolean> kept = new CompletableFuture<>();
+        tasks.add(() -> kept.complete(threads.callOut(() -> ran.complete(true))));
+        assertThat(ran.get(30, TimeUnit.SECONDS)).as("the call-out's code ran").isTrue();
+        assertThat(kept.get(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Boolean> inLoop = new CompletableFuture<>();
+        tasks.add(() -> inLoop.complete(threads.inLoop()));
+        assertThat(inLoop.get(30, TimeUnit.SECONDS)).as("the loop is the loop's again").isTrue();
+
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Thread> blocked = new CompletableFuture<>();
+        CompletableFuture<Boolean> keptAfter = new CompletableFuture<>();
+        tasks.add(() -> keptAfter.complete(threads.callOut(() -> {
+            blocked.complete(Thread.currentThread());
+            Latches.await(release, 60);
+        })));
+        blocked.get(30, TimeUnit.SECONDS);
+        CompletableFuture<Thread> taker = new CompletableFuture<>();
+        tasks.add(() -> taker.complete(Thread.currentThread()));  // runs once the watchdog took the loop over
+        assertThat(taker.get(30, TimeUnit.SECONDS)).isNotSameAs(blocked.get());
+        release.countDown();
+        assertThat(keptAfter.get(30, TimeUnit.SECONDS)).isFalse();
+        assertThat(threads.takeOvers()).isEqualTo(1);
+        running = false;
+        tasks.add(() -> { });
+        threads.close();
+        taker.get().join(30_000);
+        blocked.get().join(30_000);
+        assertThat(taker.get().isAlive()).isFalse();
+        assertThat(blocked.get().isAlive()).isFalse();
     }
 }
