@@ -18,8 +18,6 @@ final class ChannelWriter {
     private static final int SHUT_WR = 1;
     private static final byte[] EMPTY = new byte[0];
     private static final int INITIAL = 64 << 10;
-    /** A closed writer's buffer: none (it writes no more; see Frames.release). */
-    private static final DirectBuffer CLOSED = new DirectBuffer(0);
 
     private final int fd;
     private final EventLoop loop;
@@ -144,7 +142,7 @@ final class ChannelWriter {
         lock.lock();
         try {
             closeLocked(why);
-            out = CLOSED;  // nothing is appended once closed: its buffer goes now
+            out = DirectBuffer.NONE;  // nothing is appended once closed: its buffer goes now
         } finally {
             lock.unlock();
         }

@@ -20,8 +20,6 @@ final class Frames {
     }
 
     private static final int INITIAL = 64 << 10;
-    /** A released channel's buffer: none (what keeps a dead child's objects keeps no direct memory with them). */
-    private static final DirectBuffer RELEASED = new DirectBuffer(0);
 
     private final int maxMessage;
     private final Sink sink;
@@ -40,8 +38,8 @@ final class Frames {
      * not when the last object that refers to the child does (a caller's future keeps its job, its job its worker).
      */
     void release() {
-        in = RELEASED;
-        view = RELEASED.buffer().duplicate();
+        in = DirectBuffer.NONE;
+        view = in.buffer().duplicate();
         length = 0;
     }
 
