@@ -262,7 +262,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
             try {
                 handler.onEnd(owner);
             } catch (RuntimeException | Error t) {
-                LOG.error("{} - message handler failed", owner, t);
+                Logs.error(LOG, "{} - message handler failed", owner, t);
             }
         }
     }
@@ -310,7 +310,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
             try {
                 handler.onMessage(owner, frame);
             } catch (RuntimeException | Error t) {
-                LOG.error("{} - message handler failed; the next message is still delivered", owner, t);
+                Logs.error(LOG, "{} - message handler failed; the next message is still delivered", owner, t);
             }
             return;
         }
@@ -326,7 +326,7 @@ final class Channel implements EventLoop.Handler, EventLoop.Poller {
             try {
                 handler.onOversize(owner, size);
             } catch (RuntimeException | Error t) {
-                LOG.error("{} - message handler failed", owner, t);
+                Logs.error(LOG, "{} - message handler failed", owner, t);
             }
         } else {
             enqueue(new MessageTooLargeException(msg, size, maxMessage));

@@ -325,7 +325,7 @@ public final class ChildProcess implements AutoCloseable {
             try {
                 spec.exitHandler().accept(st);
             } catch (RuntimeException | Error t) {
-                LOG.error("{} - exit handler failed", this, t);
+                Logs.error(LOG, "{} - exit handler failed", this, t);
             }
         }
         exit.completeFuture();

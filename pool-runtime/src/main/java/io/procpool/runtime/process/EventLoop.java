@@ -267,60 +267,72 @@ final class EventLoop implements AutoCloseable {
     /** Turns of the loop until it stops, or another thread takes it over. */
     private void turns() {
         while (running) {
-            if (!runTasks()) {
-                return;
+            try {
+                if (!turn()) {
+                    return;
+                }
+            } catch (Throwable t) {  // an OutOfMemoryError between the guards: the loop outlives it, as its pools must
+                Logs.error(LOG, "process I/O loop failed; it goes on", t);
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);  // no hot spin while memory is short
             }
-            timers.runDue(System.nanoTime());
-            if (!running) {
-                break;
+        }
+    }
+
+    /** One turn of the loop; false when another thread took the loop over (this one leaves it). */
+    private boolean turn() {
+        if (!runTasks()) {
+            return false;
+        }
+        timers.runDue(System.nanoTime());
+        if (!running) {
+            return true;
+        }
+        int timeout = tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0;
+        Poller[] polled = pollers;
+        if (timeout != 0) {
+            blocking = true;
+            if (!tasks.isEmpty()) {
+                timeout = 0;
             }
-            int timeout = tasks.isEmpty() ? timers.waitMillis(System.nanoTime()) : 0;
-            Poller[] polled = pollers;
-            if (timeout != 0) {
-                blocking = true;
-                if (!tasks.isEmpty()) {
+            for (Poller p : polled) {
+                if (p.arm()) {
                     timeout = 0;
                 }
-                for (Poller p : polled) {
-                    if (p.arm()) {
-                        timeout = 0;
-                    }
-                }
             }
-            int n = C.epoll_wait(epfd, events, MAX_EVENTS, timeout);
-            blocking = false;
-            for (Poller p : polled) {
-                p.disarm();
+        }
+        int n = C.epoll_wait(epfd, events, MAX_EVENTS, timeout);
+        blocking = false;
+        for (Poller p : polled) {
+            p.disarm();
+        }
+        if (n < 0) {
+            int e = Native.errno();
+            if (e != Native.EINTR) {
+                LOG.error("epoll_wait failed, the process I/O thread stops: {}", Native.strerror(e));
+                running = false;
             }
-            if (n < 0) {
-                int e = Native.errno();
-                if (e != Native.EINTR) {
-                    LOG.error("epoll_wait failed, the process I/O thread stops: {}", Native.strerror(e));
-                    running = false;
-                    break;
-                }
+            return true;  // EINTR: the next turn
+        }
+        wakeups++;
+        for (int i = 0; i < n; i++) {
+            long base = (long) i * Native.EPOLL_EVENT_SIZE;
+            int ev = events.getInt(base);
+            int token = (int) events.getLong(base + Native.EPOLL_DATA_OFFSET);
+            if (token == 0) {
+                wakePending.set(false);  // a write after this is a new edge: reported again
                 continue;
             }
-            wakeups++;
-            for (int i = 0; i < n; i++) {
-                long base = (long) i * Native.EPOLL_EVENT_SIZE;
-                int ev = events.getInt(base);
-                int token = (int) events.getLong(base + Native.EPOLL_DATA_OFFSET);
-                if (token == 0) {
-                    wakePending.set(false);  // a write after this is a new edge: reported again
-                    continue;
-                }
-                Handler h = token < handlers.length ? handlers[token] : null;
-                if (h != null) {
-                    try {
-                        h.onEvents(ev);
-                    } catch (RuntimeException | Error t) {
-                        LOG.error("process I/O handler failed; it goes on with the next event", t);
-                    }
+            Handler h = token < handlers.length ? handlers[token] : null;
+            if (h != null) {
+                try {
+                    h.onEvents(ev);
+                } catch (RuntimeException | Error t) {
+                    Logs.error(LOG, "process I/O handler failed; it goes on with the next event", t);
                 }
             }
-            poll();
         }
+        poll();
+        return true;
     }
 
     private void poll() {
@@ -328,7 +340,7 @@ final class EventLoop implements AutoCloseable {
             try {
                 p.poll();
             } catch (RuntimeException | Error t) {
-                LOG.error("process I/O poller failed; the loop goes on", t);
+                Logs.error(LOG, "process I/O poller failed; the loop goes on", t);
             }
         }
     }
@@ -340,7 +352,7 @@ final class EventLoop implements AutoCloseable {
             try {
                 r.run();
             } catch (RuntimeException | Error t) {
-                LOG.error("process I/O task failed; the loop goes on", t);
+                Logs.error(LOG, "process I/O task failed; the loop goes on", t);
             }
             if (!threads.leads()) {
                 return false;

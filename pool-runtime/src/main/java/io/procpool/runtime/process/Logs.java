@@ -42,6 +42,28 @@ public final class Logs {
                 : LoggerFactory.getLogger(logger);
     }
 
+    /**
+     * Logs an error caught on a thread that must go on (the I/O loop, a completer): a line that cannot be written, for
+     * want of memory, is dropped rather than thrown at that thread, which would die of it with every task it serves.
+     * Fixed arities: a varargs array would be made at the call, outside this guard.
+     */
+    public static void error(Logger log, String message, Throwable t) {
+        try {
+            log.error(message, t);
+        } catch (Throwable lost) {  // OutOfMemoryError while formatting or printing: the line is lost, not the thread
+            // nothing to do: any try to say so would need memory too
+        }
+    }
+
+    /** {@link #error(Logger, String, Throwable)} with one argument, such as the owner's name. */
+    public static void error(Logger log, String format, Object arg, Throwable t) {
+        try {
+            log.error(format, arg, t);
+        } catch (Throwable lost) {  // as above
+            // nothing to do
+        }
+    }
+
     /** Prints enabled levels, one line per call (and the stack trace of a throwable), to a stream. */
     static final class Fallback extends LegacyAbstractLogger {
         private static final long serialVersionUID = 1L;

@@ -220,7 +220,7 @@ final class OutputRelay implements EventLoop.Handler {
             try {
                 onEnd.run();
             } catch (RuntimeException | Error t) {
-                log.error("{} end-of-stream handler failed", prefix, t);
+                Logs.error(log, "{} end-of-stream handler failed", prefix, t);
             }
         }
     }

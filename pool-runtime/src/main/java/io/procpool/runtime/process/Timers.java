@@ -113,7 +113,7 @@ final class Timers {
             try {
                 e.task.run();
             } catch (RuntimeException | Error t) {
-                LOG.error("process I/O timer failed; the loop goes on", t);
+                Logs.error(LOG, "process I/O timer failed; the loop goes on", t);
             }
             if (e.periodNanos > 0 && !e.cancelled) {
                 e.deadline = System.nanoTime() + e.periodNanos;
