@@ -194,12 +194,16 @@ final class Completer {
     // ============================================================================================ the threads
 
     private void addRunner() {  // under lock
-        Runner r = new Runner(this, started++);
+        Runner r = new Runner(this, name, started++);
         r.start();  // first: a thread that could not start is not counted
         runners.add(r);
     }
 
-    private void loop(Runner self) {
+    void loop(Runner self) {
+        if (self.batch != null) {  // what it ran when an error (out of memory) stopped it
+            runClaimed(self.batch);
+            self.batch = null;
+        }
         while (true) {
             CompletionBatch b;
             idle.incrementAndGet();
@@ -292,7 +296,7 @@ final class Completer {
         try {
             r.run();
         } catch (Throwable e) {  // each completion fails its own task on any error; this is the last guard
-            LOG.error("completing a task future failed", e);
+            io.procpool.runtime.process.Logs.error(LOG, "completing a task future failed", e);
         }
     }
 
@@ -377,22 +381,5 @@ final class Completer {
             return true;
         }
         return false;
-    }
-
-    private static final class Runner extends Thread {
-        final Completer owner;
-        volatile CompletionBatch batch;
-
-        Runner(Completer owner, int n) {
-            super(null, null, "procpool-complete-" + owner.name + (n == 0 ? "" : "-" + (n + 1)),
-                    io.procpool.runtime.wire.Serialization.DECODER_STACK);
-            this.owner = owner;
-            setDaemon(true);
-        }
-
-        @Override
-        public void run() {
-            owner.loop(this);
-        }
     }
 }

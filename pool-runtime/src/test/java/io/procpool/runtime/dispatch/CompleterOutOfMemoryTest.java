@@ -42,6 +42,7 @@ class CompleterOutOfMemoryTest {
     void stop() throws Exception {
         queue.adds.set(0, 0);
         queue.addFirsts.set(0, 0);
+        queue.waits.set(0, 0);
         open.adds.set(0, 0);
         CountDownLatch stopped = new CountDownLatch(1);
         completer.stop(stopped::countDown);
@@ -60,6 +61,37 @@ class CompleterOutOfMemoryTest {
             ran.add(what);
             done.countDown();
         };
+    }
+
+    /** Its wait for work makes a node (AbstractQueuedSynchronizer): the thread outlives that wait's error. */
+    @Test
+    void aCompletionThreadOutOfMemoryInItsWaitGoesOnAsTheOnlyThread() throws Exception {
+        Key k = new Key();
+        CountDownLatch first = new CountDownLatch(1);
+        completer.hand(List.of(step(k, "a", first)));
+        assertThat(first.await(30, TimeUnit.SECONDS)).isTrue();
+        queue.waits.set(0, 2);  // its next two waits fail: before, the thread died, and the watchdog started another
+        for (int i = 0; i < 3; i++) {
+            CountDownLatch done = new CountDownLatch(1);
+            completer.hand(List.of(step(k, "s" + i, done)));
+            assertThat(done.await(30, TimeUnit.SECONDS)).as("step %d", i).isTrue();
+        }
+        assertThat(ran).containsExactly("a", "s0", "s1", "s2");
+        assertThat(completer.threads()).isEqualTo(1);
+    }
+
+    /** A step that fails so that even its log line runs out of memory: its thread, and its key's next steps, go on. */
+    @Test
+    void aStepWhoseErrorCannotBeLoggedLeavesItsThreadAndKeyRunning() throws Exception {
+        Key k = new Key();
+        CountDownLatch done = new CountDownLatch(2);
+        completer.hand(List.of(new Delivery(k, () -> {
+            throw new io.procpool.runtime.process.Unprintable();
+        }), step(k, "after", done)));
+        completer.hand(List.of(step(k, "later", done)));
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(ran).containsExactly("after", "later");
+        assertThat(completer.threads()).isEqualTo(1);
     }
 
     @Test

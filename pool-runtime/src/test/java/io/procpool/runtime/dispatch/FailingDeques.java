@@ -32,6 +32,14 @@ final class FailingDeques {
     static final class Queue extends LinkedBlockingDeque<CompletionBatch> {
         final Faults adds = new Faults();
         final Faults addFirsts = new Faults();
+        /** A timed wait's node (AbstractQueuedSynchronizer makes one per wait). */
+        final Faults waits = new Faults();
+
+        @Override
+        public CompletionBatch pollFirst(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+            waits.check("a wait");
+            return super.pollFirst(timeout, unit);
+        }
 
         @Override
         public boolean add(CompletionBatch b) {
