@@ -30,7 +30,7 @@ final class Completions {
     private final Spawner spawner;
     private final Completer completer;
     private final boolean inline = !"false".equals(System.getProperty(PROPERTY));
-    private final List<Runnable> pending = new ArrayList<>(256);  // I/O thread only
+    private final ArrayList<Runnable> pending = new ArrayList<>(256);  // I/O thread only
     private final Runnable handOff = this::handOff;  // one object, not one per hand-off
     /** A timer's task may not call out ({@link Spawner#callOut}): the retry queues the hand-off as a task. */
     private final Runnable retryTask = this::queueHandOff;
@@ -49,13 +49,24 @@ final class Completions {
         this.completer = completer;
     }
 
+    /**
+     * I/O thread: makes room for one more completion, so that the {@link #add} that follows cannot fail for want of
+     * memory: a caller that must not fail halfway (a reply, once its job left the books) reserves first.
+     */
+    void reserve() {
+        pending.ensureCapacity(pending.size() + 1);
+    }
+
     /** I/O thread: queues a completion; one hand-off per turn of the loop. A plain runnable is a barrier. */
     void add(Runnable r) {
-        pending.add(r);
+        pending.add(r);  // the one step that may throw (no room to grow): then nothing was added
         if (pending.size() == 1 || retrying) {
-            retrying = true;  // until the hand-off is queued (the loop's task list may fail to grow)
-            spawner.execute(handOff);
-            retrying = false;
+            try {
+                spawner.execute(handOff);
+                retrying = false;
+            } catch (OutOfMemoryError noTask) {  // r is queued: never thrown at the caller, who would add it again
+                retry();
+            }
         }
     }
 

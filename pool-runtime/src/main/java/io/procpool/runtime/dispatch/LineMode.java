@@ -103,7 +103,8 @@ final class LineMode {
             e.protocolError(w, "a line for no request", Quoting.quote(line));
             return;
         }
-        e.onReply(w, j, line.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        byte[] body = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        e.onReply(w, j, body, w.ledger != null ? null : e.replies.answer(j, body, null, w.id));
     }
 
     // ------------------------------------------------------------ line mode with checked replies (LineCheck)

@@ -187,8 +187,12 @@ public final class PoolEngine {
 
     // ================================================================================= I/O thread: replies
 
-    /** I/O thread: the answer to {@code j} (an ERROR's three strings, or null): its future completes after this turn. */
-    void onReply(Worker w, Job j, byte[] body, String[] error) {
+    /**
+     * I/O thread: {@code w} answered {@code j}: {@code answer} is the step that completes its future after this turn
+     * (made by the caller, before the job leaves inFlight: a full heap fails its task, not the bookkeeping), or null
+     * in checked line mode, where {@code body} waits in the worker's ledger.
+     */
+    void onReply(Worker w, Job j, byte[] body, Delivery answer) {
         inFlight.remove(j.id);
         w.held.remove(j);
         if (j.timer != null) {
@@ -205,7 +209,7 @@ public final class PoolEngine {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
         } else {
             j.answered();
-            complete(replies.answer(j, body, error, w.id));
+            complete(answer);
         }
     }
 
@@ -228,6 +232,11 @@ public final class PoolEngine {
      */
     void complete(Runnable r) {
         completions.add(r);
+    }
+
+    /** I/O thread: room for one more completion, made now: the {@link #complete} that follows cannot fail. */
+    void reserveCompletion() {
+        completions.reserve();
     }
 
     /** I/O thread: hands what is queued to the completer now (not a call-out: the caller goes on). */

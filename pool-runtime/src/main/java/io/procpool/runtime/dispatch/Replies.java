@@ -34,7 +34,16 @@ final class Replies {
         try {
             readMessage(w, m);
         } catch (Throwable t) {  // OutOfMemoryError included: a frame that cannot be read fails its worker, never the loop
-            e.protocolError(w, "a frame that could not be read (" + t + ")", Quoting.hex(m));
+            String what;
+            String received;
+            try {
+                what = "a frame that could not be read (" + t + ")";
+                received = Quoting.hex(m);
+            } catch (OutOfMemoryError full) {  // not even the words: the worker goes all the same
+                what = "a frame that could not be read (out of memory)";
+                received = "";
+            }
+            e.protocolError(w, what, received);
         }
     }
 
@@ -79,18 +88,30 @@ final class Replies {
                     e.protocolError(w, Protocol.typeName(type) + " for task " + id + ", which it does not hold", Quoting.hex(m));
                     return;
                 }
-                byte[] body = bodyOf(m);
-                String[] error = null;
-                if (type == Protocol.ERROR) {
-                    try {
-                        error = Protocol.readError(ByteBuffer.wrap(body));
-                    } catch (RuntimeException bad) {
-                        e.protocolError(w, "an ERROR whose body is not three length-prefixed strings: "
-                                + bad.getMessage(), Quoting.hex(m));
-                        return;
+                byte[] body = null;
+                Delivery answer;
+                try {
+                    body = bodyOf(m);
+                    String[] error = null;
+                    if (type == Protocol.ERROR) {
+                        try {
+                            error = Protocol.readError(ByteBuffer.wrap(body));
+                        } catch (RuntimeException bad) {
+                            e.protocolError(w, "an ERROR whose body is not three length-prefixed strings: "
+                                    + bad.getMessage(), Quoting.hex(m));
+                            return;
+                        }
                     }
+                    answer = w.ledger != null ? null : new Answer(j, body, error, w.id);
+                    e.reserveCompletion();
+                } catch (OutOfMemoryError full) {
+                    if (w.ledger != null) {
+                        throw full;  // line mode believes an answer at its worker's exit only: that worker goes
+                    }
+                    // this JVM's memory, not the worker's fault: the task fails, its worker stays
+                    answer = unread(j, m.remaining() - Protocol.HEADER, full);
                 }
-                e.onReply(w, j, body, error);
+                e.onReply(w, j, body, answer);  // all made first: nothing fails once the job leaves inFlight
             }
             case Protocol.EVENT -> {
                 Job j = e.inFlight.get(id);
@@ -116,6 +137,27 @@ final class Replies {
             }
             case Protocol.HEARTBEAT -> { }
             default -> e.protocolError(w, "a frame of " + Protocol.typeName(type), Quoting.hex(m));
+        }
+    }
+
+    /**
+     * The step that fails {@code j} for want of memory here, with room to queue it. A full heap may have no room even
+     * for that: memory comes back as the completer and the callers let answers go, so this tries for up to ~100 ms
+     * before it gives up (it throws; the worker is then killed as for a frame that cannot be read, its task with it).
+     */
+    private Delivery unread(Job j, int size, OutOfMemoryError full) {
+        for (int tries = 1; ; tries++) {
+            try {
+                Delivery d = new Unread(j, size, full);
+                e.reserveCompletion();
+                return d;
+            } catch (OutOfMemoryError still) {
+                if (tries == 50) {
+                    throw still;
+                }
+                MemoryReserve.spend();
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+            }
         }
     }
 
@@ -151,6 +193,33 @@ final class Replies {
             } else {
                 completeError(job, workerId, error);
             }
+        }
+    }
+
+    /** The step that fails a job whose answer was whole but could not be copied here: the manager's heap was full. */
+    private final class Unread extends Delivery {
+        private final Job job;
+        private final int size;
+        private final OutOfMemoryError full;
+
+        Unread(Job job, int size, OutOfMemoryError full) {
+            super(job);
+            this.job = job;
+            this.size = size;
+            this.full = full;
+        }
+
+        @Override
+        public void run() {
+            Throwable failure = full;
+            try {
+                failure = new TaskFailedException(e.cfg.name() + " - the answer of task " + job.id + " (" + size
+                        + " bytes) could not be read: this JVM is out of memory (" + full.getMessage() + ")",
+                        full.getClass().getName(), full.getMessage(), "");
+            } catch (OutOfMemoryError still) {  // the error itself, unwrapped
+                // failure stays the first error
+            }
+            job.sink.failed(job, failure);
         }
     }
 

@@ -206,9 +206,19 @@ public final class Supervisor<W extends WorkerProcess<W>> {
         if (w.exitReason == ExitReason.PROTOCOL_ERROR) {
             return;  // more of the same before it died
         }
-        LOG.warn("{} - worker {} broke the protocol: {} (received: {}); killing it", cfg.name(), w, what, received);
+        String why;
+        try {
+            why = "protocol error: " + what + " (received: " + received + ")";
+        } catch (OutOfMemoryError full) {  // the kill matters, not its words
+            why = "protocol error";
+        }
         w.received = received;
-        w.kill(ExitReason.PROTOCOL_ERROR, "protocol error: " + what + " (received: " + received + ")");
+        w.kill(ExitReason.PROTOCOL_ERROR, why);
+        try {
+            LOG.warn("{} - worker {} broke the protocol: {} (received: {}); killed it", cfg.name(), w, what, received);
+        } catch (OutOfMemoryError full) {
+            // the line is lost; the worker is killed all the same
+        }
     }
 
     /** A worker could not start: while the pool starts, build() fails with {@code why}. */
