@@ -39,15 +39,20 @@ final class FutureSink implements JobSink {
             }
             return;
         }
+        MemoryReserve.restore();
         if (!j.claimEnd()) {
             return;  // cancelled first: the cancel counted and reported its end
         }
         completed.increment();  // before the future completes: whoever sees it done sees it counted
         if (listeners.active) {
-            listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.sentNanos - j.queuedNanos),
-                    Duration.ofNanos(j.endNanos - j.sentNanos));
+            try {
+                listeners.taskEnded(j.id, TaskOutcome.SUCCESS, Duration.ofNanos(j.sentNanos - j.queuedNanos),
+                        Duration.ofNanos(j.endNanos - j.sentNanos));
+            } catch (OutOfMemoryError full) {
+                // the listeners miss this end; the future, whose end is claimed, must not
+            }
         }
-        if (!j.future.succeed(value)) {
+        if (!j.future.succeed(value)) {  // a value: no allocation
             completed.decrement();  // cancelled meanwhile: the cancel reported its end
         }
     }
@@ -59,12 +64,35 @@ final class FutureSink implements JobSink {
         }
         failed.increment();  // before the future completes, as in succeeded
         if (listeners.active) {
-            listeners.taskEnded(j.id, TaskOutcome.of(t), j.sentNanos == 0 ? Duration.ZERO
-                    : Duration.ofNanos(j.sentNanos - j.queuedNanos), j.sentNanos == 0 ? Duration.ZERO
-                    : Duration.ofNanos(Math.max(0, j.endNanos - j.sentNanos)));
+            try {
+                listeners.taskEnded(j.id, TaskOutcome.of(t), j.sentNanos == 0 ? Duration.ZERO
+                        : Duration.ofNanos(j.sentNanos - j.queuedNanos), j.sentNanos == 0 ? Duration.ZERO
+                        : Duration.ofNanos(Math.max(0, j.endNanos - j.sentNanos)));
+            } catch (OutOfMemoryError full) {
+                // as in succeeded: the end is claimed, the future completes all the same
+            }
         }
-        if (!j.future.fail(t)) {
+        if (!failSurely(j.future, t)) {
             failed.decrement();
+        }
+    }
+
+    /**
+     * Fails {@code f}, waiting out a full heap: its end is claimed, so no one else will complete it, and a future left
+     * pending is the one thing the pool must never do. Failing needs a few bytes (the future's exceptional result);
+     * while the heap has none, this completion thread waits (others take the next completions) and tries again.
+     */
+    static boolean failSurely(Job.JobFuture<?> f, Throwable t) {
+        for (int tries = 0; ; tries++) {
+            try {
+                return f.fail(t);
+            } catch (OutOfMemoryError full) {
+                if (f.isDone()) {
+                    return true;  // failed, then a dependent's step ran out of memory: done all the same
+                }
+                MemoryReserve.spend();
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100, 1 + tries) * 1_000_000L);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.procpool.runtime.dispatch;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,19 +64,82 @@ final class Lifecycle {
     /** I/O thread: the pool can no longer start workers: fail everything queued and all that comes. */
     void failPool(String why) {
         e.failure = why;
-        LOG.error(why);
-        e.listeners.poolFailed(why);
         e.state = RunState.STOP;
-        for (Job j : e.drainQueued()) {
-            e.settle(j, new PoolFailedException(why));
+        try {
+            LOG.error(why);
+            e.listeners.poolFailed(why);
+        } catch (OutOfMemoryError full) {
+            // the word is lost; the futures below must not be
         }
-        for (Job j : e.inFlight.values()) {
-            if (!j.settled) {
-                e.settle(j, new PoolFailedException(why));
+        failQueued();
+        try {
+            for (Job j : e.inFlight.values()) {
+                if (!j.settled) {
+                    e.settle(j, new PoolFailedException(why));
+                }
             }
+        } catch (OutOfMemoryError full) {
+            // those left are settled as their workers' ends come in (Losses): the workers are killed now
         }
         e.supervisor.killAll();
         maybeTerminated();
+    }
+
+    /**
+     * I/O thread: fails every job the source holds here with the pool's end. Never throws: a drain that cannot be
+     * made (a full heap) takes nothing and is tried again; each job drained is held here until it is settled.
+     */
+    private void failQueued() {
+        for (int tries = 0; ; tries++) {
+            List<Job> jobs;
+            try {
+                jobs = e.drainQueued();
+            } catch (OutOfMemoryError full) {
+                waitForMemory(tries);
+                continue;
+            }
+            if (jobs.isEmpty()) {
+                return;
+            }
+            for (Job j : jobs) {
+                if (!j.settled) {
+                    settleSurely(j);
+                }
+            }
+        }
+    }
+
+    /**
+     * I/O thread: settles {@code j} with the pool's end, waiting out a full heap: the pool stops, and a future left
+     * pending is what it must never do. The completions made so far are handed on meanwhile, so that callers who
+     * wait on them can let memory go.
+     */
+    private void settleSurely(Job j) {
+        settleSurely(j, null);
+    }
+
+    /** I/O thread: settles {@code j} with {@code failure} (null: the pool's end), waiting out a full heap. */
+    void settleSurely(Job j, Throwable failure) {
+        for (int tries = 0; ; tries++) {
+            try {
+                e.settle(j, failure != null ? failure : e.failure != null ? new PoolFailedException(e.failure)
+                        : new CancellationException(e.cfg.name() + " - the pool stopped before task " + j.id + " ran"));
+                return;
+            } catch (OutOfMemoryError full) {
+                waitForMemory(tries);
+            }
+        }
+    }
+
+    /** Hands on the completions made so far (their callers may then let memory go), and waits a little. */
+    private void waitForMemory(int tries) {
+        MemoryReserve.spend();
+        try {
+            e.flushCompletions();
+        } catch (OutOfMemoryError still) {
+            // the hand-off tries again by itself
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100, 1 + tries) * 1_000_000L);
     }
 
     /** I/O thread: once stopping and no worker is left, the pool terminates. */
@@ -89,12 +153,7 @@ final class Lifecycle {
         if (e.state == RunState.SHUTDOWN && (!e.source.isEmpty() || !e.inFlight.isEmpty())) {
             return;
         }
-        for (Job j : e.drainQueued()) {  // stopped with work left: nothing may stay pending
-            if (!j.settled) {
-                e.settle(j, e.failure != null ? new PoolFailedException(e.failure)
-                        : new CancellationException(e.cfg.name() + " - the pool stopped before task " + j.id + " ran"));
-            }
-        }
+        failQueued();  // stopped with work left: nothing may stay pending
         e.state = RunState.TERMINATED;
         e.updateStats();
         e.flushCompletions();

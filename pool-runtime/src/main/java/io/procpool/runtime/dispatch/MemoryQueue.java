@@ -211,10 +211,13 @@ final class MemoryQueue implements JobSource {
 
     @Override
     public List<Job> drain() {
-        List<Job> jobs = new ArrayList<>(front);
+        // made before anything is taken, with room for all: a full heap fails it with every job still here
+        int room = front.size() + queue.size() + 16;
+        List<Job> jobs = new ArrayList<>(room);
+        jobs.addAll(front);
         front.clear();
         int given = jobs.size();
-        boolean made = queue.drainTo(jobs) > 0;
+        boolean made = queue.drainTo(jobs, room - given) > 0;  // no growth: the rest, if any came, stays queued
         for (int i = given; i < jobs.size(); i++) {
             release(jobs.get(i));
         }
