@@ -61,30 +61,28 @@ final class Dispatcher {
             }
         }
         boolean progress = demand > 0;
-        outer:
-        while (progress) {
-            progress = false;
-            for (Worker w : table) {
-                if (!takes(w)) {
-                    continue;
+        try {
+            outer:
+            while (progress) {
+                progress = false;
+                for (Worker w : table) {
+                    if (!takes(w)) {
+                        continue;
+                    }
+                    Job j = nextJob(demand);
+                    if (j == null) {
+                        break outer;
+                    }
+                    send(w, j);
+                    demand = Math.max(1, demand - 1);
+                    progress = true;
                 }
-                Job j = nextJob(demand);
-                if (j == null) {
-                    break outer;
-                }
-                send(w, j);
-                demand = Math.max(1, demand - 1);
-                progress = true;
             }
+        } finally {
+            // what was written goes out whatever ended the pass (out of memory): unsent, a task's worker would idle
+            // while the pool counts it busy, and its future would stay pending
+            flushTouched();
         }
-        for (Worker w : touched) {
-            try {
-                w.child.flush();
-            } catch (RuntimeException dying) {
-                // the worker is dying: its exit hands back what it held
-            }
-        }
-        touched.clear();
         // a fixed-size pool refills its slots by restarts and resize, never here; in SHUTDOWN too: what is queued
         // must still run, and a pool scaled down to no worker has none to run it
         if (e.supervisor.resizing().elastic() && !e.source.isEmpty() && e.failure == null
@@ -117,11 +115,36 @@ final class Dispatcher {
         }
     }
 
+    private void flushTouched() {
+        for (int i = 0; i < touched.size(); i++) {
+            try {
+                touched.get(i).child.flush();
+            } catch (RuntimeException dying) {
+                // the worker is dying: its exit hands back what it held
+            }
+        }
+        touched.clear();
+    }
+
     private void send(Worker w, Job j) {
+        try {  // what may fail for want of memory comes first: a job taken from the source and not sent fails alone
+            if (!touched.contains(w)) {
+                touched.add(w);
+            }
+            w.held.addLast(j);
+        } catch (OutOfMemoryError full) {
+            e.lifecycle.settleSurely(j, full);
+            return;
+        }
+        try {
+            e.inFlight.put(j.id, j);
+        } catch (OutOfMemoryError full) {
+            w.held.removeLast();
+            e.lifecycle.settleSurely(j, full);
+            return;
+        }
         j.worker = w;
         j.started = false;
-        w.held.addLast(j);
-        e.inFlight.put(j.id, j);
         j.body[0] = (byte) (j.attempt >>> 8);
         j.body[1] = (byte) j.attempt;
         Protocol.putHeader(head, 0, Protocol.TASK, j.id);
@@ -138,13 +161,19 @@ final class Dispatcher {
             return;
         } catch (RuntimeException died) {
             return;  // it died: onExit gives the job back
-        }
-        if (!touched.contains(w)) {
-            touched.add(w);
+        } catch (OutOfMemoryError full) {  // not written (a bigger buffer): it fails alone
+            w.held.removeLast();
+            e.inFlight.remove(j.id);
+            e.lifecycle.settleSurely(j, full);
+            return;
         }
         j.sentNanos = System.nanoTime();
         if (e.listeners.taskStartedHeard) {
-            e.listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
+            try {
+                e.listeners.taskStarted(j.id, w.id, j.attempt, Duration.ofNanos(j.sentNanos - j.queuedNanos));
+            } catch (OutOfMemoryError full) {
+                // the listeners miss its start; the task is sent
+            }
         }
         if (j.timeout != null) {
             e.cancels.startTimer(j, w);  // runs again from its STARTED, when its worker says it

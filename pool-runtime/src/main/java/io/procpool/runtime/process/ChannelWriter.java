@@ -199,8 +199,8 @@ final class ChannelWriter {
             }
             if (n < 0 && e == Native.EAGAIN) {
                 if (!writeArmed) {
+                    loop.execute(interestChanged);  // first: if it fails (no memory), the next flush tries again
                     writeArmed = true;
-                    loop.execute(interestChanged);
                 }
                 return;
             }

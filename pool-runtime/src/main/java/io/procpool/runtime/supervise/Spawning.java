@@ -83,8 +83,15 @@ final class Spawning<W extends WorkerProcess<W>> {
         try {
             w.spawnNanos = System.nanoTime();
             s.spawner.spawn(spec, child -> launched(w, child));
-        } catch (RuntimeException | Error e) {  // ENOENT, EACCES, no thread left
-            s.spawner.execute(() -> launchFailed(w, e));
+        } catch (RuntimeException | Error e) {  // ENOENT, EACCES, no thread left, no memory
+            for (int tries = 1; ; tries++) {  // the slot waits for this word: a full heap only delays it
+                try {
+                    s.spawner.execute(() -> launchFailed(w, e));
+                    return;
+                } catch (OutOfMemoryError full) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100, tries) * 1_000_000L);
+                }
+            }
         }
     }
 
