@@ -3,7 +3,6 @@ package io.procpool.runtime.process;
 import static io.procpool.runtime.process.Native.C;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -46,7 +45,7 @@ final class EventLoop implements AutoCloseable {
     private final Pointer events = Native.allocate(MAX_EVENTS * Native.EPOLL_EVENT_SIZE);
     private final Pointer ctlEvent = Native.allocate(16);
     private final Pointer wakeBuf = Native.allocate(8);
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final TaskQueue tasks = new TaskQueue();
     private final Timers timers = new Timers();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
