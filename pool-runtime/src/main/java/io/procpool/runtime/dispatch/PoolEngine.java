@@ -203,7 +203,12 @@ public final class PoolEngine {
             w.idleSinceNanos = j.endNanos;
         }
         w.tasksDone++;
-        supervisor.recycling().afterTask(w);
+        try {
+            supervisor.recycling().afterTask(w);
+        } catch (OutOfMemoryError full) {
+            // the job has left the books: its answer below is queued whatever failed here (a recycling cut short
+            // by a full heap stays as far as it got)
+        }
         scheduleDispatch();  // first: the worker's next task goes out before this turn's callbacks run
         if (w.ledger != null) {
             w.ledger.add(j, body);  // believed at its exit, if it proves in step (line mode: never an ERROR)
