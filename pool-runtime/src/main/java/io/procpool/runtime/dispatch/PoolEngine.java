@@ -249,14 +249,19 @@ public final class PoolEngine {
         completions.flush();
     }
 
-    /** I/O thread: decides the job's outcome now; its future completes after this turn ({@link Completions}). */
+    /**
+     * I/O thread: decides the job's outcome now; its future completes after this turn ({@link Completions}). What may
+     * fail for want of memory comes first: a settle that throws leaves the job unsettled, for whoever comes next.
+     */
     void settle(Job j, Throwable t) {
+        Delivery failure = new Delivery(j, () -> j.sink.failed(j, t));
+        completions.reserve();
         j.settled = true;
         j.endNanos = System.nanoTime();
         if (j.timer != null) {
             j.timer.cancel();
         }
-        complete(j, () -> j.sink.failed(j, t));
+        complete(failure);
     }
 
     /**
