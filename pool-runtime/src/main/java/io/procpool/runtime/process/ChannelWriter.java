@@ -73,7 +73,12 @@ final class ChannelWriter {
         try {
             String why = appendLocked(head, 0, headLength, body);
             if (why == null && !writeArmed && (flush || outLength - outSent > HIGH_WATER)) {
-                flushLocked();
+                try {
+                    flushLocked();
+                } catch (OutOfMemoryError full) {
+                    // no memory to ask for EPOLLOUT: the frame is in, and the next flush sends it; thrown, it would
+                    // be taken as not sent (the dispatcher fails its task, which its worker runs all the same)
+                }
             }
             return why != null ? why : closedWhy;
         } finally {

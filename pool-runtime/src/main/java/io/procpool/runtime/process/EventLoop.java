@@ -45,7 +45,7 @@ final class EventLoop implements AutoCloseable {
     private final Pointer events = Native.allocate(MAX_EVENTS * Native.EPOLL_EVENT_SIZE);
     private final Pointer ctlEvent = Native.allocate(16);
     private final Pointer wakeBuf = Native.allocate(8);
-    private final TaskQueue tasks = new TaskQueue();
+    private final TaskQueue tasks;
     private final Timers timers = new Timers();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
@@ -69,6 +69,12 @@ final class EventLoop implements AutoCloseable {
     private Poller[] pollers = new Poller[0];
 
     EventLoop(String name) {
+        this(name, new TaskQueue());
+    }
+
+    /** Tests: over {@code tasks} (one whose queue fails as a full heap fails it). */
+    EventLoop(String name, TaskQueue tasks) {
+        this.tasks = tasks;
         epfd = C.epoll_create1(Native.EPOLL_CLOEXEC);
         if (epfd < 0) {
             throw new IllegalStateException("epoll_create1 failed: " + Native.strerror(Native.errno()));
