@@ -247,7 +247,7 @@ final class Completer {
             return;
         }
         if (b.barrier) {
-            while (open.peekFirst() != b && !b.settledAhead(open)) {  // rare (shutdownNow, termination): poll
+            while (!aheadDone(b)) {  // rare (shutdownNow, termination): poll
                 LockSupport.parkNanos(1_000_000L);
             }
         }
@@ -282,6 +282,15 @@ final class Completer {
             }
             run(next);
             finished(next.batch);
+        }
+    }
+
+    /** Whether barrier {@code b} may run; false when the look (an iterator) runs out of memory: b is claimed. */
+    private boolean aheadDone(CompletionBatch b) {
+        try {
+            return open.peekFirst() == b || b.settledAhead(open);
+        } catch (OutOfMemoryError full) {
+            return false;  // thrown, it would leave b claimed and never run: every later barrier would wait on it
         }
     }
 

@@ -44,6 +44,7 @@ class CompleterOutOfMemoryTest {
         queue.addFirsts.set(0, 0);
         queue.waits.set(0, 0);
         open.adds.set(0, 0);
+        open.iterators.set(0, 0);
         CountDownLatch stopped = new CountDownLatch(1);
         completer.stop(stopped::countDown);
         assertThat(stopped.await(30, TimeUnit.SECONDS)).isTrue();
@@ -119,6 +120,32 @@ class CompleterOutOfMemoryTest {
                 .containsSubsequence("a", "b");
         assertThat(open).isEmpty();
         assertThat(k.first).isNull();
+    }
+
+    /**
+     * A barrier whose wait for the batches ahead runs out of memory (its look through them) still runs, once they are
+     * done. Before, it was claimed and never run nor finished: lost (a termination's last step, a shutdownNow's list),
+     * and every later barrier waited on it for good.
+     */
+    @Test
+    void aBarrierWhoseWaitRunsOutOfMemoryStillRunsAfterThoseAhead() throws Exception {
+        Key k = new Key();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(3);
+        completer.hand(List.of(new Delivery(k, () -> {
+            await(release);  // still running when the barrier's thread looks at what is ahead of it
+            ran.add("a");
+            done.countDown();
+        })));
+        open.iterators.set(0, 1);
+        completer.hand(List.of(barrier("barrier", done)));
+        completer.hand(List.of(barrier("barrier2", done)));
+        // the watchdog adds a thread for the barrier while "a" blocks; its wait fails once
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> open.iterators.failures.get() == 0);
+        release.countDown();
+        assertThat(done.await(30, TimeUnit.SECONDS)).as("ran: %s", ran).isTrue();
+        assertThat(ran).containsExactly("a", "barrier", "barrier2");
     }
 
     @Test

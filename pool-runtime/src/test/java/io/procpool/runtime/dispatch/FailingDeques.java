@@ -56,11 +56,19 @@ final class FailingDeques {
 
     static final class Open extends ConcurrentLinkedDeque<CompletionBatch> {
         final Faults adds = new Faults();
+        /** A look through it (a barrier's wait): the iterator is an object. */
+        final Faults iterators = new Faults();
 
         @Override
         public boolean add(CompletionBatch b) {
             adds.check("the open list");
             return super.add(b);
+        }
+
+        @Override
+        public java.util.Iterator<CompletionBatch> iterator() {
+            iterators.check("an iterator");
+            return super.iterator();
         }
     }
 }
