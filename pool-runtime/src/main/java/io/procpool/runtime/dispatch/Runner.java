@@ -27,6 +27,7 @@ final class Runner extends Thread {
                 return;
             } catch (Throwable t) {  // out of memory (a wait's node): the thread goes on, its batch too (Completer.loop)
                 Logs.error(LOG, "a completion thread failed; it goes on", t);
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);  // no hot spin while memory is short
             }
         }
     }
