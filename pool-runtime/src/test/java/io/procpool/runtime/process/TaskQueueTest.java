@@ -5,27 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
 /** The loop's tasks when the heap has no room for a queue node: none is lost, and their order holds. */
 class TaskQueueTest {
-
-    /** A queue whose next {@code failures} adds fail as a full heap fails them. */
-    private static final class FullHeapQueue extends ConcurrentLinkedQueue<Runnable> {
-        private static final long serialVersionUID = 1L;
-        final AtomicInteger failures = new AtomicInteger();
-
-        @Override
-        public boolean add(Runnable r) {
-            if (failures.getAndUpdate(f -> Math.max(0, f - 1)) > 0) {
-                throw new OutOfMemoryError("test: no node");
-            }
-            return super.add(r);
-        }
-    }
 
     private static final class Named implements Runnable {
         final int n;
