@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.procpool.TaskFailedException;
 import io.procpool.TaskOutcome;
+import io.procpool.runtime.process.MemoryReserve;
 
 /**
  * The sink of the pool's own jobs: decodes a result and completes the job's {@code TaskFuture}, counting it and telling
@@ -90,8 +91,7 @@ final class FutureSink implements JobSink {
                 if (f.isDone()) {
                     return true;  // failed, then a dependent's step ran out of memory: done all the same
                 }
-                MemoryReserve.spend();
-                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100, 1 + tries) * 1_000_000L);
+                MemoryReserve.awaitMemory(1 + tries);
             }
         }
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.procpool.PoolFailedException;
 import io.procpool.runtime.dispatch.PoolEngine.RunState;
+import io.procpool.runtime.process.MemoryReserve;
 import org.slf4j.Logger;
 
 /**
@@ -139,7 +140,7 @@ final class Lifecycle {
         } catch (OutOfMemoryError still) {
             // the hand-off tries again by itself
         }
-        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100, 1 + tries) * 1_000_000L);
+        MemoryReserve.awaitMemory(1 + tries);
     }
 
     /** I/O thread: once stopping and no worker is left, the pool terminates. */

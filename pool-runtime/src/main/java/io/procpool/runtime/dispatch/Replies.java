@@ -5,6 +5,7 @@ import java.util.concurrent.CancellationException;
 
 import io.procpool.ExitReason;
 import io.procpool.TaskFailedException;
+import io.procpool.runtime.process.MemoryReserve;
 import io.procpool.runtime.wire.Protocol;
 import io.procpool.runtime.wire.Quoting;
 import org.slf4j.Logger;

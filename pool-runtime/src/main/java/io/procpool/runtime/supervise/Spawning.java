@@ -89,7 +89,7 @@ final class Spawning<W extends WorkerProcess<W>> {
                     s.spawner.execute(() -> launchFailed(w, e));
                     return;
                 } catch (OutOfMemoryError full) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100, tries) * 1_000_000L);
+                    io.procpool.runtime.process.MemoryReserve.awaitMemory(tries);
                 }
             }
         }
