@@ -110,7 +110,7 @@ final class Replies {
                         throw full;  // line mode believes an answer at its worker's exit only: that worker goes
                     }
                     // this JVM's memory, not the worker's fault: the task fails, its worker stays
-                    answer = unread(j, m.remaining() - Protocol.HEADER, full);
+                    answer = unread(w, j, m.remaining() - Protocol.HEADER, full);
                 }
                 e.onReply(w, j, body, answer);  // all made first: nothing fails once the job leaves inFlight
             }
@@ -145,8 +145,9 @@ final class Replies {
      * The step that fails {@code j} for want of memory here, with room to queue it. A full heap may have no room even
      * for that: memory comes back as the completer and the callers let answers go, so this tries for up to ~100 ms
      * before it gives up (it throws; the worker is then killed as for a frame that cannot be read, its task with it).
+     * The worker answered, so its death is not an early one: it does not count toward the crash-loop breaker.
      */
-    private Delivery unread(Job j, int size, OutOfMemoryError full) {
+    private Delivery unread(Worker w, Job j, int size, OutOfMemoryError full) {
         for (int tries = 1; ; tries++) {
             try {
                 Delivery d = new Unread(j, size, full);
@@ -154,6 +155,7 @@ final class Replies {
                 return d;
             } catch (OutOfMemoryError still) {
                 if (tries == 50) {
+                    w.tasksDone++;  // it did its work: this JVM's memory, not the worker, failed (RestartPolicy.early)
                     throw still;
                 }
                 MemoryReserve.spend();

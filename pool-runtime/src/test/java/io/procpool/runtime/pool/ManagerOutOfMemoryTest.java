@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 import io.procpool.runtime.testing.FullHeapManagerMain;
 import io.procpool.runtime.testing.NoChildLeft;
 import io.procpool.runtime.testing.TestPrograms;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(NoChildLeft.class)
 class ManagerOutOfMemoryTest {
 
-    @Test
-    void everyFutureEndsAndThePoolTerminatesWhenTheManagersHeapRunsOut(@TempDir Path dir) throws Exception {
-        List<String> cmd = new ArrayList<>(TestPrograms.java(FullHeapManagerMain.class, "600"));
+    /** Prefetch 16: 32 answers of 1 MiB on their way into a 48 MiB heap; workers killed for it are not a crash loop. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 16})
+    void everyFutureEndsAndThePoolTerminatesWhenTheManagersHeapRunsOut(int prefetch, @TempDir Path dir)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(TestPrograms.java(FullHeapManagerMain.class, "600", "" + prefetch));
         cmd.add(1, "-Xmx48m");
         cmd.set(cmd.indexOf("-XX:+UseSerialGC"), "-XX:+UseG1GC");  // the default collector, 1 MiB regions
         Path out = dir.resolve("out.txt");
@@ -39,7 +43,8 @@ class ManagerOutOfMemoryTest {
         String tail = text.length() > 4000 ? text.substring(text.length() - 4000) : text;
         assertThat(exited).as("the manager exited within 150 s; its output ends:\n%s", tail).isTrue();
         String ended = text.lines().filter(l -> l.startsWith("ended ")).findFirst().orElse("(no line)");
-        assertThat(ended).as("output ends:\n%s", tail).contains(" pending=0 ").contains(" full=true");
+        assertThat(ended).as("output ends:\n%s", tail).contains(" pending=0 ").contains(" full=true")
+                .contains(" poolFailed=false");
         int okAfterFull = Integer.parseInt(ended.replaceAll(".* okAfterFull=(\\d+).*", "$1"));
         assertThat(okAfterFull).as("answers read once the caller let memory go: %s", ended).isPositive();
         assertThat(text).as("output ends:\n%s", tail).contains("terminated true");

@@ -15,8 +15,8 @@ import io.procpool.runtime.TaskPool;
 
 /**
  * A manager JVM (the test gives it a small heap) whose caller keeps every answer, 1 MiB each, until the pool or the
- * JVM says the heap is full, then lets them go and goes on; every future must end. Args: tasks. Prints
- * {@code ended ok=.. failed=.. pending=.. {failure classes} okAfterFull=.. full=..}, then
+ * JVM says the heap is full, then lets them go and goes on; every future must end. Args: tasks [prefetch]. Prints
+ * {@code ended ok=.. failed=.. pending=.. {failure classes} okAfterFull=.. full=.. poolFailed=..}, then
  * {@code terminated true|false}; exit 0.
  */
 public final class FullHeapManagerMain {
@@ -42,7 +42,8 @@ public final class FullHeapManagerMain {
         int failed = 0;
         int pending = 0;
         Map<String, Integer> failures = new TreeMap<>();
-        TaskPool pool = TaskPool.builder().name("fullheap").workers(2).build();
+        int prefetch = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        TaskPool pool = TaskPool.builder().name("fullheap").workers(2).prefetch(prefetch).build();
         for (int i = 0; i < n; i++) {
             futures[i] = pool.submit(new Big(1 << 20));
         }
@@ -88,7 +89,7 @@ public final class FullHeapManagerMain {
             }
         }
         System.out.println("ended ok=" + ok + " failed=" + failed + " pending=" + pending + " " + failures
-                + " okAfterFull=" + okAfterFull + " full=" + full);
+                + " okAfterFull=" + okAfterFull + " full=" + full + " poolFailed=" + pool.isShutdown());
         pool.shutdownNow();
         System.out.println("terminated " + pool.awaitTermination(Duration.ofSeconds(30)));
         System.out.flush();
